@@ -1,0 +1,2 @@
+/** Placeholder: the web demo is not implemented yet (see the README status table). */
+export const PLACEHOLDER = true;

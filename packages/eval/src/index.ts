@@ -1,0 +1,2 @@
+/** Placeholder: this package is not implemented yet (see the README status table). */
+export const PLACEHOLDER = true;
