@@ -1,1 +1,38 @@
-export const X = 1;
+export type { Box, Relation, SceneGraph, SceneObject } from './types.js';
+export { SceneGraphError, type SceneGraphIssue } from './errors.js';
+export { nearestWords } from './suggest.js';
+export {
+  IMAGE_OBJECT,
+  IN_IMAGE_PREDICATE,
+  Vocabulary,
+  VocabularyJsonSchema,
+  type VocabularyJson,
+  type VocabularyNames,
+} from './vocabulary.js';
+export {
+  GEOMETRIC_PREDICATES,
+  SYNTHETIC_COLOURS,
+  SYNTHETIC_SHAPES,
+  SYNTHETIC_STUFF,
+  SYNTHETIC_THINGS,
+  syntheticVocabulary,
+  type GeometricPredicate,
+} from './vocabularies/synthetic.js';
+export { cocoStuffVocabulary } from './vocabularies/coco-stuff.js';
+export { COCO_OTHER, COCO_STUFF, COCO_THINGS } from './vocabularies/coco-stuff-categories.js';
+export { BoxSchema, RelationSchema, SceneGraphSchema, SceneObjectSchema, sceneGraphJsonSchema } from './schema.js';
+export { parseSceneGraph, validateSceneGraph, type ParseOptions } from './parse.js';
+export { formatSceneGraphText, parseSceneGraphText, type FormatOptions } from './text.js';
+export { INVERSE_PREDICATE, relationFromBoxes } from './relation.js';
+export { packGraphs, unpackGraphs, type PackedGraphs } from './pack.js';
+export {
+  addObject,
+  addRelation,
+  changePredicate,
+  moveBox,
+  relabelObject,
+  removeObject,
+  removeRelation,
+  type EditResult,
+} from './edits.js';
+export { asciiLayout, svgLayout, type AsciiLayoutOptions } from './layout.js';
