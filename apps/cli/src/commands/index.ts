@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+import { registerShow } from './show.js';
+import { registerValidate } from './validate.js';
+
+/** Every sgdiff command; each module registers one command (or a group) on the program. */
+export const commands: ((program: Command) => void)[] = [registerValidate, registerShow];

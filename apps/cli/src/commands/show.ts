@@ -1,0 +1,69 @@
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { SceneGraphError, asciiLayout, formatSceneGraphText, svgLayout } from '@sgdiff/scene-graph';
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { readGraphFile } from '../graph-input.js';
+import { loadVocabulary } from '../vocab.js';
+
+interface ShowOptions {
+  vocab: string;
+  out: string;
+  svg: boolean;
+}
+
+const GRAPH_EXTENSIONS = new Set(['.json', '.txt', '.sg']);
+
+/** Files named directly, plus the graph files inside any folder named. */
+function expandInputs(inputs: string[]): string[] {
+  return inputs.flatMap((p) => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new UserError(`${p}: no such file or folder`);
+    }
+    if (!st.isDirectory()) return [p];
+    return readdirSync(p)
+      .filter((f) => GRAPH_EXTENSIONS.has(extname(f)))
+      .sort()
+      .map((f) => join(p, f));
+  });
+}
+
+export function registerShow(program: Command): void {
+  program
+    .command('show')
+    .description('validate scene graphs and draw their layouts (ASCII in the terminal, SVG files)')
+    .argument('<paths...>', 'scene graph files or folders of them (.json, .txt, .sg)')
+    .option('--vocab <name|path>', 'synthetic, coco, or a vocabulary/manifest JSON path', 'synthetic')
+    .option('--out <dir>', 'where SVG layouts are written', 'out')
+    .option('--no-svg', 'do not write SVG files')
+    .action((paths: string[], opts: ShowOptions) => {
+      const vocab = loadVocabulary(opts.vocab);
+      const files = expandInputs(paths);
+      if (!files.length) throw new UserError(`no scene graph files (.json, .txt, .sg) in ${paths.join(', ')}`);
+      let failures = 0;
+      for (const file of files) {
+        console.log(`\n== ${file}`);
+        try {
+          const graph = readGraphFile(file, vocab);
+          console.log(formatSceneGraphText(graph, { separator: '\n' }));
+          console.log(asciiLayout(graph));
+          if (opts.svg) {
+            mkdirSync(opts.out, { recursive: true });
+            const target = join(opts.out, `${basename(file, extname(file))}.svg`);
+            writeFileSync(target, svgLayout(graph));
+            console.log(`layout: ${target}`);
+          }
+        } catch (e) {
+          if (!(e instanceof SceneGraphError)) throw e;
+          failures++;
+          console.log(`✗ ${e.issues.length} problem(s):`);
+          for (const i of e.issues) console.log(`  ${i.path ? `${i.path}: ` : ''}${i.message}`);
+        }
+      }
+      console.log(`\n${files.length - failures}/${files.length} scene graphs valid`);
+      process.exitCode = failures ? 1 : 0;
+    });
+}
