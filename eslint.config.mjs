@@ -38,6 +38,8 @@ export default [
           })),
         },
       ],
+      // Non-null assertions mark lookups that the surrounding code has just guaranteed.
+      '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },

@@ -33,7 +33,7 @@ export const SceneGraphSchema = z
 /** JSON Schema for the JSON form, generated from the zod schema (published as `schema.json`). */
 export function sceneGraphJsonSchema(): Record<string, unknown> {
   return {
-    $id: 'https://sgdiff.js.org/schemas/scene-graph.json',
+    $id: 'urn:sgdiff:scene-graph:1',
     title: 'SGDiff scene graph',
     ...z.toJSONSchema(SceneGraphSchema, { io: 'input' }),
   };

@@ -11,9 +11,10 @@ export function nearestWords(word: string, candidates: Iterable<string>, max = 3
     const d = cl.includes(w) || w.includes(cl) ? Math.min(1, distance(w, cl)) : distance(w, cl);
     scored.push({ c, d });
   }
-  const limit = Math.max(2, Math.ceil(w.length / 2));
+  const limit = Math.max(2, Math.ceil(w.length / 3));
+  const best = Math.min(...scored.map((s) => s.d));
   return scored
-    .filter((s) => s.d <= limit)
+    .filter((s) => s.d <= Math.min(limit, best + 1))
     .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
     .slice(0, max)
     .map((s) => s.c);

@@ -67,6 +67,46 @@ function slug(label: string): string {
   return label.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '') || 'object';
 }
 
+/**
+ * Object order for a parsed text: each label's instances in ascending `#n`, lone clauses in
+ * text order, otherwise first appearance. `formatSceneGraphText` numbers instances and lists
+ * lone objects in object order, so this order makes format(parse(text)) give the text back.
+ */
+function orderObjects(appearance: string[], mentions: Map<string, Mention>, lone: string[]): string[] {
+  const rank = new Map(appearance.map((k, i) => [k, i]));
+  const after = new Map<string, string[]>(appearance.map((k) => [k, []]));
+  const indegree = new Map<string, number>(appearance.map((k) => [k, 0]));
+  const edge = (a: string, b: string) => {
+    after.get(a)!.push(b);
+    indegree.set(b, indegree.get(b)! + 1);
+  };
+  const byLabel = new Map<string, string[]>();
+  for (const k of appearance) {
+    const label = mentions.get(k)!.label;
+    byLabel.set(label, [...(byLabel.get(label) ?? []), k]);
+  }
+  for (const keys of byLabel.values()) {
+    keys.sort((a, b) => mentions.get(a)!.instance - mentions.get(b)!.instance);
+    for (let i = 1; i < keys.length; i++) edge(keys[i - 1], keys[i]);
+  }
+  for (let i = 1; i < lone.length; i++) edge(lone[i - 1], lone[i]);
+  // Kahn's algorithm, earliest appearance first; on a cycle (only from non-canonical text such
+  // as lone "x #2; x") the earliest remaining object goes next.
+  const out: string[] = [];
+  const left = new Set(appearance);
+  while (left.size) {
+    let next: string | undefined;
+    for (const k of left) {
+      if (indegree.get(k) === 0 && (next === undefined || rank.get(k)! < rank.get(next)!)) next = k;
+    }
+    next ??= [...left].sort((a, b) => rank.get(a)! - rank.get(b)!)[0];
+    left.delete(next);
+    out.push(next);
+    for (const b of after.get(next)!) indegree.set(b, indegree.get(b)! - 1);
+  }
+  return out;
+}
+
 export function parseSceneGraphText(
   text: string,
   vocab: Vocabulary,
@@ -82,6 +122,7 @@ export function parseSceneGraphText(
   const mentions = new Map<string, Mention>();
   const order: string[] = [];
   const relations: { s: string; p: string; o: string }[] = [];
+  const loneKeys: string[] = [];
   const mention = (m: Mention) => {
     const key = `${m.label}#${m.instance}`;
     if (!mentions.has(key)) {
@@ -129,7 +170,7 @@ export function parseSceneGraphText(
     let p = subj.len + sInst.len;
     const sKey = { label: subj.canon, instance: sInst.instance };
     if (p === words.length) {
-      mention(sKey);
+      loneKeys.push(mention(sKey));
       return;
     }
     const pred = predicates.at(words, p);
@@ -176,26 +217,18 @@ export function parseSceneGraphText(
   });
   if (issues.length) throw new SceneGraphError(issues);
 
-  // Keep first-appearance order, but number each label's instances in ascending order,
-  // so that formatting the result gives back the same `#n` suffixes.
-  const byLabel = new Map<string, string[]>();
-  for (const key of order) {
-    const label = mentions.get(key)!.label;
-    byLabel.set(label, [...(byLabel.get(label) ?? []), key]);
-  }
-  for (const keys of byLabel.values()) keys.sort((a, b) => mentions.get(a)!.instance - mentions.get(b)!.instance);
+  const finalOrder = orderObjects(order, mentions, loneKeys);
   const used = new Set<string>();
   const idOf = new Map<string, string>();
-  const cursor = new Map<string, number>();
-  const objectsOut: SceneObject[] = order.map((key) => {
+  const seenPerLabel = new Map<string, number>();
+  const objectsOut: SceneObject[] = finalOrder.map((key) => {
     const label = mentions.get(key)!.label;
-    const k = cursor.get(label) ?? 0;
-    cursor.set(label, k + 1);
-    const realKey = byLabel.get(label)![k];
+    const k = seenPerLabel.get(label) ?? 0;
+    seenPerLabel.set(label, k + 1);
     let id = `${slug(label)}${k ? `-${k + 1}` : ''}`;
     while (used.has(id)) id += "'";
     used.add(id);
-    idOf.set(realKey, id);
+    idOf.set(key, id);
     return { id, label };
   });
   return validateSceneGraph(
