@@ -1,0 +1,10 @@
+export { Module, decays, type ParamOptions } from './module.js';
+export { Linear, type LinearOptions } from './linear.js';
+export { Conv2d, type Conv2dOptions, type ConvPadding } from './conv2d.js';
+export { Upsample, type UpsampleOptions } from './upsample.js';
+export { GroupNorm, LayerNorm, type NormOptions } from './norm.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
+export { MLP, type MLPOptions } from './mlp.js';
+export { SiLU, GELU, silu, gelu, activate, type Activation } from './activations.js';
+export { dropout } from './dropout.js';
+export { MultiHeadAttention, type AttentionOptions } from './attention.js';

@@ -1,0 +1,68 @@
+import * as tf from '../tf/index.js';
+import { Module } from './module.js';
+
+export interface NormOptions {
+  eps?: number;
+  affine?: boolean;
+}
+
+/** Group normalisation over channels-last input of any rank ≥ 2 (NHWC images, [B, T, C] tokens). */
+export class GroupNorm extends Module {
+  readonly weight: tf.Variable | null; // [C]
+  readonly bias: tf.Variable | null; // [C]
+  readonly eps: number;
+
+  constructor(
+    readonly groups: number,
+    readonly channels: number,
+    options: NormOptions = {},
+  ) {
+    super();
+    if (channels % groups !== 0) throw new Error(`GroupNorm: ${channels} channels do not split into ${groups} groups`);
+    this.eps = options.eps ?? 1e-5;
+    const affine = options.affine ?? true;
+    this.weight = affine ? this.param(() => tf.ones([channels]), { decay: false }) : null;
+    this.bias = affine ? this.param(() => tf.zeros([channels]), { decay: false }) : null;
+  }
+
+  // x: [B, ..., C] → same shape
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const b = x.shape[0];
+      const g = tf.reshape(x, [b, -1, this.groups, this.channels / this.groups]); // [B, N, G, C/G]
+      const { mean, variance } = tf.moments(g, [1, 3], true);
+      const normed = tf.mul(tf.sub(g, mean), tf.rsqrt(tf.add(variance, this.eps)));
+      let y = tf.reshape(normed, x.shape);
+      if (this.weight) y = tf.add(tf.mul(y, this.weight), this.bias as tf.Variable);
+      return y;
+    });
+  }
+}
+
+/** Layer normalisation over the last axis. */
+export class LayerNorm extends Module {
+  readonly weight: tf.Variable | null; // [D]
+  readonly bias: tf.Variable | null; // [D]
+  readonly eps: number;
+
+  constructor(
+    readonly dim: number,
+    options: NormOptions = {},
+  ) {
+    super();
+    this.eps = options.eps ?? 1e-5;
+    const affine = options.affine ?? true;
+    this.weight = affine ? this.param(() => tf.ones([dim]), { decay: false }) : null;
+    this.bias = affine ? this.param(() => tf.zeros([dim]), { decay: false }) : null;
+  }
+
+  // x: [..., D] → same shape
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const { mean, variance } = tf.moments(x, -1, true);
+      let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
+      if (this.weight) y = tf.add(tf.mul(y, this.weight), this.bias as tf.Variable);
+      return y;
+    });
+  }
+}
