@@ -36,3 +36,4 @@ export {
   type EditResult,
 } from './edits.js';
 export { asciiLayout, svgLayout, type AsciiLayoutOptions } from './layout.js';
+export { inferLayout } from './infer-layout.js';

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { SceneGraphError, asciiLayout, formatSceneGraphText, svgLayout } from '@sgdiff/scene-graph';
+import { SceneGraphError, asciiLayout, formatSceneGraphText, inferLayout, svgLayout } from '@sgdiff/scene-graph';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { readGraphFile } from '../graph-input.js';
@@ -49,11 +49,14 @@ export function registerShow(program: Command): void {
         try {
           const graph = readGraphFile(file, vocab);
           console.log(formatSceneGraphText(graph, { separator: '\n' }));
-          console.log(asciiLayout(graph));
+          const inferred = graph.objects.some((o) => !o.box);
+          const laidOut = inferLayout(graph);
+          console.log(asciiLayout(laidOut));
+          if (inferred) console.log('(boxes not given in the graph were inferred from its relations)');
           if (opts.svg) {
             mkdirSync(opts.out, { recursive: true });
             const target = join(opts.out, `${basename(file, extname(file))}.svg`);
-            writeFileSync(target, svgLayout(graph));
+            writeFileSync(target, svgLayout(laidOut));
             console.log(`layout: ${target}`);
           }
         } catch (e) {
