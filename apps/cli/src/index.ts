@@ -1,2 +1,2 @@
-export { buildProgram } from './program.js';
+export { buildProgram, runCli } from './program.js';
 export { UserError } from './errors.js';
