@@ -1,0 +1,141 @@
+import * as tf from '../tf/index.js';
+import { useBackend, maxRelError } from '../testing/backends.js';
+import { flat, readFixture } from '../testing/fixtures.js';
+import { Module } from '../modules/module.js';
+import { AdamW } from './adamw.js';
+import { clipByGlobalNorm } from './clip-grad-norm.js';
+import { warmupCosine } from './lr-schedule.js';
+import { EMA } from './ema.js';
+import { NonFiniteError } from './non-finite.js';
+import { trainStep } from './train-step.js';
+
+interface AdamFixture {
+  x: number[][];
+  y: number[][];
+  w0: number[][];
+  b0: number[];
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  steps: Array<{ w: number[][]; b: number[] }>;
+}
+const F = readFixture<AdamFixture>('optim', 'fixtures', 'adamw.json');
+
+class Affine extends Module {
+  readonly w: tf.Variable;
+  readonly b: tf.Variable;
+  constructor(w: number[][], b: number[]) {
+    super();
+    this.w = this.param(() => tf.tensor2d(w));
+    this.b = this.param(() => tf.tensor1d(b));
+  }
+  forward(x: tf.Tensor2D): tf.Tensor {
+    return tf.add(tf.matMul(x, this.w as tf.Tensor2D), this.b);
+  }
+}
+
+beforeAll(async () => {
+  await useBackend('cpu');
+});
+
+describe('AdamW', () => {
+  it('matches the numpy reference for 5 steps, decaying w but not b', async () => {
+    const m = new Affine(F.w0, F.b0);
+    const opt = new AdamW(m.parameters(), {
+      lr: F.lr,
+      beta1: F.beta1,
+      beta2: F.beta2,
+      eps: F.eps,
+      weightDecay: F.weightDecay,
+    });
+    expect(opt.decays('w')).toBe(true);
+    expect(opt.decays('b')).toBe(false);
+    const x = tf.tensor2d(F.x);
+    const y = tf.tensor2d(F.y);
+    for (const expected of F.steps) {
+      await trainStep(m, opt, () => tf.div(tf.sum(tf.square(tf.sub(m.forward(x), y))), 2) as tf.Scalar);
+      expect(maxRelError(await m.w.data(), flat(expected.w))).toBeLessThan(1e-5);
+      expect(maxRelError(await m.b.data(), expected.b)).toBeLessThan(1e-5);
+    }
+    expect(opt.step).toBe(5);
+  });
+
+  it('first step moves each weight by lr·sign(g), after decay', async () => {
+    const m = new Affine([[2]], [3]);
+    const opt = new AdamW(m.parameters(), { lr: 0.01, weightDecay: 0.1 });
+    // loss = w·5 − b·7 → g_w = 5, g_b = −7.
+    await trainStep(m, opt, () => tf.sub(tf.mul(tf.sum(m.w), 5), tf.mul(tf.sum(m.b), 7)) as tf.Scalar);
+    expect((await m.w.data())[0]).toBeCloseTo(2 * (1 - 0.01 * 0.1) - 0.01, 6);
+    expect((await m.b.data())[0]).toBeCloseTo(3 + 0.01, 6);
+  });
+
+  it('stops with NonFiniteError and leaves the weights untouched', async () => {
+    const m = new Affine([[1]], [1]);
+    const opt = new AdamW(m.parameters(), { lr: 0.1 });
+    const before = tf.memory().numTensors;
+    await expect(trainStep(m, opt, () => tf.mul(tf.sum(m.w), NaN) as tf.Scalar)).rejects.toThrow(
+      new NonFiniteError(0, 'loss', NaN).message,
+    );
+    await expect(trainStep(m, opt, () => tf.sum(tf.mul(m.w, tf.sqrt(tf.scalar(-1)))) as tf.Scalar)).rejects.toThrow(
+      /loss is NaN at step 0; training stopped before writing a checkpoint/,
+    );
+    await expect(trainStep(m, opt, () => tf.mul(tf.sum(tf.pow(m.w, 0.5)), 0) as tf.Scalar)).resolves.toBeDefined();
+    expect(tf.memory().numTensors).toBe(before);
+    const w = Array.from(await m.w.data());
+    const inf = trainStep(m, opt, () => tf.sum(tf.mul(m.w, 1e38 * 10)) as tf.Scalar);
+    await expect(inf).rejects.toThrow(/is \+Infinity at step 1/);
+    expect(Array.from(await m.w.data())).toEqual(w);
+    expect(opt.step).toBe(1);
+  });
+});
+
+describe('clipByGlobalNorm', () => {
+  it('scales all gradients by maxNorm / norm when above, not at all below', async () => {
+    const grads = new Map<string, tf.Tensor>([
+      ['a', tf.tensor1d([3, 4])],
+      ['b', tf.tensor1d([12])],
+    ]);
+    const { grads: clipped, norm } = clipByGlobalNorm(grads, 1.3);
+    expect((await norm.data())[0]).toBeCloseTo(13, 5);
+    expect(maxRelError(await (clipped.get('a') as tf.Tensor).data(), [0.3, 0.4])).toBeLessThan(1e-6);
+    expect(maxRelError(await (clipped.get('b') as tf.Tensor).data(), [1.2])).toBeLessThan(1e-6);
+    const { grads: same } = clipByGlobalNorm(grads, 100);
+    expect(Array.from(await (same.get('a') as tf.Tensor).data())).toEqual([3, 4]);
+  });
+});
+
+describe('warmupCosine', () => {
+  it('warms up linearly then follows a half cosine to minLr', () => {
+    const lr = warmupCosine({ peakLr: 1, warmupSteps: 4, totalSteps: 14, minLr: 0.1 });
+    expect([0, 1, 2, 3].map(lr)).toEqual([0.25, 0.5, 0.75, 1]);
+    expect(lr(4)).toBeCloseTo(1, 12);
+    expect(lr(9)).toBeCloseTo(0.55, 12); // halfway: min + (peak − min)/2
+    expect(lr(14)).toBe(0.1);
+    expect(lr(100)).toBe(0.1);
+  });
+});
+
+describe('EMA', () => {
+  it('averages with the given decay', async () => {
+    const m = new Affine([[0]], [10]);
+    const ema = new EMA(m, { decay: 0.5 });
+    m.w.assign(tf.tensor2d([[4]]));
+    ema.update(); // 0.5·0 + 0.5·4 = 2
+    m.w.assign(tf.tensor2d([[8]]));
+    ema.update(); // 0.5·2 + 0.5·8 = 5
+    expect(Array.from(await (ema.parameters().get('w') as tf.Tensor).data())).toEqual([5]);
+    expect(Array.from(await (ema.parameters().get('b') as tf.Tensor).data())).toEqual([10]);
+    const target = new Affine([[0]], [0]);
+    ema.copyTo(target);
+    expect(Array.from(await target.w.data())).toEqual([5]);
+  });
+
+  it('warmup uses min(decay, (1+n)/(10+n))', () => {
+    const ema = new EMA(new Affine([[0]], [0]), { decay: 0.999, warmup: true });
+    expect(ema.currentDecay()).toBeCloseTo(0.1, 12);
+    ema.updates = 90;
+    expect(ema.currentDecay()).toBeCloseTo(0.91, 12);
+  });
+});
