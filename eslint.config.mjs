@@ -21,7 +21,7 @@ export default [
   ...nx.configs['flat/javascript'],
   prettier,
   {
-    ignores: ['**/dist', '**/out-tsc', '**/node_modules', 'docs-site', 'out', '.nx', '.device-carry'],
+    ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/vendor', 'docs-site', 'out', '.nx', '.device-carry'],
   },
   {
     files: ['**/*.ts'],
