@@ -1,2 +1,21 @@
-/** Placeholder: this package is not implemented yet (see the README status table). */
-export const PLACEHOLDER = true;
+/**
+ * @sgdiff/nn: the TensorFlow.js runtime shared by every SGDiff model. Browser-safe; Node-only
+ * parts (Dawn, fs checkpoints) are in '@sgdiff/nn/node'.
+ */
+export * as tf from './tf/index.js';
+export { NN_VERSION } from './version.js';
+export { initBackend } from './backend/init-backend.js';
+export {
+  formatBackendInfo,
+  type BackendChoice,
+  type BackendInfo,
+  type InitBackendOptions,
+  type WasmPaths,
+  type WasmBinaryName,
+} from './backend/types.js';
+export { isSoftwareRenderer, describeWebGpuAdapter } from './backend/adapter-info.js';
+export { registerTrainingKernels, isReplacementInstalled, KERNEL_REPLACEMENTS, type KernelReplacement } from './kernels/register.js';
+export * from './modules/index.js';
+export * from './init/initializers.js';
+export * from './optim/index.js';
+export * from './checkpoint/index.js';

@@ -1,4 +1,4 @@
-import { AddN, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { AddN, type KernelBackend, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 
 /**
  * tfjs-webgpu binds every AddN input as a storage buffer. WebGPU's default limit is 8 per shader
@@ -26,7 +26,7 @@ export function chunkedAddN(stock: KernelConfig): KernelConfig {
       list = next;
     }
     const out = run(list);
-    for (const t of temps) backend.disposeData(t.dataId);
+    for (const t of temps) (backend as KernelBackend).disposeData(t.dataId);
     return out;
   };
   return { kernelName: AddN, backendName: 'webgpu', kernelFunc: kernelFunc as KernelFunc };

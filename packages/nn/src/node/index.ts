@@ -1,0 +1,11 @@
+/**
+ * @sgdiff/nn/node: Node-only parts. Re-exports everything from the main entry, with Node's
+ * initBackend and the fs checkpoint functions in place of the browser ones.
+ */
+export * from '../index.js';
+export { initBackend, type NodeInitBackendOptions } from './init-backend.js';
+export { nodeWasmDir } from './wasm-paths.js';
+export { installDawn } from './dawn.js';
+export { writeDirAtomically } from './atomic-dir.js';
+export { saveCheckpoint, loadCheckpoint, loadCheckpointInto, fsReader, type WeightSource } from './checkpoint.js';
+export { saveOptimizerState, loadOptimizerState, OPTIMIZER_DIR } from './optimizer-checkpoint.js';
