@@ -1,0 +1,6 @@
+// Every encoder test runs on the cpu backend: exact, and independent of nn's WASM kernels.
+import { initBackend } from '@sgdiff/nn/node';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu', log: false });
+});

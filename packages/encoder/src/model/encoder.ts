@@ -1,0 +1,112 @@
+import { Embedding, Linear, Module, tf } from '@sgdiff/nn';
+import { packGraphs, SceneGraphError, type PackedGraphs, type SceneGraph, type Vocabulary } from '@sgdiff/scene-graph';
+import { EncoderError } from '../errors.js';
+import type { EncoderConfig } from './config.js';
+import { inverseCounts, prepareTriples, type TripleBatch } from './graph-batch.js';
+import { disposeEdges, graphEdges, GraphTripleConvNet } from './graph-triple-conv.js';
+
+/**
+ * What the diffusion UNet and the pre-training losses read. B graphs, K = config.tokens,
+ * C = config.tokenDim. Padded local tokens are exactly zero and have mask 0.
+ */
+export interface GraphEncoding {
+  localTokens: tf.Tensor3D; // [B, K, C]
+  localMask: tf.Tensor2D; // [B, K] 1 real, 0 padding
+  globalToken: tf.Tensor2D; // [B, C]
+}
+
+export function disposeEncoding(e: GraphEncoding): void {
+  tf.dispose([e.localTokens, e.localMask, e.globalToken]);
+}
+
+/**
+ * SGDiff's scene-graph encoder: object and predicate embeddings → GraphTripleConv stack →
+ * one local token per triple (s ‖ p ‖ o, projected) and one global token per graph
+ * (mean object vector ‖ mean predicate vector, projected).
+ */
+export class SceneGraphEncoder extends Module {
+  readonly objectEmbedding: Embedding;
+  readonly predicateEmbedding: Embedding;
+  readonly boxEmbedding: Linear | null;
+  readonly graphConv: GraphTripleConvNet;
+  readonly localProjection: Linear;
+  readonly globalProjection: Linear;
+
+  constructor(readonly config: EncoderConfig) {
+    super();
+    const { dim } = config;
+    // std 1/√dim keeps the first ReLU MLP's inputs at unit scale whatever the width.
+    this.objectEmbedding = new Embedding(config.numObjects, dim, { std: 1 / Math.sqrt(dim) });
+    this.predicateEmbedding = new Embedding(config.numPredicates, dim, { std: 1 / Math.sqrt(dim) });
+    this.boxEmbedding = config.useBoxes ? new Linear(4, dim) : null;
+    this.graphConv = new GraphTripleConvNet(dim, config.hidden, config.layers);
+    this.localProjection = new Linear(3 * dim, config.tokenDim);
+    this.globalProjection = new Linear(2 * dim, config.tokenDim);
+  }
+
+  /** Encodes a packed batch (see `packGraphs`). Throws EncoderError on labels the model lacks. */
+  forward(packed: PackedGraphs): GraphEncoding {
+    const batch = prepareTriples(packed, this.config);
+    return this.encodeTriples(batch);
+  }
+
+  /** Packs and encodes scene graphs. Unknown label names and empty graphs are EncoderErrors. */
+  encodeGraphs(graphs: readonly SceneGraph[], vocab: Vocabulary): GraphEncoding {
+    return this.forward(packForEncoder(graphs, vocab));
+  }
+
+  private encodeTriples(b: TripleBatch): GraphEncoding {
+    const { numGraphs: B, numObjects: O } = b;
+    const K = this.config.tokens;
+    const edges = graphEdges(b.subjects, b.objects, O);
+    try {
+      return tf.tidy(() => {
+        let objVecs = this.objectEmbedding.forward(tf.tensor1d(b.objs, 'int32')) as tf.Tensor2D; // [O, D]
+        if (this.boxEmbedding) {
+          const boxes = tf.tensor2d(b.boxes, [O, 4]);
+          const hasBox = tf.tensor2d(Float32Array.from(b.hasBox), [O, 1]);
+          objVecs = tf.add(objVecs, tf.mul(this.boxEmbedding.forward(boxes), hasBox));
+        }
+        const predIds = tf.tensor1d(b.predicates, 'int32');
+        const conv = this.graphConv.forward(objVecs, this.predicateEmbedding.forward(predIds) as tf.Tensor2D, edges);
+
+        // Local tokens: [s ‖ p ‖ o] per triple, then gathered into K slots per graph.
+        const triples = tf.concat([tf.gather(conv.objVecs, edges.subjects), conv.predVecs, tf.gather(conv.objVecs, edges.objects)], 1); // [T, 3D]
+        const perTriple = this.localProjection.forward(triples); // [T, C]
+        const mask = tf.tensor2d(b.tokenMask, [B, K]);
+        const gathered = tf.gather(perTriple, tf.tensor1d(b.tokenSource, 'int32')); // [B·K, C]
+        const localTokens = tf.mul(tf.reshape(gathered, [B, K, this.config.tokenDim]), tf.expandDims(mask, 2)) as tf.Tensor3D;
+
+        // Global token: per-graph means (segment sums scaled by 1/count keep it order-free).
+        const objMean = segmentMean(conv.objVecs, b.objToImg, B);
+        const predMean = segmentMean(conv.predVecs, b.tripleToImg, B);
+        const globalToken = this.globalProjection.forward(tf.concat([objMean, predMean], 1)) as tf.Tensor2D; // [B, C]
+        return { localTokens, localMask: mask, globalToken };
+      });
+    } finally {
+      disposeEdges(edges);
+    }
+  }
+}
+
+// x: [N, D], ids: [N] → [numSegments, D]
+function segmentMean(x: tf.Tensor2D, ids: Int32Array, numSegments: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const sum = tf.unsortedSegmentSum(x, tf.tensor1d(ids, 'int32'), numSegments);
+    return tf.mul(sum, tf.tensor2d(inverseCounts(ids, numSegments), [numSegments, 1])) as tf.Tensor2D;
+  });
+}
+
+/** `packGraphs`, with unknown labels and empty graphs reported as EncoderError. */
+export function packForEncoder(graphs: readonly SceneGraph[], vocab: Vocabulary): PackedGraphs {
+  if (graphs.length === 0) throw new EncoderError('no graphs to encode: the batch is empty');
+  graphs.forEach((g, i) => {
+    if (g.objects.length === 0) throw new EncoderError(`graph ${i} is empty: a scene graph needs at least one object`);
+  });
+  try {
+    return packGraphs(graphs, vocab);
+  } catch (e) {
+    if (e instanceof SceneGraphError) throw new EncoderError(`cannot encode the graphs: ${e.message}`);
+    throw e;
+  }
+}
