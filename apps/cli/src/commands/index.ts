@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { registerData } from './data.js';
 import { registerShow } from './show.js';
 import { registerValidate } from './validate.js';
 
 /** Every sgdiff command; each module registers one command (or a group) on the program. */
-export const commands: ((program: Command) => void)[] = [registerValidate, registerShow];
+export const commands: ((program: Command) => void)[] = [registerValidate, registerShow, registerData];

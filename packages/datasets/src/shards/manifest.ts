@@ -1,0 +1,73 @@
+import type { VocabularyJson } from '@sgdiff/scene-graph';
+import { DatasetError } from '../errors.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const MANIFEST_FORMAT = 'sgdiff-dataset';
+export const MANIFEST_FORMAT_VERSION = 1;
+
+export type ImageEncoding = 'rgb' | 'png';
+
+export interface ShardEntry {
+  /** File name, relative to the dataset folder. */
+  file: string;
+  records: number;
+  bytes: number;
+  /** Hex sha256 of the whole shard file. */
+  sha256: string;
+  objects: number;
+  relations: number;
+}
+
+export interface SplitInfo {
+  images: number;
+  objects: number;
+  relations: number;
+  shards: ShardEntry[];
+}
+
+/** `manifest.json` of a dataset folder (see the package README). */
+export interface DatasetManifest {
+  format: typeof MANIFEST_FORMAT;
+  formatVersion: number;
+  dataset: string;
+  version: string;
+  image: { size: number; channels: 3; encoding: ImageEncoding };
+  /** Box-relative masks of side `size`, one per graph object; null when the dataset has none. */
+  masks: { size: number } | null;
+  splits: Record<string, SplitInfo>;
+  vocab: VocabularyJson;
+  rules: Record<string, unknown>;
+  skipped: Record<string, number>;
+  /** The preparation options; a re-run with other options refuses to mix them. */
+  options: Record<string, unknown>;
+}
+
+/** Checks the parts a reader relies on; throws DatasetError naming what is wrong. */
+export function parseManifest(json: unknown, where = MANIFEST_FILE): DatasetManifest {
+  const m = json as Partial<DatasetManifest> | null;
+  const fail = (what: string) => {
+    throw new DatasetError(`${where}: ${what}`);
+  };
+  if (!m || typeof m !== 'object') fail('not a JSON object');
+  if (m!.format !== MANIFEST_FORMAT) fail(`not an sgdiff dataset manifest (format ${JSON.stringify(m!.format)})`);
+  if (m!.formatVersion !== MANIFEST_FORMAT_VERSION)
+    fail(`format version ${m!.formatVersion}; this reader knows ${MANIFEST_FORMAT_VERSION}`);
+  const img = m!.image;
+  if (!img || !Number.isInteger(img.size) || img.size <= 0 || !['rgb', 'png'].includes(img.encoding))
+    fail('image must be {size, channels: 3, encoding: "rgb"|"png"}');
+  if (!m!.splits || typeof m!.splits !== 'object') fail('missing splits');
+  for (const [name, s] of Object.entries(m!.splits!)) {
+    if (!Array.isArray(s.shards)) fail(`splits.${name}.shards must be a list`);
+  }
+  if (!m!.vocab) fail('missing vocab');
+  return m as DatasetManifest;
+}
+
+/** Records per shard that keep a shard near 32 MiB of raw RGB. */
+export function defaultShardSize(imageSize: number): number {
+  return Math.min(2048, Math.max(64, Math.round((32 * 1024 * 1024) / (imageSize * imageSize * 3))));
+}
+
+export function shardFileName(split: string, index: number): string {
+  return `${split}-${String(index).padStart(5, '0')}.sgds`;
+}

@@ -1,0 +1,169 @@
+import {
+  relationFromBoxes,
+  SYNTHETIC_COLOURS,
+  SYNTHETIC_SHAPES,
+  SYNTHETIC_STUFF,
+  type Box,
+  type GeometricPredicate,
+  type SceneGraph,
+} from '@sgdiff/scene-graph';
+import type { Rng } from '../random.js';
+
+export type ShapeKind = (typeof SYNTHETIC_SHAPES)[number];
+
+/** One object of a synthetic scene, in draw order. Boxes are normalised [x0, y0, x1, y1]. */
+export interface SyntheticObject {
+  id: string;
+  label: string;
+  kind: 'stuff' | ShapeKind;
+  colour: string;
+  box: Box;
+  /** Index of the thing this one sits inside, if any. */
+  insideOf?: number;
+}
+
+export interface SyntheticLayout {
+  objects: SyntheticObject[];
+  /** The training graph: every thing takes part in at least one relation. */
+  graph: SceneGraph;
+  /** Ground truth: `relationFromBoxes` for every ordered pair (i ≠ j) of object indices. */
+  allRelations: [number, GeometricPredicate, number][];
+}
+
+// Sizes are fractions of the image side. At 64 px the smallest thing is ~10 px wide.
+const MIN_SIZE = 0.16;
+const MAX_SIZE = 0.32;
+const CONTAINER_MIN = 0.4;
+const CONTAINER_MAX = 0.52;
+const MARGIN = 0.02;
+const PLACEMENT_TRIES = 24;
+/** Free things may cover at most this share of the smaller one's box (some overlap, no hiding). */
+const MAX_OVERLAP = 0.2;
+
+/** Boxes are rounded so that a checker recomputing relations from stored boxes agrees. */
+const q = (v: number) => Math.round(v * 10000) / 10000;
+
+function overlapShare(a: Box, b: Box): number {
+  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+  if (w <= 0 || h <= 0) return 0;
+  const area = (x: Box) => (x[2] - x[0]) * (x[3] - x[1]);
+  return (w * h) / Math.min(area(a), area(b));
+}
+
+/**
+ * Samples a scene: 1–2 stuff bands, then 3–8 things with varied sizes and positions, a few
+ * overlapping and some inside a larger one. Relations follow sg2im's COCO recipe: each thing is
+ * paired with another object (its container if it has one), a coin flip picks the subject, and
+ * `relationFromBoxes` labels the pair.
+ */
+export function sampleLayout(rng: Rng): SyntheticLayout {
+  const objects: SyntheticObject[] = [];
+
+  // Stuff: one full-image band, or two bands split at a random height.
+  const stuff = rng.shuffle([...SYNTHETIC_STUFF]);
+  if (rng.next() < 0.5) {
+    objects.push({ id: 's0', label: stuff[0], kind: 'stuff', colour: stuff[0], box: [0, 0, 1, 1] });
+  } else {
+    // Sky, when drawn, is the top band.
+    const pair = stuff.slice(0, 2);
+    if (pair[1] === 'sky') pair.reverse();
+    const split = q(rng.uniform(0.3, 0.7));
+    objects.push({ id: 's0', label: pair[0], kind: 'stuff', colour: pair[0], box: [0, 0, 1, split] });
+    objects.push({ id: 's1', label: pair[1], kind: 'stuff', colour: pair[1], box: [0, split, 1, 1] });
+  }
+  const firstThing = objects.length;
+
+  const nThings = rng.int(3, 8);
+  // Some scenes nest a thing inside a larger one; the container is placed first.
+  const nInner = nThings >= 4 && rng.next() < 0.45 ? (nThings >= 6 && rng.next() < 0.35 ? 2 : 1) : 0;
+  const nFree = nThings - nInner;
+  const containers: number[] = [];
+
+  for (let t = 0; t < nFree; t++) {
+    const isContainer = t < nInner;
+    const kind = rng.pick(SYNTHETIC_SHAPES);
+    const colour = rng.pick(SYNTHETIC_COLOURS);
+    let best: Box | undefined;
+    let bestOverlap = Infinity;
+    for (let attempt = 0; attempt < PLACEMENT_TRIES && bestOverlap > 0; attempt++) {
+      const size = isContainer ? rng.uniform(CONTAINER_MIN, CONTAINER_MAX) : rng.uniform(MIN_SIZE, MAX_SIZE);
+      const x0 = rng.uniform(MARGIN, 1 - MARGIN - size);
+      const y0 = rng.uniform(MARGIN, 1 - MARGIN - size);
+      const box: Box = [q(x0), q(y0), q(x0 + size), q(y0 + size)];
+      let worst = 0;
+      for (let j = firstThing; j < objects.length; j++) {
+        let share = overlapShare(box, objects[j].box);
+        // Nothing may cover a container, or it would hide the thing inside.
+        if (containers.includes(j) && share > 0) share = 1;
+        worst = Math.max(worst, share);
+      }
+      if (worst < bestOverlap) {
+        bestOverlap = worst;
+        best = box;
+      }
+      if (worst <= MAX_OVERLAP && rng.next() < 0.5) break;
+    }
+    if (isContainer) containers.push(objects.length);
+    objects.push({ id: `t${t}`, label: `${colour} ${kind}`, kind, colour, box: best! });
+  }
+
+  for (let k = 0; k < nInner; k++) {
+    const outerIdx = containers[k];
+    const outer = objects[outerIdx];
+    const kind = rng.pick(SYNTHETIC_SHAPES);
+    const colour = rng.pick(SYNTHETIC_COLOURS.filter((c) => c !== outer.colour));
+    const [ox0, oy0, ox1, oy1] = outer.box;
+    const side = ox1 - ox0;
+    // Centre the inner thing where the outer shape is widest: its centre, or a triangle's centroid.
+    const factor = outer.kind === 'triangle' ? rng.uniform(0.26, 0.32) : rng.uniform(0.36, 0.46);
+    const size = side * factor;
+    const jitter = side * 0.04;
+    const cx = (ox0 + ox1) / 2 + rng.uniform(-jitter, jitter);
+    const cy = (outer.kind === 'triangle' ? oy0 + side * 0.64 : (oy0 + oy1) / 2) + rng.uniform(-jitter, jitter);
+    const box: Box = [q(cx - size / 2), q(cy - size / 2), q(cx + size / 2), q(cy + size / 2)];
+    objects.push({
+      id: `t${nFree + k}`,
+      label: `${colour} ${kind}`,
+      kind,
+      colour,
+      box,
+      insideOf: outerIdx,
+    });
+  }
+
+  const relations: SceneGraph['relations'] = [];
+  const paired = new Set<string>();
+  for (let i = firstThing; i < objects.length; i++) {
+    let other = objects[i].insideOf;
+    if (other === undefined) {
+      // Another object not yet paired with this one, if there is one.
+      const choices = objects.map((_, j) => j).filter((j) => j !== i && !paired.has(`${Math.min(i, j)},${Math.max(i, j)}`));
+      if (choices.length === 0) continue;
+      other = rng.pick(choices);
+    }
+    paired.add(`${Math.min(i, other)},${Math.max(i, other)}`);
+    const [s, o] = rng.next() < 0.5 ? [i, other] : [other, i];
+    relations.push({
+      subject: objects[s].id,
+      predicate: relationFromBoxes(objects[s].box, objects[o].box),
+      object: objects[o].id,
+    });
+  }
+
+  const allRelations: SyntheticLayout['allRelations'] = [];
+  for (let i = 0; i < objects.length; i++) {
+    for (let j = 0; j < objects.length; j++) {
+      if (i !== j) allRelations.push([i, relationFromBoxes(objects[i].box, objects[j].box), j]);
+    }
+  }
+
+  return {
+    objects,
+    graph: {
+      objects: objects.map((o) => ({ id: o.id, label: o.label, box: [...o.box] as Box })),
+      relations,
+    },
+    allRelations,
+  };
+}
