@@ -46,3 +46,21 @@ export {
 } from './loader/loader.js';
 export { selectObjects } from './loader/select.js';
 export { flipGraph, flipImage, flipMasks } from './loader/flip.js';
+export {
+  COCO_RULES,
+  cocoBox,
+  cocoRelations,
+  CocoSelection,
+  type CocoImageInfo,
+  type CocoObjectRef,
+  type CocoRules,
+  type CocoSelectedImage,
+} from './coco/rules.js';
+export {
+  boxMask,
+  decodeRleString,
+  polygonsToMask,
+  rleToMask,
+  segmentationToMask,
+  type CocoSegmentation,
+} from './coco/segmentation.js';

@@ -2,3 +2,6 @@
 export { createLoader, nodeImageDecoder, readManifest, type CreateLoaderOptions } from './loader.js';
 export { ShardedDatasetWriter } from './shard-writer.js';
 export { writeSyntheticDataset, SYNTHETIC_VERSION, type WriteSyntheticOptions } from './synthetic/write.js';
+export { prepareCocoStuff, type PrepareCocoOptions } from './coco/prepare.js';
+export { streamJsonArray, streamJsonObjectArrays } from './json-stream.js';
+export { writeImageShards, type PlannedImage, type WriteImageShardsOptions } from './image-shards.js';

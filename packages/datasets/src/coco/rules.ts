@@ -1,0 +1,143 @@
+import { relationFromBoxes, type Box, type Relation } from '@sgdiff/scene-graph';
+import { deriveSeed, Rng } from '../random.js';
+
+/** sg2im's CocoSceneGraphDataset defaults. */
+export interface CocoRules {
+  /** Keep objects whose box covers more than this share of the image (strictly). */
+  minObjectArea: number;
+  minObjectsPerImage: number;
+  maxObjectsPerImage: number;
+  /** Keep the stuff class "other" (id 183). sg2im excludes it. */
+  includeOther: boolean;
+  /** Drop images that have no stuff annotation at all (sg2im's stuff_only=True). */
+  stuffOnly: boolean;
+}
+
+export const COCO_RULES: CocoRules = {
+  minObjectArea: 0.02,
+  minObjectsPerImage: 3,
+  maxObjectsPerImage: 8,
+  includeOther: false,
+  stuffOnly: true,
+};
+
+export interface CocoImageInfo {
+  id: number;
+  file_name: string;
+  width: number;
+  height: number;
+}
+
+/** What the selection keeps of an annotation: enough to filter and to find it again. */
+export interface CocoObjectRef {
+  /** Annotation id; with `stuff`, unique across the two files. */
+  id: number;
+  stuff: boolean;
+  categoryId: number;
+  /** COCO's [x, y, w, h] in pixels. */
+  bbox: [number, number, number, number];
+  iscrowd: number;
+}
+
+export interface CocoSelectedImage {
+  image: CocoImageInfo;
+  objects: CocoObjectRef[];
+}
+
+/**
+ * sg2im's COCO-Stuff selection, in its order:
+ * 1. every image of the instances file is a candidate;
+ * 2. each instance annotation, then each stuff annotation, is kept when its box area is
+ *    > `minObjectArea` of the image, its category is known, and it is not "other";
+ *    crowd annotations are treated like any other (sg2im does not look at `iscrowd`);
+ * 3. with `stuffOnly`, images that have no stuff annotation (before filtering) are dropped;
+ * 4. images keep if they have `minObjectsPerImage`–`maxObjectsPerImage` objects, counting
+ *    things and stuff, after step 2.
+ * Objects keep file order, instances before stuff.
+ */
+export class CocoSelection {
+  private readonly images: CocoImageInfo[] = [];
+  private readonly annotations: { imageId: number; ref: CocoObjectRef }[] = [];
+  private readonly categories = new Map<number, string>();
+  private readonly withStuff = new Set<number>();
+
+  constructor(private readonly rules: CocoRules = COCO_RULES) {}
+
+  addImage(image: CocoImageInfo): void {
+    this.images.push(image);
+  }
+  addCategory(id: number, name: string): void {
+    this.categories.set(id, name);
+  }
+  addAnnotation(imageId: number, ref: CocoObjectRef): void {
+    // Any stuff annotation counts, even one the rules drop later (as in sg2im).
+    if (ref.stuff) this.withStuff.add(imageId);
+    this.annotations.push({ imageId, ref });
+  }
+
+  /** Applies the rules; the counts name each rule that removed something. */
+  finish(): { images: CocoSelectedImage[]; skipped: Record<string, number> } {
+    const r = this.rules;
+    const skipped: Record<string, number> = {
+      object_too_small: 0,
+      object_other: 0,
+      object_unknown_category: 0,
+      image_no_stuff: 0,
+      image_too_few_objects: 0,
+      image_too_many_objects: 0,
+    };
+    const byId = new Map(this.images.map((im) => [im.id, im]));
+    const objects = new Map<number, CocoObjectRef[]>();
+    for (const { imageId, ref: a } of this.annotations) {
+      const im = byId.get(imageId);
+      if (!im) continue;
+      const area = (a.bbox[2] * a.bbox[3]) / (im.width * im.height);
+      const name = this.categories.get(a.categoryId);
+      if (!(area > r.minObjectArea)) skipped.object_too_small++;
+      else if (name === undefined) skipped.object_unknown_category++;
+      else if (name === 'other' && !r.includeOther) skipped.object_other++;
+      else {
+        let list = objects.get(im.id);
+        if (!list) objects.set(im.id, (list = []));
+        list.push(a);
+      }
+    }
+    const out: CocoSelectedImage[] = [];
+    for (const image of this.images) {
+      if (r.stuffOnly && !this.withStuff.has(image.id)) {
+        skipped.image_no_stuff++;
+        continue;
+      }
+      // Instances first, then stuff, each in file order (a stable sort keeps file order).
+      const list = (objects.get(image.id) ?? []).sort((a, b) => Number(a.stuff) - Number(b.stuff));
+      if (list.length < r.minObjectsPerImage) skipped.image_too_few_objects++;
+      else if (list.length > r.maxObjectsPerImage) skipped.image_too_many_objects++;
+      else out.push({ image, objects: list });
+    }
+    return { images: out, skipped };
+  }
+}
+
+/** Normalised [x0, y0, x1, y1] from COCO's pixel [x, y, w, h]. */
+export function cocoBox(bbox: readonly number[], width: number, height: number): Box {
+  const [x, y, w, h] = bbox;
+  return [x / width, y / height, (x + w) / width, (y + h) / height];
+}
+
+/**
+ * sg2im's COCO relations, made once at preparation with a seed per image: each object is
+ * paired with one random other object, a coin flip picks which is the subject, and
+ * `relationFromBoxes` labels the pair. Pairs may repeat, as in sg2im.
+ */
+export function cocoRelations(ids: readonly string[], boxes: readonly Box[], seed: number, imageId: number): Relation[] {
+  const rng = new Rng(deriveSeed(seed, imageId));
+  const out: Relation[] = [];
+  for (let cur = 0; cur < ids.length; cur++) {
+    if (ids.length < 2) break;
+    let other = rng.int(0, ids.length - 2);
+    if (other >= cur) other++;
+    const [s, o] = rng.next() > 0.5 ? [cur, other] : [other, cur];
+    out.push({ subject: ids[s], predicate: relationFromBoxes(boxes[s], boxes[o]), object: ids[o] });
+  }
+  return out;
+}
