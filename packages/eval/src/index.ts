@@ -1,2 +1,10 @@
-/** Placeholder: this package is not implemented yet (see the README status table). */
-export const PLACEHOLDER = true;
+export { EvalError, warnToConsole, type EvalWarning, type WarningHandler } from './errors.js';
+export { computeFid, frechetDistance, type FidOptions, type FidReport } from './metrics/fid.js';
+export { computeKid, polynomialMmd2, type KidOptions, type MeanStd } from './metrics/kid.js';
+export { inceptionScore } from './metrics/inception-score.js';
+export { columnMeans, meanAndCovariance, type MeanAndCovariance } from './linalg/covariance.js';
+export { gemmTN, rowMajor, transposed, type MatrixView, type GemmTNOptions } from './linalg/gemm.js';
+export { jsMatmul, type MatmulProvider, type MatmulHints } from './linalg/matmul-provider.js';
+export { choleskyLower } from './linalg/cholesky.js';
+export { symmetricEigenvalues, tridiagonalize, tridiagonalEigenvalues, type Tridiagonal } from './linalg/symmetric-eigenvalues.js';
+export { traceSqrtProduct, type TraceSqrtOptions, type TraceSqrtReport } from './linalg/trace-sqrt-product.js';
