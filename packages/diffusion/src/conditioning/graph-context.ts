@@ -1,0 +1,74 @@
+import { Linear, Module, tf } from '@sgdiff/nn';
+
+/** What the scene-graph encoder gives the denoiser. */
+export interface GraphTokens {
+  /** local: [B, L, Dl] one token per triple, real relations first. */
+  local: tf.Tensor3D;
+  /** localMask: [B, L], 1 for real tokens, 0 for padding. */
+  localMask: tf.Tensor2D;
+  /** global: [B, Dg]. */
+  global: tf.Tensor2D;
+}
+
+export interface GraphContextConfig {
+  localDim: number;
+  globalDim: number;
+  contextDim: number;
+  /** Local tokens per graph (SGDiff: 15); the context has one more, the global token. */
+  numLocalTokens: number;
+}
+
+/**
+ * Turns encoder tokens into the UNet's cross-attention context: local tokens projected to the
+ * context width, the global token appended as one more. Also holds the learned null-graph
+ * context that classifier-free guidance uses as its unconditional branch.
+ */
+export class GraphContext extends Module {
+  readonly localProj: Linear;
+  readonly globalProj: Linear;
+  readonly nullContext: tf.Variable; // [L + 1, Dc]
+
+  constructor(readonly config: GraphContextConfig) {
+    super();
+    this.localProj = new Linear(config.localDim, config.contextDim, { init: 'xavier' });
+    this.globalProj = new Linear(config.globalDim, config.contextDim, { init: 'xavier' });
+    this.nullContext = this.param(() => tf.randomNormal([config.numLocalTokens + 1, config.contextDim], 0, 0.02), {
+      decay: false,
+    });
+  }
+
+  /**
+   * `keep` ([B], 1 or 0) swaps dropped graphs for the null context, for training with
+   * condition dropout; omitted, every graph is kept.
+   */
+  // → context: [B, L + 1, Dc], mask: [B, L + 1]
+  forward(tokens: GraphTokens, keep?: tf.Tensor1D): { context: tf.Tensor3D; mask: tf.Tensor2D } {
+    const { numLocalTokens: L } = this.config;
+    if (tokens.local.shape[1] !== L) {
+      throw new Error(`GraphContext: ${tokens.local.shape[1]} local tokens, expected ${L}`);
+    }
+    return tf.tidy(() => {
+      const b = tokens.local.shape[0];
+      const local = this.localProj.forward(tokens.local);
+      const global = tf.reshape(this.globalProj.forward(tokens.global), [b, 1, -1]);
+      let context = tf.concat([local, global], 1) as tf.Tensor3D;
+      let mask = tf.concat([tf.cast(tokens.localMask, 'float32'), tf.ones([b, 1])], 1) as tf.Tensor2D;
+      if (keep) {
+        const k3 = tf.reshape(tf.cast(keep, 'float32'), [b, 1, 1]);
+        context = tf.add(tf.mul(context, k3), tf.mul(tf.sub(1, k3), tf.expandDims(this.nullContext, 0)));
+        const k2 = tf.reshape(k3, [b, 1]);
+        mask = tf.add(tf.mul(mask, k2), tf.sub(1, k2));
+      }
+      return { context, mask };
+    });
+  }
+
+  /** The unconditional branch for guidance: the null context for `batch` graphs. */
+  // → context: [B, L + 1, Dc], mask: [B, L + 1]
+  nullBatch(batch: number): { context: tf.Tensor3D; mask: tf.Tensor2D } {
+    return tf.tidy(() => ({
+      context: tf.tile(tf.expandDims(this.nullContext, 0), [batch, 1, 1]) as tf.Tensor3D,
+      mask: tf.ones([batch, this.config.numLocalTokens + 1]) as tf.Tensor2D,
+    }));
+  }
+}
