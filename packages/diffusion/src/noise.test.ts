@@ -1,4 +1,4 @@
-import { tf } from './tf.js';
+import { tf } from '@sgdiff/nn';
 import { Rng, randn } from './noise.js';
 import { useCpuBackend } from './testing/cpu.js';
 

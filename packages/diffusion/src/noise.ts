@@ -2,7 +2,7 @@
 // Box–Muller in float64, rounded to float32) and uploaded, rather than using tf.randomNormal,
 // whose stream differs between cpu, wasm, webgl and webgpu. Node and the browser therefore give
 // the same image for the same seed (up to Math.log/cos ulps, which V8 and fdlibm-derived engines share).
-import { tf } from './tf.js';
+import { tf } from '@sgdiff/nn';
 
 /** The PRNG's full state; save it in a checkpoint's state.json to resume the same stream. */
 export interface RngState {

@@ -1,4 +1,3 @@
-import fixtures from './fixtures/schedules.json';
 import {
   DEFAULT_COSINE_SCHEDULE,
   DEFAULT_LINEAR_SCHEDULE,
@@ -8,9 +7,17 @@ import {
   scheduleConfigToJSON,
   type NoiseSchedule,
 } from './schedules.js';
+import { readFixture } from './testing/fixtures.js';
 
 // Reference: scripts/make_schedule_fixtures.py (numpy float64, latent-diffusion / improved-diffusion formulas).
-type Quantity = keyof typeof fixtures.schedules.linear.at;
+interface ScheduleFixture {
+  at: Record<string, number[]>;
+  sum: Record<string, number>;
+}
+const fixtures = readFixture<{ indices: number[]; numTimesteps: number; schedules: Record<'linear' | 'cosine', ScheduleFixture> }>(
+  'schedules.json',
+);
+type Quantity = keyof NoiseSchedule;
 
 describe.each([
   ['linear', DEFAULT_LINEAR_SCHEDULE],
@@ -20,14 +27,14 @@ describe.each([
   const ref = fixtures.schedules[name];
 
   it.each(Object.keys(ref.at) as Quantity[])('%s matches numpy at sampled timesteps and in sum', (q) => {
-    const ours = schedule[q as keyof NoiseSchedule] as Float64Array;
+    const ours = schedule[q] as Float64Array;
     expect(ours).toHaveLength(fixtures.numTimesteps);
     fixtures.indices.forEach((t, k) => {
-      const want = ref.at[q][k]!;
+      const want = ref.at[q]![k]!;
       expect(Math.abs(ours[t]! - want)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want)));
     });
     const sum = ours.reduce((a, b) => a + b, 0);
-    expect(Math.abs(sum - ref.sum[q])).toBeLessThanOrEqual(1e-10 * Math.max(1, Math.abs(ref.sum[q])));
+    expect(Math.abs(sum - ref.sum[q]!)).toBeLessThanOrEqual(1e-10 * Math.max(1, Math.abs(ref.sum[q]!)));
   });
 
   it('is monotone: β increasing, ᾱ decreasing in (0, 1)', () => {
