@@ -1,0 +1,119 @@
+import { appendFile, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeDirAtomically } from '@sgdiff/nn/node';
+import { UserError } from '../errors.js';
+
+/**
+ * What a training checkpoint needs besides weights to continue exactly. Per-step randomness is
+ * derived from (seed, step), so no generator state has to be saved.
+ */
+export interface RunState {
+  step: number;
+  seed: number;
+  /** The data loader's position, opaque to the run folder. */
+  data?: unknown;
+  [key: string]: unknown;
+}
+
+export const STATE_JSON = 'state.json';
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * A training run folder (ARCHITECTURE.md): config.json, metrics.jsonl, checkpoints/step-N/
+ * (module checkpoints, optimizer/, state.json) and `latest`, a link to the newest complete one.
+ */
+export class RunFolder {
+  private constructor(
+    readonly dir: string,
+    readonly config: Record<string, unknown>,
+  ) {}
+
+  /**
+   * Starts a run in `dir` (which must not hold one) or, with `resume`, reopens it: the saved
+   * config wins over `config`, except for the keys in `overridable` (e.g. the step count).
+   */
+  static async open(
+    dir: string,
+    config: Record<string, unknown>,
+    { resume = false, overridable = [] as string[] } = {},
+  ): Promise<{ run: RunFolder; resumeFrom?: { dir: string; state: RunState } }> {
+    const configPath = join(dir, 'config.json');
+    if (resume) {
+      if (!(await exists(configPath))) {
+        throw new UserError(`--resume: ${dir} holds no training run (no config.json)`);
+      }
+      const saved = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+      const merged = { ...saved };
+      for (const key of overridable) if (config[key] !== undefined) merged[key] = config[key];
+      await writeFile(configPath, JSON.stringify(merged, null, 2) + '\n');
+      const run = new RunFolder(dir, merged);
+      const latest = await run.latest();
+      return { run, resumeFrom: latest };
+    }
+    if (await exists(configPath)) {
+      throw new UserError(`${dir} already holds a training run; pass --resume to continue it, or choose another --out`);
+    }
+    await mkdir(join(dir, 'checkpoints'), { recursive: true });
+    await writeFile(configPath, JSON.stringify(config, null, 2) + '\n');
+    return { run: new RunFolder(dir, config) };
+  }
+
+  async appendMetrics(record: Record<string, unknown>): Promise<void> {
+    await appendFile(join(this.dir, 'metrics.jsonl'), JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
+  }
+
+  /** The newest complete checkpoint, if any. */
+  async latest(): Promise<{ dir: string; state: RunState } | undefined> {
+    let target: string;
+    try {
+      target = await readlink(join(this.dir, 'latest'));
+    } catch {
+      return undefined;
+    }
+    const dir = join(this.dir, target);
+    let state: RunState;
+    try {
+      state = JSON.parse(await readFile(join(dir, STATE_JSON), 'utf8')) as RunState;
+    } catch (e) {
+      throw new UserError(`${dir}: checkpoint has no readable ${STATE_JSON} (${(e as Error).message})`);
+    }
+    if (!Number.isSafeInteger(state.step) || state.step < 0) {
+      throw new UserError(`${join(dir, STATE_JSON)}: "step" must be a non-negative integer`);
+    }
+    return { dir, state };
+  }
+
+  /**
+   * Writes checkpoints/step-N atomically (`write` fills a temporary folder and returns the run
+   * state, which goes in last as state.json), then points `latest` at it, then keeps only the
+   * newest `keep` checkpoints.
+   */
+  async saveCheckpoint(step: number, write: (dir: string) => Promise<RunState>, { keep = 3 } = {}): Promise<string> {
+    const name = `step-${step}`;
+    const target = join(this.dir, 'checkpoints', name);
+    await writeDirAtomically(target, async (tmp) => {
+      const state = await write(tmp);
+      if (state.step !== step) throw new Error(`checkpoint state says step ${state.step}, saving step ${step}`);
+      await writeFile(join(tmp, STATE_JSON), JSON.stringify(state, null, 2) + '\n');
+    });
+    const tmpLink = join(this.dir, `.latest-${process.pid}`);
+    await rm(tmpLink, { force: true });
+    await symlink(join('checkpoints', name), tmpLink);
+    await rename(tmpLink, join(this.dir, 'latest'));
+    const steps = (await readdir(join(this.dir, 'checkpoints')))
+      .map((n) => /^step-(\d+)$/.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => b - a);
+    for (const old of steps.slice(Math.max(keep, 1))) {
+      if (old !== step) await rm(join(this.dir, 'checkpoints', `step-${old}`), { recursive: true, force: true });
+    }
+    return target;
+  }
+}

@@ -1,0 +1,114 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AdamW, Linear, NonFiniteError, tf, trainStep } from '@sgdiff/nn';
+import { initBackend, loadCheckpointInto, loadOptimizerState, saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
+import { UserError } from '../errors.js';
+import { RunFolder, type RunState } from './run-folder.js';
+import { trainLoop } from './train-loop.js';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu', log: false });
+});
+
+/** A tiny regression whose batch at step i depends only on (seed, i), as the real loops do. */
+function makeJob(seed = 1) {
+  const model = new Linear(3, 2, { seed: 11 });
+  const opt = new AdamW(model.parameters(), { lr: 0.05 });
+  const batch = (step: number) =>
+    tf.tidy(() => {
+      const x = tf.randomNormal([8, 3], 0, 1, 'float32', seed * 1000 + step);
+      return { x, y: tf.matMul(x, tf.tensor2d([1, -2, 0.5, 3, -1, 2], [3, 2])) };
+    });
+  const step = async (i: number) => {
+    const { x, y } = batch(i);
+    const r = await trainStep(model, opt, () => tf.losses.meanSquaredError(y, model.forward(x)) as tf.Scalar);
+    tf.dispose([x, y]);
+    return { loss: r.loss };
+  };
+  const save = async (dir: string, stepNo: number): Promise<RunState> => {
+    await saveCheckpoint(join(dir, 'model'), model, { config: { in: 3, out: 2 } });
+    await saveOptimizerState(dir, opt);
+    return { step: stepNo, seed };
+  };
+  const load = async (dir: string) => {
+    await loadCheckpointInto(model, join(dir, 'model'));
+    await loadOptimizerState(dir, opt);
+  };
+  return { model, step, save, load };
+}
+
+const weights = (m: Linear) => [...m.parameters().values()].map((v) => Array.from(v.dataSync()));
+
+describe('trainLoop with RunFolder', () => {
+  it('resumes after an interruption to exactly the weights of an uninterrupted run', async () => {
+    const straight = makeJob();
+    const dirA = mkdtempSync(join(tmpdir(), 'run-a-'));
+    const a = await RunFolder.open(dirA, { steps: 10 });
+    await trainLoop({ run: a.run, label: 'a', startStep: 0, totalSteps: 10, step: straight.step, checkpointEvery: 4, save: straight.save, signals: [] });
+
+    // Interrupted at step 6 (not a checkpoint step): the loop saves step-6 before returning.
+    const first = makeJob();
+    const dirB = mkdtempSync(join(tmpdir(), 'run-b-'));
+    const b = await RunFolder.open(dirB, { steps: 10 });
+    const stepThenSignal = async (i: number) => {
+      const m = await first.step(i);
+      if (i === 5) process.emit('SIGUSR2');
+      return m;
+    };
+    const r1 = await trainLoop({ run: b.run, label: 'b', startStep: 0, totalSteps: 10, step: stepThenSignal, checkpointEvery: 4, save: first.save, signals: ['SIGUSR2'] });
+    expect(r1).toMatchObject({ step: 6, interrupted: true });
+    expect(readlinkSync(join(dirB, 'latest'))).toBe(join('checkpoints', 'step-6'));
+
+    const second = makeJob();
+    const reopened = await RunFolder.open(dirB, { steps: 10 }, { resume: true });
+    expect(reopened.resumeFrom!.state).toEqual({ step: 6, seed: 1 });
+    await second.load(reopened.resumeFrom!.dir);
+    const r2 = await trainLoop({ run: reopened.run, label: 'b', startStep: 6, totalSteps: 10, step: second.step, checkpointEvery: 4, save: second.save, signals: [] });
+    expect(r2).toMatchObject({ step: 10, interrupted: false });
+    expect(weights(second.model)).toEqual(weights(straight.model));
+
+    // metrics.jsonl has one line per step across both sessions; old checkpoints are pruned to 3.
+    const lines = readFileSync(join(dirB, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(readdirSync(join(dirB, 'checkpoints')).sort()).toEqual(['step-10', 'step-6', 'step-8']);
+  });
+
+  it('refuses to overwrite a run, and to resume a folder without one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'run-c-'));
+    await RunFolder.open(dir, { a: 1 });
+    await expect(RunFolder.open(dir, { a: 1 })).rejects.toThrow(/already holds a training run; pass --resume/);
+    await expect(RunFolder.open(join(dir, 'nope'), {}, { resume: true })).rejects.toThrow(UserError);
+  });
+
+  it('keeps the saved config on resume except for overridable keys', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'run-d-'));
+    await RunFolder.open(dir, { lr: 1, steps: 5 });
+    const { run } = await RunFolder.open(dir, { lr: 2, steps: 9 }, { resume: true, overridable: ['steps'] });
+    expect(run.config).toEqual({ lr: 1, steps: 9 });
+  });
+
+  it('stops on a NaN loss, naming the step, and keeps the last good checkpoint', async () => {
+    const job = makeJob();
+    const dir = mkdtempSync(join(tmpdir(), 'run-e-'));
+    const { run } = await RunFolder.open(dir, {});
+    const poisoned = async (i: number) => {
+      if (i === 3) {
+        // A NaN in the data poisons the loss; trainStep refuses to apply the update.
+        const w = job.model.parameters().get('weight')!;
+        const before = Array.from(w.dataSync());
+        const x = tf.fill([8, 3], NaN);
+        await expect(trainStep(job.model, new AdamW(job.model.parameters(), { lr: 0.1 }), () => tf.sum(job.model.forward(x)) as tf.Scalar)).rejects.toThrow();
+        expect(Array.from(w.dataSync())).toEqual(before);
+        x.dispose();
+        throw new NonFiniteError(3, 'loss', NaN);
+      }
+      return job.step(i);
+    };
+    await expect(
+      trainLoop({ run, label: 'e', startStep: 0, totalSteps: 10, step: poisoned, checkpointEvery: 2, save: job.save, signals: [] }),
+    ).rejects.toThrow(/training diverged at step 3: .*the last good checkpoint is .*step-2/);
+    expect(readlinkSync(join(dir, 'latest'))).toBe(join('checkpoints', 'step-2'));
+    expect(existsSync(join(dir, 'checkpoints', 'step-4'))).toBe(false);
+  });
+});
