@@ -10,7 +10,12 @@ export {
   type SyntheticSample,
   type SyntheticSize,
 } from './synthetic/generate.js';
-export { sampleLayout, type ShapeKind, type SyntheticLayout, type SyntheticObject } from './synthetic/scene.js';
+export {
+  sampleLayout,
+  type ShapeKind,
+  type SyntheticLayout,
+  type SyntheticObject,
+} from './synthetic/scene.js';
 export { renderLayout, renderMasks } from './synthetic/render.js';
 export { OUTLINE_RGB, STUFF_RGB, THING_RGB } from './synthetic/palette.js';
 export { crc32 } from './shards/crc32.js';
@@ -64,3 +69,15 @@ export {
   segmentationToMask,
   type CocoSegmentation,
 } from './coco/segmentation.js';
+export {
+  parseAliases,
+  VG_RULES,
+  VgPreprocessor,
+  type VgAttributesEntry,
+  type VgEncodedImage,
+  type VgImageData,
+  type VgObjectsEntry,
+  type VgRelationshipsEntry,
+  type VgRules,
+  type VgSplits,
+} from './vg/rules.js';

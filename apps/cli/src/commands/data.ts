@@ -1,5 +1,9 @@
 import { DatasetError, type ProgressEvent } from '@sgdiff/datasets';
-import { writeSyntheticDataset } from '@sgdiff/datasets/node';
+import {
+  prepareCocoStuff,
+  prepareVisualGenome,
+  writeSyntheticDataset,
+} from '@sgdiff/datasets/node';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
@@ -27,7 +31,10 @@ export function progressBars(): { onProgress: (e: ProgressEvent) => void; stop: 
         phase = e.phase;
         const value = e.unit === 'bytes' ? '{value_mb}/{total_mb} MB' : `{value}/{total} ${e.unit}`;
         bar = new cliProgress.SingleBar(
-          { format: `${e.phase.padEnd(22)} [{bar}] {percentage}% ${value} eta {eta_formatted}`, hideCursor: true },
+          {
+            format: `${e.phase.padEnd(22)} [{bar}] {percentage}% ${value} eta {eta_formatted}`,
+            hideCursor: true,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(e.total, 0, mb(0, e.total));
@@ -44,6 +51,57 @@ const mb = (done: number, total: number) => ({
   total_mb: (total / 1e6).toFixed(0),
 });
 
+interface PrepareOptions {
+  input: string;
+  out: string;
+  size: number;
+  seed: number;
+  shardSize?: number;
+  concurrency: number;
+}
+
+const SIZES = [64, 128, 256];
+
+function checkSize(size: number): void {
+  if (!SIZES.includes(size))
+    throw new UserError(`--size ${size}: expected one of ${SIZES.join(', ')}`);
+}
+
+/** Runs a preparation with progress bars; warnings go to stderr between bars. */
+async function withBars<T>(
+  run: (hooks: {
+    onProgress: (e: ProgressEvent) => void;
+    onWarning: (m: string) => void;
+  }) => Promise<T>,
+): Promise<T> {
+  const bars = progressBars();
+  try {
+    return await run({
+      onProgress: bars.onProgress,
+      onWarning: (m) => process.stderr.write(`\nwarning: ${m}\n`),
+    });
+  } catch (e) {
+    throw e instanceof DatasetError ? new UserError(e.message) : e;
+  } finally {
+    bars.stop();
+  }
+}
+
+function summary(
+  out: string,
+  m: {
+    splits: Record<string, { images: number; objects: number; relations: number }>;
+    skipped: Record<string, number>;
+  },
+): void {
+  const parts = Object.entries(m.splits).map(
+    ([k, s]) => `${k} ${s.images} images, ${s.objects} objects, ${s.relations} relations`,
+  );
+  console.log(`${out}: ${parts.join('; ')}`);
+  const skipped = Object.entries(m.skipped).filter(([, n]) => n > 0);
+  if (skipped.length) console.log(`skipped: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+}
+
 interface SynthOptions {
   out: string;
   count: number;
@@ -55,7 +113,9 @@ interface SynthOptions {
 }
 
 export function registerData(program: Command): void {
-  const data = program.command('data').description('make and prepare datasets (synthetic scenes, Visual Genome, COCO-Stuff)');
+  const data = program
+    .command('data')
+    .description('make and prepare datasets (synthetic scenes, Visual Genome, COCO-Stuff)');
 
   data
     .command('synth')
@@ -66,7 +126,11 @@ export function registerData(program: Command): void {
     .option('--test <n>', 'test images (default 10% of --count)', intFlag('test'))
     .option('--seed <n>', 'random seed', intFlag('seed'), 0)
     .option('--size <px>', 'image side: 64, 128 or 256', intFlag('size'), 64)
-    .option('--shard-size <n>', 'images per shard (default: about 32 MiB per shard)', intFlag('shard-size'))
+    .option(
+      '--shard-size <n>',
+      'images per shard (default: about 32 MiB per shard)',
+      intFlag('shard-size'),
+    )
     .action(async (opts: SynthOptions) => {
       const bars = progressBars();
       const t0 = performance.now();
@@ -83,5 +147,49 @@ export function registerData(program: Command): void {
         bars.stop();
         throw e instanceof DatasetError ? new UserError(e.message) : e;
       }
+    });
+
+  const prepare = data
+    .command('prepare')
+    .description('turn a downloaded dataset into training shards (sg2im rules)');
+  const common = (c: Command) =>
+    c
+      .requiredOption('--input <dir>', 'the downloaded dataset folder')
+      .requiredOption('--out <dir>', 'output dataset folder (a re-run finishes missing shards)')
+      .option('--size <px>', 'image side: 64, 128 or 256', intFlag('size'), 64)
+      .option('--seed <n>', 'random seed (COCO relations; VG fallback split)', intFlag('seed'), 0)
+      .option('--shard-size <n>', 'images per shard', intFlag('shard-size'))
+      .option('--concurrency <n>', 'images decoded at once', intFlag('concurrency'), 4);
+
+  common(
+    prepare
+      .command('vg')
+      .description(
+        'Visual Genome 1.4: objects.json, relationships.json, attributes.json, image_data.json, VG_100K*/ or images/; ' +
+          'vg_splits.json, object_alias.txt, relationship_alias.txt when present',
+      ),
+  ).action(async (opts: PrepareOptions) => {
+    checkSize(opts.size);
+    const m = await withBars((hooks) => prepareVisualGenome({ ...opts, ...hooks }));
+    summary(opts.out, m);
+  });
+
+  common(
+    prepare
+      .command('coco')
+      .description(
+        'COCO-Stuff 2017: annotations/instances_*2017.json, annotations/stuff_*2017.json, train2017/, val2017/',
+      ),
+  )
+    .option(
+      '--val-images <n>',
+      'filtered val2017 images used as val; the rest are test',
+      intFlag('val-images'),
+      1024,
+    )
+    .action(async (opts: PrepareOptions & { valImages: number }) => {
+      checkSize(opts.size);
+      const m = await withBars((hooks) => prepareCocoStuff({ ...opts, ...hooks }));
+      summary(opts.out, m);
     });
 }

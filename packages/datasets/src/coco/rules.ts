@@ -129,7 +129,12 @@ export function cocoBox(bbox: readonly number[], width: number, height: number):
  * paired with one random other object, a coin flip picks which is the subject, and
  * `relationFromBoxes` labels the pair. Pairs may repeat, as in sg2im.
  */
-export function cocoRelations(ids: readonly string[], boxes: readonly Box[], seed: number, imageId: number): Relation[] {
+export function cocoRelations(
+  ids: readonly string[],
+  boxes: readonly Box[],
+  seed: number,
+  imageId: number,
+): Relation[] {
   const rng = new Rng(deriveSeed(seed, imageId));
   const out: Relation[] = [];
   for (let cur = 0; cur < ids.length; cur++) {

@@ -1,9 +1,17 @@
 import fc from 'fast-check';
 import { encodeRleString, maskToRuns, rectRle } from '../testing/coco-rle.js';
-import { boxMask, decodeRleString, polygonsToMask, rleToMask, segmentationToMask } from './segmentation.js';
+import {
+  boxMask,
+  decodeRleString,
+  polygonsToMask,
+  rleToMask,
+  segmentationToMask,
+} from './segmentation.js';
 
 const rows = (m: Uint8Array, w: number) =>
-  Array.from({ length: m.length / w }, (_, y) => Array.from(m.subarray(y * w, (y + 1) * w)).join(''));
+  Array.from({ length: m.length / w }, (_, y) =>
+    Array.from(m.subarray(y * w, (y + 1) * w)).join(''),
+  );
 
 describe('COCO RLE', () => {
   it('decodes runs column-major', () => {
@@ -46,13 +54,30 @@ describe('COCO RLE', () => {
 describe('COCO polygons', () => {
   it('fills pixels whose centres are inside', () => {
     // Square from (1,1) to (3,3) covers pixel centres 1.5 and 2.5.
-    expect(rows(polygonsToMask([[1, 1, 3, 1, 3, 3, 1, 3]], 4, 4), 4)).toEqual(['0000', '0110', '0110', '0000']);
+    expect(rows(polygonsToMask([[1, 1, 3, 1, 3, 3, 1, 3]], 4, 4), 4)).toEqual([
+      '0000',
+      '0110',
+      '0110',
+      '0000',
+    ]);
     // Right triangle (0,0), (4,0), (0,4): centre (x+.5, y+.5) inside when x + y + 1 < 4.
-    expect(rows(polygonsToMask([[0, 0, 4, 0, 0, 4]], 4, 4), 4)).toEqual(['1110', '1100', '1000', '0000']);
+    expect(rows(polygonsToMask([[0, 0, 4, 0, 0, 4]], 4, 4), 4)).toEqual([
+      '1110',
+      '1100',
+      '1000',
+      '0000',
+    ]);
   });
 
   it('unions several rings', () => {
-    const m = polygonsToMask([[0, 0, 1, 0, 1, 1, 0, 1], [2, 2, 3, 2, 3, 3, 2, 3]], 3, 3);
+    const m = polygonsToMask(
+      [
+        [0, 0, 1, 0, 1, 1, 0, 1],
+        [2, 2, 3, 2, 3, 3, 2, 3],
+      ],
+      3,
+      3,
+    );
     expect(rows(m, 3)).toEqual(['100', '000', '001']);
   });
 });

@@ -4,9 +4,7 @@
  * compressed RLE ({counts: string, size}). RLE runs alternate 0s and 1s, starting with 0s, in
  * column-major (Fortran) order.
  */
-export type CocoSegmentation =
-  | number[][]
-  | { counts: number[] | string; size: [number, number] };
+export type CocoSegmentation = number[][] | { counts: number[] | string; size: [number, number] };
 
 /** pycocotools' `rleFrString`: 6-bit chunks offset by 48, with deltas from the run two back. */
 export function decodeRleString(s: string): number[] {
@@ -54,7 +52,11 @@ export function rleToMask(counts: readonly number[], h: number, w: number): Uint
  * unioned, as pycocotools merges them.
  */
 // returns: Uint8Array [h, w]
-export function polygonsToMask(polygons: readonly (readonly number[])[], h: number, w: number): Uint8Array {
+export function polygonsToMask(
+  polygons: readonly (readonly number[])[],
+  h: number,
+  w: number,
+): Uint8Array {
   const mask = new Uint8Array(h * w);
   const xs: number[] = [];
   for (const poly of polygons) {

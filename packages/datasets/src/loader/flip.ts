@@ -29,7 +29,10 @@ export function flipGraph(graph: SceneGraph): SceneGraph {
       const [x0, y0, x1, y1] = o.box;
       return { ...o, box: [1 - x1, y0, 1 - x0, y1] as Box };
     }),
-    relations: graph.relations.map((r) => ({ ...r, predicate: MIRRORED[r.predicate] ?? r.predicate })),
+    relations: graph.relations.map((r) => ({
+      ...r,
+      predicate: MIRRORED[r.predicate] ?? r.predicate,
+    })),
   };
 }
 

@@ -141,7 +141,14 @@ export class ShardLoader implements AsyncIterable<Batch> {
     this.warn = opts.onWarning ?? ((m) => console.warn(`warning: ${m}`));
     this.pos = opts.resumeFrom
       ? structuredClone(opts.resumeFrom)
-      : { epoch: 0, shardCursor: 0, recordCursor: 0, buffer: [], rng: deriveSeed(this.seed, 0x10ad), batches: 0 };
+      : {
+          epoch: 0,
+          shardCursor: 0,
+          recordCursor: 0,
+          buffer: [],
+          rng: deriveSeed(this.seed, 0x10ad),
+          batches: 0,
+        };
     this.rng = new Rng(this.pos.rng);
     this.order = this.epochOrder(this.pos.epoch);
   }
@@ -287,7 +294,9 @@ export class ShardLoader implements AsyncIterable<Batch> {
     let masks: Uint8Array | undefined;
     if (M && sample.masks && sample.masks.length === sample.graph.objects.length * M * M) {
       masks = new Uint8Array(kept.length * M * M);
-      kept.forEach((k, i) => masks!.set(sample.masks!.subarray(k * M * M, (k + 1) * M * M), i * M * M));
+      kept.forEach((k, i) =>
+        masks!.set(sample.masks!.subarray(k * M * M, (k + 1) * M * M), i * M * M),
+      );
     }
     if (this.opts.augment && this.rng.next() < 0.5) {
       return {

@@ -4,7 +4,11 @@ import { flipGraph, flipImage, flipMasks } from './flip.js';
 import { selectObjects } from './select.js';
 
 const graph: SceneGraph = {
-  objects: ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ id, label: 'sky', box: [0.1, 0.2, 0.3, 0.4] })),
+  objects: ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({
+    id,
+    label: 'sky',
+    box: [0.1, 0.2, 0.3, 0.4],
+  })),
   relations: [
     { subject: 'b', predicate: 'left of', object: 'd' },
     { subject: 'd', predicate: 'above', object: 'f' },
@@ -52,6 +56,8 @@ describe('flip', () => {
     // 2×2 RGB: pixels p00 p01 / p10 p11
     const img = new Uint8Array([1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]);
     expect(Array.from(flipImage(img, 2))).toEqual([2, 2, 2, 1, 1, 1, 4, 4, 4, 3, 3, 3]);
-    expect(Array.from(flipMasks(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), 3))).toEqual([3, 2, 1, 6, 5, 4, 9, 8, 7]);
+    expect(Array.from(flipMasks(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), 3))).toEqual([
+      3, 2, 1, 6, 5, 4, 9, 8, 7,
+    ]);
   });
 });

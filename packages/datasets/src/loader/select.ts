@@ -14,7 +14,8 @@ export function selectObjects(
   rng: Rng,
 ): { graph: SceneGraph; kept: number[] } {
   const n = graph.objects.length;
-  if (maxObjects === undefined || n <= maxObjects) return { graph, kept: graph.objects.map((_, i) => i) };
+  if (maxObjects === undefined || n <= maxObjects)
+    return { graph, kept: graph.objects.map((_, i) => i) };
   const index = new Map(graph.objects.map((o, i) => [o.id, i]));
   const inRelation = new Set<number>();
   for (const r of graph.relations) {
@@ -24,7 +25,8 @@ export function selectObjects(
   const withRels = [...inRelation].sort((a, b) => a - b);
   const without = graph.objects.map((_, i) => i).filter((i) => !inRelation.has(i));
   let chosen = withRels.length > maxObjects ? rng.shuffle(withRels).slice(0, maxObjects) : withRels;
-  if (chosen.length < maxObjects) chosen = chosen.concat(rng.shuffle(without).slice(0, maxObjects - chosen.length));
+  if (chosen.length < maxObjects)
+    chosen = chosen.concat(rng.shuffle(without).slice(0, maxObjects - chosen.length));
   const kept = chosen.sort((a, b) => a - b);
   const keptIds = new Set(kept.map((i) => graph.objects[i].id));
   return {

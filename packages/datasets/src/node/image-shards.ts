@@ -48,7 +48,9 @@ export async function writeImageShards(o: WriteImageShardsOptions): Promise<Data
     for (let s = 0; s < n; s++) {
       const chunk = plan.slice(s * shardSize, (s + 1) * shardSize);
       if (!(await writer.isDone(split, s))) {
-        const loaded = await mapLimit(chunk, o.concurrency ?? 4, (p) => loadResizedImage(p.path, o.size));
+        const loaded = await mapLimit(chunk, o.concurrency ?? 4, (p) =>
+          loadResizedImage(p.path, o.size),
+        );
         const records: ShardRecord[] = [];
         let unreadable = 0;
         chunk.forEach((p, i) => {
@@ -58,9 +60,20 @@ export async function writeImageShards(o: WriteImageShardsOptions): Promise<Data
             warn(`${p.path}: cannot be read as an image, skipped`);
             return;
           }
-          records.push({ key: p.key, graph: p.graph, meta: p.meta, image: img.png, masks: p.masks });
+          records.push({
+            key: p.key,
+            graph: p.graph,
+            meta: p.meta,
+            image: img.png,
+            masks: p.masks,
+          });
         });
-        await writer.writeShard(split, s, records, unreadable ? { unreadable_image: unreadable } : {});
+        await writer.writeShard(
+          split,
+          s,
+          records,
+          unreadable ? { unreadable_image: unreadable } : {},
+        );
       }
       done += chunk.length;
       o.onProgress?.({ phase: `${split} images`, done, total, unit: 'images' });

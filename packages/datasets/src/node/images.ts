@@ -9,7 +9,10 @@ export interface ResizedImage {
 }
 
 /** Returns undefined for a missing, truncated or undecodable image: the caller skips it. */
-export async function loadResizedImage(path: string, size: number): Promise<ResizedImage | undefined> {
+export async function loadResizedImage(
+  path: string,
+  size: number,
+): Promise<ResizedImage | undefined> {
   try {
     // failOn 'truncated' rejects cut-off JPEGs that would otherwise decode grey at the bottom.
     const img = sharp(path, { failOn: 'truncated' });
@@ -28,7 +31,11 @@ export async function loadResizedImage(path: string, size: number): Promise<Resi
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results keep input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (x: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

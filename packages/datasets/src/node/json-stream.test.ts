@@ -15,7 +15,11 @@ describe('JSON streaming', () => {
     await writeFile(f, JSON.stringify([{ a: 1, s: 'x"y' }, [1, 2], 3.5, null]));
     const items: unknown[] = [];
     let bytes = 0;
-    await streamJsonArray(f, (v) => items.push(v), (d) => (bytes = d));
+    await streamJsonArray(
+      f,
+      (v) => items.push(v),
+      (d) => (bytes = d),
+    );
     expect(items).toEqual([{ a: 1, s: 'x"y' }, [1, 2], 3.5, null]);
     expect(bytes).toBeGreaterThan(20);
   });
@@ -24,7 +28,12 @@ describe('JSON streaming', () => {
     const f = join(root, 'b.json');
     await writeFile(
       f,
-      JSON.stringify({ info: { images: [9] }, images: [{ id: 1 }], annotations: [{ id: 2 }, { id: 3 }], categories: [{ id: 4 }] }),
+      JSON.stringify({
+        info: { images: [9] },
+        images: [{ id: 1 }],
+        annotations: [{ id: 2 }, { id: 3 }],
+        categories: [{ id: 4 }],
+      }),
     );
     const items: unknown[] = [];
     await streamJsonObjectArrays(f, ['images', 'annotations', 'categories'], (v) => items.push(v));

@@ -62,7 +62,12 @@ export function streamJsonArray(
   onItem: (value: unknown) => void,
   onBytes?: (done: number, total: number) => void,
 ): Promise<void> {
-  return consume(file, [StreamJson.parser(PARSER_OPTIONS), StreamArray.streamArray()], onItem, onBytes);
+  return consume(
+    file,
+    [StreamJson.parser(PARSER_OPTIONS), StreamArray.streamArray()],
+    onItem,
+    onBytes,
+  );
 }
 
 /**

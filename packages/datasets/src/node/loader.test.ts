@@ -37,7 +37,11 @@ describe('createLoader', () => {
     const b = batches[0];
     expect(b.images.length).toBe(4 * 64 * 64 * 3);
     const s2 = generateSyntheticSample({ seed: 11, split: 'train', index: 2, size: 64 });
-    expect(Buffer.from(b.images.subarray(2 * 64 * 64 * 3, 3 * 64 * 64 * 3)).equals(Buffer.from(s2.image))).toBe(true);
+    expect(
+      Buffer.from(b.images.subarray(2 * 64 * 64 * 3, 3 * 64 * 64 * 3)).equals(
+        Buffer.from(s2.image),
+      ),
+    ).toBe(true);
     expect(b.graphs[2]).toEqual(s2.graph);
     expect(b.packed.numGraphs).toBe(4);
     expect(unpackGraphs(b.packed, syntheticVocabulary())[2].objects.map((o) => o.label)).toEqual(
@@ -46,14 +50,27 @@ describe('createLoader', () => {
     // One mask plane per packed object, the image node's full.
     expect(b.masks!.length).toBe(b.packed.numObjects * 16 * 16);
     const imageNode = b.graphs[0].objects.length;
-    expect(b.masks!.subarray(imageNode * 256, (imageNode + 1) * 256).every((v) => v === 255)).toBe(true);
+    expect(b.masks!.subarray(imageNode * 256, (imageNode + 1) * 256).every((v) => v === 255)).toBe(
+      true,
+    );
   });
 
   it('shuffles across shards, deterministically by seed, differently per epoch', async () => {
     const run = async (seed: number) =>
-      (await take(await createLoader({ dir, split: 'train', batchSize: 8, shuffle: true, seed, shuffleBuffer: 16, epochs: 2 }), 100)).flatMap(
-        (b) => b.keys,
-      );
+      (
+        await take(
+          await createLoader({
+            dir,
+            split: 'train',
+            batchSize: 8,
+            shuffle: true,
+            seed,
+            shuffleBuffer: 16,
+            epochs: 2,
+          }),
+          100,
+        )
+      ).flatMap((b) => b.keys);
     const a = await run(1);
     expect(a).toEqual(await run(1));
     expect(a).not.toEqual(await run(2));
@@ -68,7 +85,16 @@ describe('createLoader', () => {
   });
 
   it('resumes from a saved position exactly', async () => {
-    const opts = { dir, split: 'train', batchSize: 6, shuffle: true, seed: 5, shuffleBuffer: 12, augment: true, maxObjects: 5 };
+    const opts = {
+      dir,
+      split: 'train',
+      batchSize: 6,
+      shuffle: true,
+      seed: 5,
+      shuffleBuffer: 12,
+      augment: true,
+      maxObjects: 5,
+    };
     const straight = await take(await createLoader(opts), 14);
     const first = await createLoader(opts);
     await take(first, 9);
@@ -82,8 +108,22 @@ describe('createLoader', () => {
   });
 
   it('flips images, boxes and left/right relations together', async () => {
-    const plain = (await take(await createLoader({ dir, split: 'train', batchSize: 40, epochs: 1 }), 1))[0];
-    const aug = (await take(await createLoader({ dir, split: 'train', batchSize: 40, epochs: 1, augment: true, seed: 3 }), 1))[0];
+    const plain = (
+      await take(await createLoader({ dir, split: 'train', batchSize: 40, epochs: 1 }), 1)
+    )[0];
+    const aug = (
+      await take(
+        await createLoader({
+          dir,
+          split: 'train',
+          batchSize: 40,
+          epochs: 1,
+          augment: true,
+          seed: 3,
+        }),
+        1,
+      )
+    )[0];
     const S = 64 * 64 * 3;
     let flipped = 0;
     for (let i = 0; i < 40; i++) {
@@ -110,7 +150,10 @@ describe('createLoader', () => {
   });
 
   it('caps objects per image, keeping those in relations first', async () => {
-    const [b] = await take(await createLoader({ dir, split: 'train', batchSize: 40, epochs: 1, maxObjects: 3 }), 1);
+    const [b] = await take(
+      await createLoader({ dir, split: 'train', batchSize: 40, epochs: 1, maxObjects: 3 }),
+      1,
+    );
     for (const g of b.graphs) {
       expect(g.objects.length).toBeLessThanOrEqual(3);
       const ids = new Set(g.objects.map((o) => o.id));
@@ -131,7 +174,13 @@ describe('createLoader', () => {
     const s3 = scanShard(new Uint8Array(await readFile(p3))).spans[5];
     await truncate(p3, s3.offset + 50);
     const warnings: string[] = [];
-    const loader = await createLoader({ dir: bad, split: 'train', batchSize: 5, epochs: 2, onWarning: (m) => warnings.push(m) });
+    const loader = await createLoader({
+      dir: bad,
+      split: 'train',
+      batchSize: 5,
+      epochs: 2,
+      onWarning: (m) => warnings.push(m),
+    });
     const keys = (await take(loader, 100)).flatMap((b) => b.keys);
     // 40 − 1 corrupt − 3 cut off, twice.
     expect(keys).toHaveLength(2 * 36);
@@ -148,10 +197,19 @@ describe('createLoader', () => {
     await writeSyntheticDataset({ out: gone, count: 50, seed: 11, size: 64, shardSize: 8 });
     await rm(join(gone, 'val-00000.sgds'));
     const warnings: string[] = [];
-    const loader = await createLoader({ dir: gone, split: 'val', batchSize: 2, onWarning: (m) => warnings.push(m) });
+    const loader = await createLoader({
+      dir: gone,
+      split: 'val',
+      batchSize: 2,
+      onWarning: (m) => warnings.push(m),
+    });
     await expect(loader.next()).rejects.toThrow(/no readable records/);
     expect(warnings).toEqual(['val-00000.sgds: cannot be read, skipped']);
-    await expect(createLoader({ dir: join(root, 'nowhere'), split: 'train', batchSize: 1 })).rejects.toThrow(/no manifest.json/);
-    await expect(createLoader({ dir, split: 'nope', batchSize: 1 })).rejects.toThrow(/no split "nope"/);
+    await expect(
+      createLoader({ dir: join(root, 'nowhere'), split: 'train', batchSize: 1 }),
+    ).rejects.toThrow(/no manifest.json/);
+    await expect(createLoader({ dir, split: 'nope', batchSize: 1 })).rejects.toThrow(
+      /no split "nope"/,
+    );
   });
 });

@@ -16,7 +16,9 @@ export async function readManifest(dir: string): Promise<DatasetManifest> {
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new DatasetError(`${dir}: no ${MANIFEST_FILE} (not a prepared dataset folder, or preparation not finished)`);
+    throw new DatasetError(
+      `${dir}: no ${MANIFEST_FILE} (not a prepared dataset folder, or preparation not finished)`,
+    );
   }
   let json: unknown;
   try {

@@ -60,7 +60,9 @@ export class ShardedDatasetWriter {
       if (manifest !== undefined) {
         const m = JSON.parse(manifest) as DatasetManifest;
         if (JSON.stringify(m.options) !== JSON.stringify(head.options)) {
-          throw new DatasetError(`${dir} already holds a dataset made with other options; use another --out`);
+          throw new DatasetError(
+            `${dir} already holds a dataset made with other options; use another --out`,
+          );
         }
         // A finished dataset: done if every shard is still there; otherwise its intact shards
         // count as done and the rest are made again.
@@ -114,7 +116,10 @@ export class ShardedDatasetWriter {
    * the progress file. `skipped` holds the counts of the selection phase; counts recorded by
    * shards (e.g. unreadable images) are added to it.
    */
-  async finish(splitShardCounts: Record<string, number>, skipped: Record<string, number>): Promise<DatasetManifest> {
+  async finish(
+    splitShardCounts: Record<string, number>,
+    skipped: Record<string, number>,
+  ): Promise<DatasetManifest> {
     const splits: Record<string, SplitInfo> = {};
     const total = { ...skipped };
     for (const [split, n] of Object.entries(splitShardCounts)) {

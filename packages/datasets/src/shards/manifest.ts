@@ -49,11 +49,17 @@ export function parseManifest(json: unknown, where = MANIFEST_FILE): DatasetMani
     throw new DatasetError(`${where}: ${what}`);
   };
   if (!m || typeof m !== 'object') fail('not a JSON object');
-  if (m!.format !== MANIFEST_FORMAT) fail(`not an sgdiff dataset manifest (format ${JSON.stringify(m!.format)})`);
+  if (m!.format !== MANIFEST_FORMAT)
+    fail(`not an sgdiff dataset manifest (format ${JSON.stringify(m!.format)})`);
   if (m!.formatVersion !== MANIFEST_FORMAT_VERSION)
     fail(`format version ${m!.formatVersion}; this reader knows ${MANIFEST_FORMAT_VERSION}`);
   const img = m!.image;
-  if (!img || !Number.isInteger(img.size) || img.size <= 0 || !['rgb', 'png'].includes(img.encoding))
+  if (
+    !img ||
+    !Number.isInteger(img.size) ||
+    img.size <= 0 ||
+    !['rgb', 'png'].includes(img.encoding)
+  )
     fail('image must be {size, channels: 3, encoding: "rgb"|"png"}');
   if (!m!.splits || typeof m!.splits !== 'object') fail('missing splits');
   for (const [name, s] of Object.entries(m!.splits!)) {

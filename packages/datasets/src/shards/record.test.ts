@@ -32,7 +32,9 @@ describe('shard records', () => {
     const scan = scanShard(bytes);
     expect(scan).toMatchObject({ truncated: false, validHeader: true });
     expect(scan.spans).toHaveLength(2);
-    const back = decodeRecord(bytes.subarray(scan.spans[1].offset, scan.spans[1].offset + scan.spans[1].length))!;
+    const back = decodeRecord(
+      bytes.subarray(scan.spans[1].offset, scan.spans[1].offset + scan.spans[1].length),
+    )!;
     expect(back.key).toBe('train/2');
     expect(back.graph).toEqual(rec(2).graph);
     expect(back.meta).toEqual({ n: 2 });

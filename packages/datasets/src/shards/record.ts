@@ -88,7 +88,8 @@ export function scanShard(bytes: Uint8Array): ShardScan {
   while (p < bytes.length) {
     if (p + RECORD_FRAME_BYTES > bytes.length) return { spans, truncated: true, validHeader: true };
     const len = dv.getUint32(p, true);
-    if (p + RECORD_FRAME_BYTES + len > bytes.length) return { spans, truncated: true, validHeader: true };
+    if (p + RECORD_FRAME_BYTES + len > bytes.length)
+      return { spans, truncated: true, validHeader: true };
     spans.push({ offset: p, length: RECORD_FRAME_BYTES + len });
     p += RECORD_FRAME_BYTES + len;
   }

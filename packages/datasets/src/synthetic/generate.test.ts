@@ -1,4 +1,9 @@
-import { SYNTHETIC_STUFF, SYNTHETIC_THINGS, syntheticVocabulary, validateSceneGraph } from '@sgdiff/scene-graph';
+import {
+  SYNTHETIC_STUFF,
+  SYNTHETIC_THINGS,
+  syntheticVocabulary,
+  validateSceneGraph,
+} from '@sgdiff/scene-graph';
 import { generateSyntheticSample, syntheticSplitSizes } from './generate.js';
 
 /** The table, written out independently of relationFromBoxes. */
@@ -13,7 +18,9 @@ function tableRule(s: number[], o: number[]): string {
 }
 
 const N = 300;
-const samples = Array.from({ length: N }, (_, i) => generateSyntheticSample({ seed: 7, split: 'train', index: i, size: 64 }));
+const samples = Array.from({ length: N }, (_, i) =>
+  generateSyntheticSample({ seed: 7, split: 'train', index: i, size: 64 }),
+);
 
 describe('generateSyntheticSample', () => {
   it('is byte-identical on a re-run, and sample i can be made alone', () => {
@@ -33,7 +40,9 @@ describe('generateSyntheticSample', () => {
   it('has 1–2 stuff bands and 3–8 things, all valid in the synthetic vocabulary', () => {
     const vocab = syntheticVocabulary();
     for (const s of samples) {
-      const stuff = s.graph.objects.filter((o) => (SYNTHETIC_STUFF as readonly string[]).includes(o.label));
+      const stuff = s.graph.objects.filter((o) =>
+        (SYNTHETIC_STUFF as readonly string[]).includes(o.label),
+      );
       const things = s.graph.objects.filter((o) => SYNTHETIC_THINGS.includes(o.label));
       expect(stuff.length).toBeGreaterThanOrEqual(1);
       expect(stuff.length).toBeLessThanOrEqual(2);
@@ -51,7 +60,8 @@ describe('generateSyntheticSample', () => {
       const box = new Map(s.graph.objects.map((o) => [o.id, o.box!]));
       const inRel = new Set(s.graph.relations.flatMap((r) => [r.subject, r.object]));
       for (const o of s.graph.objects) if (o.id.startsWith('t')) expect(inRel.has(o.id)).toBe(true);
-      for (const r of s.graph.relations) expect(r.predicate).toBe(tableRule(box.get(r.subject)!, box.get(r.object)!));
+      for (const r of s.graph.relations)
+        expect(r.predicate).toBe(tableRule(box.get(r.subject)!, box.get(r.object)!));
     }
   });
 
@@ -59,7 +69,8 @@ describe('generateSyntheticSample', () => {
     for (const s of samples.slice(0, 50)) {
       const n = s.graph.objects.length;
       expect(s.allRelations.length).toBe(n * (n - 1));
-      for (const [i, p, j] of s.allRelations) expect(p).toBe(tableRule(s.graph.objects[i].box!, s.graph.objects[j].box!));
+      for (const [i, p, j] of s.allRelations)
+        expect(p).toBe(tableRule(s.graph.objects[i].box!, s.graph.objects[j].box!));
     }
   });
 
@@ -75,10 +86,16 @@ describe('generateSyntheticSample', () => {
         expect(y1).toBeLessThanOrEqual(1);
         sides.push(x1 - x0);
       }
-      if (s.graph.relations.some((r) => r.predicate === 'inside' || r.predicate === 'surrounding')) inside++;
+      if (s.graph.relations.some((r) => r.predicate === 'inside' || r.predicate === 'surrounding'))
+        inside++;
       const boxes = things.map((t) => t.box!);
       const overlaps = boxes.some((a, i) =>
-        boxes.some((b, j) => j > i && Math.min(a[2], b[2]) > Math.max(a[0], b[0]) && Math.min(a[3], b[3]) > Math.max(a[1], b[1])),
+        boxes.some(
+          (b, j) =>
+            j > i &&
+            Math.min(a[2], b[2]) > Math.max(a[0], b[0]) &&
+            Math.min(a[3], b[3]) > Math.max(a[1], b[1]),
+        ),
       );
       if (overlaps) overlapping++;
     }

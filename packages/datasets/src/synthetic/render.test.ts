@@ -6,8 +6,15 @@ const GRASS = [112, 140, 84];
 const RED = [220, 40, 40];
 const OUTLINE = [24, 24, 24];
 
-const px = (img: Uint8Array, S: number, x: number, y: number) => Array.from(img.subarray((y * S + x) * 3, (y * S + x) * 3 + 3));
-const sky: SyntheticObject = { id: 's0', label: 'sky', kind: 'stuff', colour: 'sky', box: [0, 0, 1, 1] };
+const px = (img: Uint8Array, S: number, x: number, y: number) =>
+  Array.from(img.subarray((y * S + x) * 3, (y * S + x) * 3 + 3));
+const sky: SyntheticObject = {
+  id: 's0',
+  label: 'sky',
+  kind: 'stuff',
+  colour: 'sky',
+  box: [0, 0, 1, 1],
+};
 
 describe('renderLayout', () => {
   it('fills one band with its colour', () => {
@@ -30,7 +37,13 @@ describe('renderLayout', () => {
   });
 
   it('draws a square as a 1 px outline around its fill, with exact partial coverage', () => {
-    const sq: SyntheticObject = { id: 't0', label: 'red square', kind: 'square', colour: 'red', box: [0.25, 0.25, 0.75, 0.75] };
+    const sq: SyntheticObject = {
+      id: 't0',
+      label: 'red square',
+      kind: 'square',
+      colour: 'red',
+      box: [0.25, 0.25, 0.75, 0.75],
+    };
     const img = renderLayout([sky, sq], 16);
     expect(px(img, 16, 3, 3)).toEqual(SKY); // outside
     expect(px(img, 16, 4, 4)).toEqual(OUTLINE); // border pixel
@@ -44,7 +57,13 @@ describe('renderLayout', () => {
   });
 
   it('draws an anti-aliased circle', () => {
-    const c: SyntheticObject = { id: 't0', label: 'red circle', kind: 'circle', colour: 'red', box: [0.25, 0.25, 0.75, 0.75] };
+    const c: SyntheticObject = {
+      id: 't0',
+      label: 'red circle',
+      kind: 'circle',
+      colour: 'red',
+      box: [0.25, 0.25, 0.75, 0.75],
+    };
     const img = renderLayout([sky, c], 16);
     expect(px(img, 16, 7, 7)).toEqual(RED);
     expect(px(img, 16, 4, 4)).toEqual(SKY); // box corner, outside the circle
@@ -54,7 +73,13 @@ describe('renderLayout', () => {
   });
 
   it('draws an upward triangle with its base on the box bottom', () => {
-    const t: SyntheticObject = { id: 't0', label: 'red triangle', kind: 'triangle', colour: 'red', box: [0.25, 0.25, 0.75, 0.75] };
+    const t: SyntheticObject = {
+      id: 't0',
+      label: 'red triangle',
+      kind: 'triangle',
+      colour: 'red',
+      box: [0.25, 0.25, 0.75, 0.75],
+    };
     const img = renderLayout([sky, t], 16);
     expect(px(img, 16, 7, 9)).toEqual(RED);
     expect(px(img, 16, 4, 4)).toEqual(SKY);

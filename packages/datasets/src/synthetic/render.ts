@@ -123,7 +123,9 @@ export function renderMasks(objects: readonly SyntheticObject[], maskSize: numbe
     }
     for (let y = 0; y < M; y++) {
       for (let x = 0; x < M; x++) {
-        out[base + y * M + x] = Math.round(255 * clamp01(signedDistance(o.kind as ShapeKind, unit, x + 0.5, y + 0.5) + 0.5));
+        out[base + y * M + x] = Math.round(
+          255 * clamp01(signedDistance(o.kind as ShapeKind, unit, x + 0.5, y + 0.5) + 0.5),
+        );
       }
     }
   });

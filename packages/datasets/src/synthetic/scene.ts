@@ -69,14 +69,27 @@ export function sampleLayout(rng: Rng): SyntheticLayout {
     const pair = stuff.slice(0, 2);
     if (pair[1] === 'sky') pair.reverse();
     const split = q(rng.uniform(0.3, 0.7));
-    objects.push({ id: 's0', label: pair[0], kind: 'stuff', colour: pair[0], box: [0, 0, 1, split] });
-    objects.push({ id: 's1', label: pair[1], kind: 'stuff', colour: pair[1], box: [0, split, 1, 1] });
+    objects.push({
+      id: 's0',
+      label: pair[0],
+      kind: 'stuff',
+      colour: pair[0],
+      box: [0, 0, 1, split],
+    });
+    objects.push({
+      id: 's1',
+      label: pair[1],
+      kind: 'stuff',
+      colour: pair[1],
+      box: [0, split, 1, 1],
+    });
   }
   const firstThing = objects.length;
 
   const nThings = rng.int(3, 8);
   // Some scenes nest a thing inside a larger one; the container is placed first.
-  const nInner = nThings >= 4 && rng.next() < 0.45 ? (nThings >= 6 && rng.next() < 0.35 ? 2 : 1) : 0;
+  const nInner =
+    nThings >= 4 && rng.next() < 0.45 ? (nThings >= 6 && rng.next() < 0.35 ? 2 : 1) : 0;
   const nFree = nThings - nInner;
   const containers: number[] = [];
 
@@ -87,7 +100,9 @@ export function sampleLayout(rng: Rng): SyntheticLayout {
     let best: Box | undefined;
     let bestOverlap = Infinity;
     for (let attempt = 0; attempt < PLACEMENT_TRIES && bestOverlap > 0; attempt++) {
-      const size = isContainer ? rng.uniform(CONTAINER_MIN, CONTAINER_MAX) : rng.uniform(MIN_SIZE, MAX_SIZE);
+      const size = isContainer
+        ? rng.uniform(CONTAINER_MIN, CONTAINER_MAX)
+        : rng.uniform(MIN_SIZE, MAX_SIZE);
       const x0 = rng.uniform(MARGIN, 1 - MARGIN - size);
       const y0 = rng.uniform(MARGIN, 1 - MARGIN - size);
       const box: Box = [q(x0), q(y0), q(x0 + size), q(y0 + size)];
@@ -120,7 +135,9 @@ export function sampleLayout(rng: Rng): SyntheticLayout {
     const size = side * factor;
     const jitter = side * 0.04;
     const cx = (ox0 + ox1) / 2 + rng.uniform(-jitter, jitter);
-    const cy = (outer.kind === 'triangle' ? oy0 + side * 0.64 : (oy0 + oy1) / 2) + rng.uniform(-jitter, jitter);
+    const cy =
+      (outer.kind === 'triangle' ? oy0 + side * 0.64 : (oy0 + oy1) / 2) +
+      rng.uniform(-jitter, jitter);
     const box: Box = [q(cx - size / 2), q(cy - size / 2), q(cx + size / 2), q(cy + size / 2)];
     objects.push({
       id: `t${nFree + k}`,
@@ -138,7 +155,9 @@ export function sampleLayout(rng: Rng): SyntheticLayout {
     let other = objects[i].insideOf;
     if (other === undefined) {
       // Another object not yet paired with this one, if there is one.
-      const choices = objects.map((_, j) => j).filter((j) => j !== i && !paired.has(`${Math.min(i, j)},${Math.max(i, j)}`));
+      const choices = objects
+        .map((_, j) => j)
+        .filter((j) => j !== i && !paired.has(`${Math.min(i, j)},${Math.max(i, j)}`));
       if (choices.length === 0) continue;
       other = rng.pick(choices);
     }

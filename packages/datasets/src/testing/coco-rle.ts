@@ -39,7 +39,11 @@ export function maskToRuns(mask: ArrayLike<number>, h: number, w: number): numbe
 }
 
 /** Compressed RLE of an axis-aligned rectangle [x, y, w, h] in an H×W image. */
-export function rectRle(H: number, W: number, [x, y, w, h]: number[]): { counts: string; size: [number, number] } {
+export function rectRle(
+  H: number,
+  W: number,
+  [x, y, w, h]: number[],
+): { counts: string; size: [number, number] } {
   const mask = new Uint8Array(H * W);
   for (let yy = y; yy < y + h; yy++) for (let xx = x; xx < x + w; xx++) mask[yy * W + xx] = 1;
   return { counts: encodeRleString(maskToRuns(mask, H, W)), size: [H, W] };

@@ -29,19 +29,31 @@ const grass = (): Obj => ({ cat: 124, bbox: [0, 60, 100, 40] });
 
 const TRAIN: Img[] = [
   // 3 objects: the lower bound, kept. The dog's polygon fills the left half of its box.
-  { id: 1, things: [big(1), { cat: 18, bbox: [50, 10, 40, 40], poly: [[50, 10, 70, 10, 70, 50, 50, 50]] }], stuff: [grass()] },
+  {
+    id: 1,
+    things: [big(1), { cat: 18, bbox: [50, 10, 40, 40], poly: [[50, 10, 70, 10, 70, 50, 50, 50]] }],
+    stuff: [grass()],
+  },
   // An object of exactly 2% (20×10) is dropped, leaving 2: too few.
   { id: 2, things: [big(1), { cat: 18, bbox: [50, 10, 20, 10] }], stuff: [grass()] },
   // Just over 2% (20×10.05 = 201 px²) is kept: 3 objects.
   { id: 3, things: [big(1), { cat: 18, bbox: [50, 10, 20, 10.05] }], stuff: [grass()] },
   // 8 objects: the upper bound, kept.
-  { id: 4, things: Array.from({ length: 7 }, (_, i) => big(i % 2 ? 1 : 18, 5 + i * 10, 5)), stuff: [grass()] },
+  {
+    id: 4,
+    things: Array.from({ length: 7 }, (_, i) => big(i % 2 ? 1 : 18, 5 + i * 10, 5)),
+    stuff: [grass()],
+  },
   // 9 objects: too many.
   { id: 5, things: Array.from({ length: 8 }, (_, i) => big(1, 5 + i * 8, 5)), stuff: [grass()] },
   // No stuff annotation at all: dropped (sg2im's stuff_only).
   { id: 6, things: [big(1), big(18, 50), big(1, 10, 50)], stuff: [] },
   // "other" is excluded, but still marks the image as having stuff: 3 objects, kept.
-  { id: 7, things: [big(1), big(18, 50), big(1, 10, 50)], stuff: [{ cat: 183, bbox: [0, 0, 100, 100] }] },
+  {
+    id: 7,
+    things: [big(1), big(18, 50), big(1, 10, 50)],
+    stuff: [{ cat: 183, bbox: [0, 0, 100, 100] }],
+  },
   // 2 things + other: "other" goes, leaving 2: too few.
   { id: 8, things: [big(1), big(18, 50)], stuff: [{ cat: 183, bbox: [0, 0, 100, 100] }] },
   // A crowd annotation (uncompressed RLE) is kept like any other.
@@ -49,7 +61,11 @@ const TRAIN: Img[] = [
   // Passes the rules, but the file is not an image: skipped at the image phase.
   { id: 10, things: [big(1), big(18, 50)], stuff: [grass()], corrupt: true },
 ];
-const VAL: Img[] = [11, 12, 13, 14].map((id) => ({ id, things: [big(1), big(18, 50)], stuff: [grass()] }));
+const VAL: Img[] = [11, 12, 13, 14].map((id) => ({
+  id,
+  things: [big(1), big(18, 50)],
+  stuff: [grass()],
+}));
 VAL.push({ id: 15, things: [big(1)], stuff: [grass()] }); // too few
 
 function segmentation(o: Obj): unknown {
@@ -67,7 +83,12 @@ function segmentation(o: Obj): unknown {
 
 async function writeSplit(root: string, split: string, imgs: Img[]): Promise<void> {
   let annId = split === 'train' ? 1000 : 5000;
-  const images = imgs.map((im) => ({ id: im.id, file_name: `${String(im.id).padStart(12, '0')}.jpg`, width: W, height: H }));
+  const images = imgs.map((im) => ({
+    id: im.id,
+    file_name: `${String(im.id).padStart(12, '0')}.jpg`,
+    width: W,
+    height: H,
+  }));
   const ann = (im: Img, o: Obj) => ({
     id: annId++,
     image_id: im.id,
@@ -124,7 +145,14 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 describe('prepareCocoStuff', () => {
   it('applies sg2im rules on both sides of each threshold and counts what they removed', async () => {
     const warnings: string[] = [];
-    const m = await prepareCocoStuff({ input: join(root, 'in'), out: join(root, 'out'), size: 32, valImages: 3, seed: 1, onWarning: (w) => warnings.push(w) });
+    const m = await prepareCocoStuff({
+      input: join(root, 'in'),
+      out: join(root, 'out'),
+      size: 32,
+      valImages: 3,
+      seed: 1,
+      onWarning: (w) => warnings.push(w),
+    });
     expect(m.vocab).toEqual(cocoStuffVocabulary().toJSON());
     expect(m.vocab.pred_idx_to_name).toHaveLength(7);
     const train = m.splits.train;
@@ -148,7 +176,12 @@ describe('prepareCocoStuff', () => {
   });
 
   it('stores graphs, masks and images that a loader reads back', async () => {
-    const loader = await createLoader({ dir: join(root, 'out'), split: 'train', batchSize: 5, epochs: 1 });
+    const loader = await createLoader({
+      dir: join(root, 'out'),
+      split: 'train',
+      batchSize: 5,
+      epochs: 1,
+    });
     const b = (await loader.next())!;
     expect(b.keys).toEqual(['coco/1', 'coco/3', 'coco/4', 'coco/7', 'coco/9']);
     expect(b.images.length).toBe(5 * 32 * 32 * 3);
@@ -166,7 +199,9 @@ describe('prepareCocoStuff', () => {
     const plane = (k: number) => b.masks!.subarray(k * M * M, (k + 1) * M * M);
     expect(plane(0).every((v) => v === 255)).toBe(true);
     const dog = plane(1);
-    expect([dog[0], dog[7], dog[8], dog[15], dog[15 * 16 + 7], dog[15 * 16 + 8]]).toEqual([255, 255, 0, 0, 255, 0]);
+    expect([dog[0], dog[7], dog[8], dog[15], dog[15 * 16 + 7], dog[15 * 16 + 8]]).toEqual([
+      255, 255, 0, 0, 255, 0,
+    ]);
     expect(plane(2).every((v) => v === 255)).toBe(true);
     // The crowd box of image 9 decodes from uncompressed RLE as a full box.
     const o9 = b.graphs.slice(0, 4).reduce((n, g) => n + g.objects.length + 1, 0);
@@ -176,9 +211,26 @@ describe('prepareCocoStuff', () => {
   });
 
   it('is deterministic and resumable', async () => {
-    const again = await prepareCocoStuff({ input: join(root, 'in'), out: join(root, 'out2'), size: 32, valImages: 3, seed: 1, onWarning: () => undefined });
-    const first = await prepareCocoStuff({ input: join(root, 'in'), out: join(root, 'out'), size: 32, valImages: 3, seed: 1 });
-    expect(again.splits.train.shards.map((s) => s.sha256)).toEqual(first.splits.train.shards.map((s) => s.sha256));
-    await expect(prepareCocoStuff({ input: join(root, 'nowhere'), out: join(root, 'o3') })).rejects.toThrow(/not found/);
+    const again = await prepareCocoStuff({
+      input: join(root, 'in'),
+      out: join(root, 'out2'),
+      size: 32,
+      valImages: 3,
+      seed: 1,
+      onWarning: () => undefined,
+    });
+    const first = await prepareCocoStuff({
+      input: join(root, 'in'),
+      out: join(root, 'out'),
+      size: 32,
+      valImages: 3,
+      seed: 1,
+    });
+    expect(again.splits.train.shards.map((s) => s.sha256)).toEqual(
+      first.splits.train.shards.map((s) => s.sha256),
+    );
+    await expect(
+      prepareCocoStuff({ input: join(root, 'nowhere'), out: join(root, 'o3') }),
+    ).rejects.toThrow(/not found/);
   });
 });

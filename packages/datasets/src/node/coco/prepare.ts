@@ -48,7 +48,9 @@ async function mustExist(path: string): Promise<void> {
   try {
     await access(path);
   } catch {
-    throw new DatasetError(`${path}: not found (expected COCO-Stuff 2017's layout, see the datasets README)`);
+    throw new DatasetError(
+      `${path}: not found (expected COCO-Stuff 2017's layout, see the datasets README)`,
+    );
   }
 }
 
@@ -59,7 +61,11 @@ async function selectSplit(
   rules: CocoRules,
   maskSize: number,
   onProgress?: ProgressCallback,
-): Promise<{ images: CocoSelectedImage[]; masks: Map<string, Uint8Array>; skipped: Record<string, number> }> {
+): Promise<{
+  images: CocoSelectedImage[];
+  masks: Map<string, Uint8Array>;
+  skipped: Record<string, number>;
+}> {
   const files = [
     { stuff: false, path: join(input, 'annotations', `instances_${split}2017.json`) },
     { stuff: true, path: join(input, 'annotations', `stuff_${split}2017.json`) },
@@ -143,7 +149,9 @@ export async function prepareCocoStuff(opts: PrepareCocoOptions): Promise<Datase
   for (const split of ['train', 'val'] as const) {
     const sel = await selectSplit(opts.input, split, rules, maskSize, opts.onProgress);
     for (const [k, v] of Object.entries(sel.skipped)) skipped[k] = (skipped[k] ?? 0) + v;
-    const planned = sel.images.map((im) => planImage(im, split, sel.masks, vocab, seed, opts.input, maskSize));
+    const planned = sel.images.map((im) =>
+      planImage(im, split, sel.masks, vocab, seed, opts.input, maskSize),
+    );
     if (split === 'train') plans.train = planned;
     else {
       plans.val = planned.slice(0, valImages);
@@ -168,7 +176,8 @@ export async function prepareCocoStuff(opts: PrepareCocoOptions): Promise<Datase
         ...rules,
         crowd: 'kept like any annotation (sg2im ignores iscrowd); their RLE masks are decoded',
         noStuff: 'images without any stuff annotation are dropped (sg2im stuff_only)',
-        relations: 'each object paired with one random other object, coin-flip subject, relationFromBoxes on boxes; seeded per image',
+        relations:
+          'each object paired with one random other object, coin-flip subject, relationFromBoxes on boxes; seeded per image',
         splits: `train = train2017; val = first ${valImages} filtered val2017 images; test = the rest`,
         masks: `box-relative ${maskSize}x${maskSize}, 0/255, crop to rounded box then area-resize, threshold 0.5`,
       },
@@ -191,7 +200,11 @@ function planImage(
   const { image } = im;
   const ids = im.objects.map((_, i) => `o${i}`);
   const boxes: Box[] = im.objects.map((o) => cocoBox(o.bbox, image.width, image.height));
-  const objects = im.objects.map((o, i) => ({ id: ids[i], label: vocab.objectName(o.categoryId), box: boxes[i] }));
+  const objects = im.objects.map((o, i) => ({
+    id: ids[i],
+    label: vocab.objectName(o.categoryId),
+    box: boxes[i],
+  }));
   const planeMasks = new Uint8Array(im.objects.length * M * M);
   im.objects.forEach((o, i) => {
     const m = masks.get(annotationKey(o.stuff, o.id));

@@ -18,7 +18,9 @@ const opts = { count: 50, seed: 3, size: 64, shardSize: 16 };
 async function filesOf(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const f of (await readdir(dir)).sort()) {
-    out[f] = createHash('sha256').update(await readFile(join(dir, f))).digest('hex');
+    out[f] = createHash('sha256')
+      .update(await readFile(join(dir, f)))
+      .digest('hex');
   }
   return out;
 }
@@ -43,7 +45,8 @@ describe('writeSyntheticDataset', () => {
       'train-00002.sgds',
       'val-00000.sgds',
     ]);
-    for (const s of Object.values(m.splits).flatMap((x) => x.shards)) expect(files[s.file]).toBe(s.sha256);
+    for (const s of Object.values(m.splits).flatMap((x) => x.shards))
+      expect(files[s.file]).toBe(s.sha256);
 
     // Record 3 of train shard 1 is train sample 19, exactly as generated alone.
     const bytes = new Uint8Array(await readFile(join(dir, 'train-00001.sgds')));
@@ -72,22 +75,42 @@ describe('writeSyntheticDataset', () => {
         },
       }),
     ).rejects.toThrow('interrupted');
-    expect((await readdir(b)).sort()).toEqual(['.progress.json', 'train-00000.sgds', 'train-00001.sgds']);
+    expect((await readdir(b)).sort()).toEqual([
+      '.progress.json',
+      'train-00000.sgds',
+      'train-00001.sgds',
+    ]);
     const phases: string[] = [];
-    await writeSyntheticDataset({ ...opts, out: b, onProgress: (e) => phases.push(`${e.phase} ${e.done}`) });
+    await writeSyntheticDataset({
+      ...opts,
+      out: b,
+      onProgress: (e) => phases.push(`${e.phase} ${e.done}`),
+    });
     expect(await filesOf(b)).toEqual(await filesOf(a));
     expect(phases[0]).toBe('train shards 16');
 
     // Finished: a third run changes nothing; other options are refused.
     await writeSyntheticDataset({ ...opts, out: b });
     expect(await filesOf(b)).toEqual(await filesOf(a));
-    await expect(writeSyntheticDataset({ ...opts, seed: 4, out: b })).rejects.toThrow(/other options/);
+    await expect(writeSyntheticDataset({ ...opts, seed: 4, out: b })).rejects.toThrow(
+      /other options/,
+    );
   });
 
   it('honours explicit val/test counts and rejects bad ones', async () => {
-    const m = await writeSyntheticDataset({ ...opts, count: 20, val: 2, test: 0, out: join(root, 'c') });
+    const m = await writeSyntheticDataset({
+      ...opts,
+      count: 20,
+      val: 2,
+      test: 0,
+      out: join(root, 'c'),
+    });
     expect([m.splits.train.images, m.splits.val.images, m.splits.test.images]).toEqual([18, 2, 0]);
-    await expect(writeSyntheticDataset({ ...opts, size: 100, out: join(root, 'd') })).rejects.toThrow(/64, 128, 256/);
-    await expect(writeSyntheticDataset({ ...opts, val: 40, test: 40, out: join(root, 'd') })).rejects.toThrow(/exceed/);
+    await expect(
+      writeSyntheticDataset({ ...opts, size: 100, out: join(root, 'd') }),
+    ).rejects.toThrow(/64, 128, 256/);
+    await expect(
+      writeSyntheticDataset({ ...opts, val: 40, test: 40, out: join(root, 'd') }),
+    ).rejects.toThrow(/exceed/);
   });
 });

@@ -3,7 +3,11 @@ import { DatasetError } from '../../errors.js';
 import type { ProgressCallback } from '../../progress.js';
 import { defaultShardSize, type DatasetManifest } from '../../shards/manifest.js';
 import type { ShardRecord } from '../../shards/record.js';
-import { generateSyntheticSample, SYNTHETIC_SIZES, syntheticSplitSizes } from '../../synthetic/generate.js';
+import {
+  generateSyntheticSample,
+  SYNTHETIC_SIZES,
+  syntheticSplitSizes,
+} from '../../synthetic/generate.js';
 import { ShardedDatasetWriter } from '../shard-writer.js';
 
 export interface WriteSyntheticOptions {
@@ -26,8 +30,10 @@ export async function writeSyntheticDataset(opts: WriteSyntheticOptions): Promis
   const { out, count, seed, size, maskSize = 16 } = opts;
   if (!(SYNTHETIC_SIZES as readonly number[]).includes(size))
     throw new DatasetError(`size ${size}: synthetic images are ${SYNTHETIC_SIZES.join(', ')} px`);
-  if (!Number.isInteger(count) || count < 1) throw new DatasetError(`count ${count}: need a positive integer`);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new DatasetError(`seed ${seed}: need a non-negative integer`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new DatasetError(`count ${count}: need a positive integer`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new DatasetError(`seed ${seed}: need a non-negative integer`);
   const sizes = syntheticSplitSizes(count, opts.val, opts.test);
   if (sizes.val < 0 || sizes.test < 0 || sizes.val + sizes.test > count)
     throw new DatasetError(`--val ${sizes.val} and --test ${sizes.test} exceed --count ${count}`);
@@ -42,8 +48,10 @@ export async function writeSyntheticDataset(opts: WriteSyntheticOptions): Promis
     rules: {
       stuffBands: [1, 2],
       thingsPerImage: [3, 8],
-      relations: 'each thing paired with another object (its container if any), coin-flip subject, relationFromBoxes',
-      groundTruth: 'meta.allRelations: relationFromBoxes for every ordered pair [subject, predicate, object]',
+      relations:
+        'each thing paired with another object (its container if any), coin-flip subject, relationFromBoxes',
+      groundTruth:
+        'meta.allRelations: relationFromBoxes for every ordered pair [subject, predicate, object]',
       masks: 'box-relative silhouettes, occlusion ignored, 0-255',
     },
     options: { seed, size, maskSize, shardSize, splits: sizes },
