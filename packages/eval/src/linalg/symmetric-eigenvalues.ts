@@ -10,92 +10,106 @@ export interface Tridiagonal {
 }
 
 /**
- * Householder tridiagonalisation of a symmetric row-major matrix (read-only; a copy is modified).
- * Each step's rank-2 update of a row is fused with the next step's matrix–vector product on that
- * row, so the trailing matrix is streamed once per step instead of twice.
+ * Householder tridiagonalisation of a symmetric row-major matrix (read-only; only its lower
+ * triangle is read, from a copy). Works on the lower triangle only, and fuses each step's rank-2
+ * update of a row with the next step's symmetric matrix–vector product on that row, so each step
+ * streams half the trailing matrix once: the reduction is memory-bound, so traffic is what counts.
  */
 export function tridiagonalize(a: Float64Array, n: number): Tridiagonal {
   const m = Float64Array.from(a);
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  const v = new Float64Array(n); // reflector of the current step, indices k+1..n-1
-  const p = new Float64Array(n); // β·B·v, then q = p − K·v
-  const vNext = new Float64Array(n);
-  const pNext = new Float64Array(n);
+  let v = new Float64Array(n); // reflector of the current step, indices k+1..n-1
+  let p = new Float64Array(n); // β·B·v, then q = p − K·v
+  let vNext = new Float64Array(n);
+  let pNext = new Float64Array(n);
+  if (n === 1) {
+    d[0] = m[0]!;
+    return { diagonal: d, offDiagonal: e };
+  }
 
-  // Reflector for row `k`, entries k+1..n-1, into `out`; returns β (0 when no reflection is needed)
-  // and writes the resulting off-diagonal value to e[k].
+  // Reflector for column `k` (rows k+1..n-1) into `out`; returns β = 2/vᵀv, or 0 when the column is
+  // already reduced, and writes the resulting off-diagonal value to e[k].
   const reflector = (k: number, out: Float64Array): number => {
-    const r = k * n;
     let s2 = 0;
-    for (let j = k + 1; j < n; j++) s2 += m[r + j]! * m[r + j]!;
-    const x0 = m[r + k + 1]!;
-    const tail = s2 - x0 * x0;
-    if (tail === 0) {
-      // Already tridiagonal in this row: H = I.
+    for (let i = k + 1; i < n; i++) {
+      const x = m[i * n + k]!;
+      out[i] = x;
+      s2 += x * x;
+    }
+    const x0 = out[k + 1]!;
+    if (s2 - x0 * x0 === 0) {
       e[k] = x0;
       return 0;
     }
     const s = Math.sqrt(s2);
     const alpha = x0 >= 0 ? -s : s;
-    for (let j = k + 1; j < n; j++) out[j] = m[r + j]!;
     out[k + 1] = x0 - alpha;
     e[k] = alpha;
-    return 1 / (s2 - x0 * alpha); // 2 / vᵀv
-  };
-  const rowDot = (i: number, from: number, w: Float64Array): number => {
-    const r = i * n;
-    let s0 = 0, s1 = 0; // prettier-ignore
-    let j = from;
-    for (; j + 1 < n; j += 2) {
-      s0 += m[r + j]! * w[j]!;
-      s1 += m[r + j + 1]! * w[j + 1]!;
-    }
-    if (j < n) s0 += m[r + j]! * w[j]!;
-    return s0 + s1;
+    return 1 / (s2 - x0 * alpha);
   };
 
-  if (n === 1) {
-    d[0] = m[0]!;
-    return { diagonal: d, offDiagonal: e };
-  }
+  // One pass over rows from..n-1 of the lower triangle: optionally apply B ← B − v qᵀ − q vᵀ
+  // (columns from..i), and accumulate pOut = β·B·w with the updated values (symv from the lower
+  // triangle: row i contributes to pOut[i] and, by symmetry, to pOut[j] for j < i).
+  const pass = (from: number, uv: Float64Array | null, uq: Float64Array | null, w: Float64Array, beta: number, pOut: Float64Array): void => {
+    pOut.fill(0, from, n);
+    for (let i = from; i < n; i++) {
+      const r = i * n;
+      const wi = w[i]!;
+      let t = 0;
+      if (uv && uq) {
+        const vi = uv[i]!;
+        const qi = uq[i]!;
+        for (let j = from; j < i; j++) {
+          const x = m[r + j]! - vi * uq[j]! - qi * uv[j]!;
+          m[r + j] = x;
+          pOut[j]! += wi * x;
+          t += x * w[j]!;
+        }
+        m[r + i] = m[r + i]! - 2 * vi * qi;
+      } else {
+        for (let j = from; j < i; j++) {
+          const x = m[r + j]!;
+          pOut[j]! += wi * x;
+          t += x * w[j]!;
+        }
+      }
+      pOut[i]! += wi * m[r + i]! + t;
+    }
+    for (let i = from; i < n; i++) pOut[i]! *= beta;
+  };
+
   let beta = n > 2 ? reflector(0, v) : 0;
-  if (beta !== 0) for (let i = 1; i < n; i++) p[i] = beta * rowDot(i, 1, v);
+  if (beta !== 0) pass(1, null, null, v, beta, p);
 
   for (let k = 0; k < n - 2; k++) {
     d[k] = m[k * n + k]!;
     const k1 = k + 1;
-    const hasNext = k1 < n - 2;
     if (beta !== 0) {
-      // q = p − (β/2)(vᵀp) v, then B ← B − v qᵀ − q vᵀ on rows/cols k+1..n-1.
+      // q = p − (β/2)(vᵀp) v; then update column k+1 first, since it defines the next reflector.
       let vp = 0;
       for (let j = k1; j < n; j++) vp += v[j]! * p[j]!;
       const kk = 0.5 * beta * vp;
       for (let j = k1; j < n; j++) p[j] = p[j]! - kk * v[j]!;
-      updateRow(m, n, k1, k1, v, p);
+      const qk = p[k1]!;
+      const vk = v[k1]!;
+      for (let i = k1; i < n; i++) m[i * n + k1] = m[i * n + k1]! - v[i]! * qk - p[i]! * vk;
     }
+    const hasNext = k1 < n - 2;
     const betaNext = hasNext ? reflector(k1, vNext) : 0;
-    for (let i = k1 + 1; i < n; i++) {
-      // Column k+1 of rows below is never read again (row k+1 holds it), so start at k+2.
-      if (beta !== 0) updateRow(m, n, i, k1 + 1, v, p);
-      if (betaNext !== 0) pNext[i] = betaNext * rowDot(i, k1 + 1, vNext);
+    if (beta !== 0 || betaNext !== 0) {
+      pass(k1 + 1, beta !== 0 ? v : null, beta !== 0 ? p : null, vNext, betaNext, pNext);
     }
     beta = betaNext;
-    v.set(vNext);
-    p.set(pNext);
+    [v, vNext] = [vNext, v];
+    [p, pNext] = [pNext, p];
   }
   d[n - 2] = m[(n - 2) * n + n - 2]!;
   d[n - 1] = m[(n - 1) * n + n - 1]!;
-  e[n - 2] = m[(n - 2) * n + n - 1]!;
+  e[n - 2] = m[(n - 1) * n + n - 2]!;
   e[n - 1] = 0;
   return { diagonal: d, offDiagonal: e };
-}
-
-function updateRow(m: Float64Array, n: number, i: number, from: number, v: Float64Array, q: Float64Array): void {
-  const r = i * n;
-  const vi = v[i]!;
-  const qi = q[i]!;
-  for (let j = from; j < n; j++) m[r + j] = m[r + j]! - vi * q[j]! - qi * v[j]!;
 }
 
 /** Eigenvalues of a symmetric tridiagonal matrix by implicit QL with Wilkinson-style shifts. */
