@@ -23,7 +23,7 @@ MU = [0.5, -1.0, 0.0, 1.0]
 S = [0.5, 1.5, 2.0, 1.0]
 
 CONFIGS = [
-    {"name": "ddpm-1000", "sampler": "ddpm", "steps": 1000, "spacing": "trailing", "variance": "fixedSmall"},
+    {"name": "ddpm-250", "sampler": "ddpm", "steps": 250, "spacing": "trailing", "variance": "fixedSmall"},
     {"name": "ddpm-50-fixedLarge", "sampler": "ddpm", "steps": 50, "spacing": "trailing", "variance": "fixedLarge"},
     {"name": "ddim-200-eta1-leading", "sampler": "ddim", "steps": 200, "spacing": "leading", "eta": 1.0},
     {"name": "ddim-200-eta0", "sampler": "ddim", "steps": 200, "spacing": "trailing", "eta": 0.0},

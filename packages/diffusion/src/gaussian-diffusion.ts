@@ -2,7 +2,12 @@
 // the model is passed in, never owned.
 import type { EpsModel } from './model.js';
 import { Rng, randn } from './noise.js';
-import { makeNoiseSchedule, scheduleConfig, type NoiseSchedule, type ScheduleConfig } from './schedules.js';
+import {
+  makeNoiseSchedule,
+  scheduleConfig,
+  type NoiseSchedule,
+  type ScheduleConfig,
+} from './schedules.js';
 import { tf } from '@sgdiff/nn';
 
 /** What the network predicts. Only ε for now (SGDiff's choice); 'v' and 'x0' would slot in here. */
@@ -35,8 +40,10 @@ export class GaussianDiffusion {
 
   constructor(config: Partial<DiffusionConfig> = {}) {
     this.config = diffusionConfig(config);
-    if (this.config.meanType !== 'epsilon') throw new Error(`GaussianDiffusion: unsupported meanType ${this.config.meanType}`);
-    if (this.config.lossType !== 'mse') throw new Error(`GaussianDiffusion: unsupported lossType ${this.config.lossType}`);
+    if (this.config.meanType !== 'epsilon')
+      throw new Error(`GaussianDiffusion: unsupported meanType ${this.config.meanType}`);
+    if (this.config.lossType !== 'mse')
+      throw new Error(`GaussianDiffusion: unsupported lossType ${this.config.lossType}`);
     this.schedule = makeNoiseSchedule(this.config.schedule);
   }
 
@@ -65,29 +72,44 @@ export class GaussianDiffusion {
   qMeanVariance(x0: tf.Tensor, t: Timesteps): { mean: tf.Tensor; variance: tf.Tensor } {
     return {
       mean: tf.tidy(() => tf.mul(this.coef('sqrtAlphasCumprod', t, x0.rank), x0)),
-      variance: tf.tidy(() => tf.mul(tf.onesLike(x0), this.coef('oneMinusAlphasCumprod', t, x0.rank))),
+      variance: tf.tidy(() =>
+        tf.mul(tf.onesLike(x0), this.coef('oneMinusAlphasCumprod', t, x0.rank)),
+      ),
     };
   }
 
   /** x̂0 = (x_t − √(1−ᾱ_t)·ε)/√ᾱ_t, written as improved-diffusion does. */
   predictX0FromEps(xt: tf.Tensor, t: Timesteps, eps: tf.Tensor): tf.Tensor {
     return tf.tidy(() =>
-      tf.sub(tf.mul(this.coef('sqrtRecipAlphasCumprod', t, xt.rank), xt), tf.mul(this.coef('sqrtRecipm1AlphasCumprod', t, xt.rank), eps)),
+      tf.sub(
+        tf.mul(this.coef('sqrtRecipAlphasCumprod', t, xt.rank), xt),
+        tf.mul(this.coef('sqrtRecipm1AlphasCumprod', t, xt.rank), eps),
+      ),
     );
   }
 
   /** ε = (x_t/√ᾱ_t − x̂0)/√(1/ᾱ_t − 1). */
   predictEpsFromX0(xt: tf.Tensor, t: Timesteps, x0: tf.Tensor): tf.Tensor {
     return tf.tidy(() =>
-      tf.div(tf.sub(tf.mul(this.coef('sqrtRecipAlphasCumprod', t, xt.rank), xt), x0), this.coef('sqrtRecipm1AlphasCumprod', t, xt.rank)),
+      tf.div(
+        tf.sub(tf.mul(this.coef('sqrtRecipAlphasCumprod', t, xt.rank), xt), x0),
+        this.coef('sqrtRecipm1AlphasCumprod', t, xt.rank),
+      ),
     );
   }
 
   /** Mean and variance of the posterior q(x_{t−1} | x_t, x_0). */
-  qPosteriorMeanVariance(x0: tf.Tensor, xt: tf.Tensor, t: Timesteps): { mean: tf.Tensor; variance: tf.Tensor } {
+  qPosteriorMeanVariance(
+    x0: tf.Tensor,
+    xt: tf.Tensor,
+    t: Timesteps,
+  ): { mean: tf.Tensor; variance: tf.Tensor } {
     return {
       mean: tf.tidy(() =>
-        tf.add(tf.mul(this.coef('posteriorMeanCoef1', t, xt.rank), x0), tf.mul(this.coef('posteriorMeanCoef2', t, xt.rank), xt)),
+        tf.add(
+          tf.mul(this.coef('posteriorMeanCoef1', t, xt.rank), x0),
+          tf.mul(this.coef('posteriorMeanCoef2', t, xt.rank), xt),
+        ),
       ),
       variance: tf.tidy(() => tf.mul(tf.onesLike(xt), this.coef('posteriorVariance', t, xt.rank))),
     };
@@ -97,14 +119,22 @@ export class GaussianDiffusion {
    * Per-example ε-MSE: mean over all but the batch axis → [B]. x0: [B, ...]; t: [B];
    * noise: a tensor like x0, or an Rng to draw it from. Differentiable through `model`.
    */
-  trainingLosses<C>(model: EpsModel<C>, x0: tf.Tensor, t: Timesteps, cond: C, noise: tf.Tensor | Rng): tf.Tensor1D {
+  trainingLosses<C>(
+    model: EpsModel<C>,
+    x0: tf.Tensor,
+    t: Timesteps,
+    cond: C,
+    noise: tf.Tensor | Rng,
+  ): tf.Tensor1D {
     return tf.tidy(() => {
       const eps = noise instanceof Rng ? randn(noise, x0.shape) : noise;
       const xt = this.qSample(x0, t, eps);
       const tValues = this.timestepTensor(t, x0.shape[0]!);
       const predicted = model(xt, tValues, cond);
       if (predicted.shape.join() !== x0.shape.join()) {
-        throw new Error(`trainingLoss: model returned shape [${predicted.shape}], expected [${x0.shape}]`);
+        throw new Error(
+          `trainingLoss: model returned shape [${predicted.shape}], expected [${x0.shape}]`,
+        );
       }
       const axes = Array.from({ length: x0.rank - 1 }, (_, i) => i + 1);
       return tf.mean(tf.squaredDifference(eps, predicted), axes) as tf.Tensor1D;
@@ -112,7 +142,13 @@ export class GaussianDiffusion {
   }
 
   /** The scalar training loss: trainingLosses averaged over the batch. */
-  trainingLoss<C>(model: EpsModel<C>, x0: tf.Tensor, t: Timesteps, cond: C, noise: tf.Tensor | Rng): tf.Scalar {
+  trainingLoss<C>(
+    model: EpsModel<C>,
+    x0: tf.Tensor,
+    t: Timesteps,
+    cond: C,
+    noise: tf.Tensor | Rng,
+  ): tf.Scalar {
     return tf.tidy(() => tf.mean(this.trainingLosses(model, x0, t, cond, noise)) as tf.Scalar);
   }
 
@@ -124,7 +160,10 @@ export class GaussianDiffusion {
 
   /** t as the [B] float32 tensor a model receives. */
   private timestepTensor(t: Timesteps, batch: number): tf.Tensor {
-    const values = t instanceof tf.Tensor ? tf.cast(t, 'float32') : tf.tensor1d(Float32Array.from(t as ArrayLike<number>), 'float32');
+    const values =
+      t instanceof tf.Tensor
+        ? tf.cast(t, 'float32')
+        : tf.tensor1d(Float32Array.from(t as ArrayLike<number>), 'float32');
     if (values.shape.length !== 1 || values.shape[0] !== batch) {
       throw new Error(`timesteps: expected shape [${batch}], got [${values.shape}]`);
     }
@@ -132,11 +171,17 @@ export class GaussianDiffusion {
   }
 
   /** schedule[name][t] shaped [B, 1, …, 1] to broadcast over a rank-`rank` tensor. */
-  private coef(name: keyof NoiseSchedule | 'oneMinusAlphasCumprod', t: Timesteps, rank: number): tf.Tensor {
+  private coef(
+    name: keyof NoiseSchedule | 'oneMinusAlphasCumprod',
+    t: Timesteps,
+    rank: number,
+  ): tf.Tensor {
     const shape = (b: number) => [b, ...Array<number>(rank - 1).fill(1)];
     if (!(t instanceof tf.Tensor)) {
       // Plain timesteps: index in float64, cast once.
-      const values = Float32Array.from(t as ArrayLike<number>, (ti) => this.lookup(name, this.checkTimestep(ti)));
+      const values = Float32Array.from(t as ArrayLike<number>, (ti) =>
+        this.lookup(name, this.checkTimestep(ti)),
+      );
       return tf.tensor(values, shape(values.length));
     }
     const table = this.table(name);
@@ -158,7 +203,9 @@ export class GaussianDiffusion {
   private table(name: keyof NoiseSchedule | 'oneMinusAlphasCumprod'): tf.Tensor1D {
     let table = this.tables.get(name);
     if (!table) {
-      const values = Float32Array.from({ length: this.numTimesteps }, (_, i) => this.lookup(name, i));
+      const values = Float32Array.from({ length: this.numTimesteps }, (_, i) =>
+        this.lookup(name, i),
+      );
       table = tf.keep(tf.tensor1d(values, 'float32'));
       this.tables.set(name, table);
     }

@@ -16,6 +16,44 @@ export {
   type ScheduleKind,
 } from './schedules.js';
 export { Rng, randn, type RngState } from './noise.js';
-export { diffusionConfig, GaussianDiffusion, type DiffusionConfig, type LossType, type ModelMeanType, type Timesteps } from './gaussian-diffusion.js';
+export {
+  diffusionConfig,
+  GaussianDiffusion,
+  type DiffusionConfig,
+  type LossType,
+  type ModelMeanType,
+  type Timesteps,
+} from './gaussian-diffusion.js';
 export { concatTensorCond, guidedEps, withGuidance, type GuidanceOptions } from './guidance.js';
 export * from './samplers/index.js';
+// Networks: the latent autoencoder, the UNet denoiser and the graph-token context.
+export { ResBlock, Downsample, normGroups, type ResBlockOptions } from './blocks/res-block.js';
+export {
+  SpatialTransformer,
+  type SpatialTransformerOptions,
+} from './blocks/spatial-transformer.js';
+export { UNet } from './unet/unet.js';
+export { UNET_PRESETS, unetConfig, type UNetConfig, type UNetPreset } from './unet/config.js';
+export { timestepEmbedding } from './unet/timestep-embedding.js';
+export {
+  GraphContext,
+  type GraphContextConfig,
+  type GraphTokens,
+} from './conditioning/graph-context.js';
+export {
+  AutoencoderKL,
+  autoencoderLoss,
+  type LatentDistribution,
+} from './autoencoder/autoencoder-kl.js';
+export {
+  AUTOENCODER_PRESETS,
+  downsamplingFactor,
+  type AutoencoderConfig,
+  type AutoencoderPreset,
+} from './autoencoder/config.js';
+export {
+  AutoencoderTrainer,
+  DEFAULT_AUTOENCODER_TRAINING,
+  type AutoencoderTrainConfig,
+} from './autoencoder/trainer.js';
+export { imagesToTensor, psnr, rgbToRgba, tensorToImages } from './images/convert.js';

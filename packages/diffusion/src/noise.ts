@@ -50,7 +50,12 @@ export class Rng {
   }
 
   setState(state: RngState): void {
-    [this.a, this.b, this.c, this.d] = state.s.map((v) => v >>> 0) as [number, number, number, number];
+    [this.a, this.b, this.c, this.d] = state.s.map((v) => v >>> 0) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     this.spare = state.spare;
   }
 

@@ -40,10 +40,14 @@ export const DEFAULT_COSINE_SCHEDULE: Readonly<CosineScheduleConfig> = Object.fr
 });
 
 /** Fills defaults for the chosen kind (linear when no kind is given). */
-export function scheduleConfig(partial: Partial<LinearScheduleConfig> | Partial<CosineScheduleConfig> = {}): ScheduleConfig {
+export function scheduleConfig(
+  partial: Partial<LinearScheduleConfig> | Partial<CosineScheduleConfig> = {},
+): ScheduleConfig {
   const kind = partial.kind ?? 'linear';
   const config: ScheduleConfig =
-    kind === 'cosine' ? { ...DEFAULT_COSINE_SCHEDULE, ...(partial as Partial<CosineScheduleConfig>), kind } : { ...DEFAULT_LINEAR_SCHEDULE, ...(partial as Partial<LinearScheduleConfig>), kind };
+    kind === 'cosine'
+      ? { ...DEFAULT_COSINE_SCHEDULE, ...(partial as Partial<CosineScheduleConfig>), kind }
+      : { ...DEFAULT_LINEAR_SCHEDULE, ...(partial as Partial<LinearScheduleConfig>), kind };
   validateScheduleConfig(config);
   return config;
 }
@@ -56,12 +60,18 @@ export function parseScheduleConfig(json: unknown): ScheduleConfig {
   }
   const o = value as Record<string, unknown>;
   if (o['kind'] !== undefined && o['kind'] !== 'linear' && o['kind'] !== 'cosine') {
-    throw new Error(`schedule config: unknown kind ${JSON.stringify(o['kind'])} (expected "linear" or "cosine")`);
+    throw new Error(
+      `schedule config: unknown kind ${JSON.stringify(o['kind'])} (expected "linear" or "cosine")`,
+    );
   }
-  const allowed = o['kind'] === 'cosine' ? ['kind', 'numTimesteps', 's', 'maxBeta'] : ['kind', 'numTimesteps', 'betaStart', 'betaEnd'];
+  const allowed =
+    o['kind'] === 'cosine'
+      ? ['kind', 'numTimesteps', 's', 'maxBeta']
+      : ['kind', 'numTimesteps', 'betaStart', 'betaEnd'];
   for (const key of Object.keys(o)) {
     if (!allowed.includes(key)) throw new Error(`schedule config: unknown field "${key}"`);
-    if (key !== 'kind' && typeof o[key] !== 'number') throw new Error(`schedule config: "${key}" must be a number`);
+    if (key !== 'kind' && typeof o[key] !== 'number')
+      throw new Error(`schedule config: "${key}" must be a number`);
   }
   return scheduleConfig(o as Partial<ScheduleConfig>);
 }
@@ -77,7 +87,9 @@ function validateScheduleConfig(c: ScheduleConfig): void {
   }
   if (c.kind === 'linear') {
     if (!(c.betaStart > 0 && c.betaStart <= c.betaEnd && c.betaEnd < 1)) {
-      throw new Error(`schedule config: need 0 < betaStart ≤ betaEnd < 1, got ${c.betaStart}, ${c.betaEnd}`);
+      throw new Error(
+        `schedule config: need 0 < betaStart ≤ betaEnd < 1, got ${c.betaStart}, ${c.betaEnd}`,
+      );
     }
   } else if (!(c.s >= 0 && c.maxBeta > 0 && c.maxBeta < 1)) {
     throw new Error(`schedule config: need s ≥ 0 and 0 < maxBeta < 1, got ${c.s}, ${c.maxBeta}`);
@@ -157,7 +169,9 @@ export function makeNoiseSchedule(config: ScheduleConfig = DEFAULT_LINEAR_SCHEDU
     posteriorVariance,
     posteriorLogVarianceClipped: map((i) => Math.log(posteriorVariance[i === 0 ? 1 : i]!)),
     posteriorMeanCoef1: map((i) => (betas[i]! * Math.sqrt(alphasCumprodPrev[i]!)) / (1 - ac(i))),
-    posteriorMeanCoef2: map((i) => ((1 - alphasCumprodPrev[i]!) * Math.sqrt(alphas[i]!)) / (1 - ac(i))),
+    posteriorMeanCoef2: map(
+      (i) => ((1 - alphasCumprodPrev[i]!) * Math.sqrt(alphas[i]!)) / (1 - ac(i)),
+    ),
     sigmas: map((i) => Math.sqrt((1 - ac(i)) / ac(i))),
     logSnr: map((i) => Math.log(ac(i) / (1 - ac(i)))),
   };

@@ -12,12 +12,17 @@ export interface DdimOptions<C = unknown> extends SamplerOptions<C> {
   eta?: number;
 }
 
-export async function sampleDdim<C>(model: EpsModel<C>, xT: tf.Tensor, options: DdimOptions<C>): Promise<tf.Tensor> {
+export async function sampleDdim<C>(
+  model: EpsModel<C>,
+  xT: tf.Tensor,
+  options: DdimOptions<C>,
+): Promise<tf.Tensor> {
   const eta = options.eta ?? 0;
   if (!(eta >= 0)) throw new Error(`ddim: eta must be ≥ 0, got ${eta}`);
   if (eta > 0 && !options.rng) throw new Error('ddim: eta > 0 draws noise and needs options.rng');
   return runSampler('ddim', model, xT, options, ({ alphaBar, alphaBarNext, eps, denoised }) => {
-    const sigma = eta * Math.sqrt((1 - alphaBarNext) / (1 - alphaBar)) * Math.sqrt(1 - alphaBar / alphaBarNext);
+    const sigma =
+      eta * Math.sqrt((1 - alphaBarNext) / (1 - alphaBar)) * Math.sqrt(1 - alphaBar / alphaBarNext);
     const dirCoef = Math.sqrt(Math.max(0, 1 - alphaBarNext - sigma * sigma));
     const mean = tf.add(tf.mul(denoised, Math.sqrt(alphaBarNext)), tf.mul(eps, dirCoef));
     // No draw when σ = 0 (η = 0, or the last step), so η = 0 never touches the RNG.

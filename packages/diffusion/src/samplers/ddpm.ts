@@ -17,19 +17,30 @@ export interface DdpmOptions<C = unknown> extends SamplerOptions<C> {
   variance?: DdpmVariance;
 }
 
-export async function sampleDdpm<C>(model: EpsModel<C>, xT: tf.Tensor, options: DdpmOptions<C>): Promise<tf.Tensor> {
+export async function sampleDdpm<C>(
+  model: EpsModel<C>,
+  xT: tf.Tensor,
+  options: DdpmOptions<C>,
+): Promise<tf.Tensor> {
   const variance = options.variance ?? 'fixedSmall';
-  if (variance !== 'fixedSmall' && variance !== 'fixedLarge') throw new Error(`ddpm: unknown variance ${JSON.stringify(variance)}`);
+  if (variance !== 'fixedSmall' && variance !== 'fixedLarge')
+    throw new Error(`ddpm: unknown variance ${JSON.stringify(variance)}`);
   const rng = options.rng;
   if (!rng) throw new Error('ddpm: draws noise and needs options.rng');
-  return runSampler('ddpm', model, xT, options, ({ tNext, alphaBar, alphaBarNext, x, denoised }) => {
-    const beta = 1 - alphaBar / alphaBarNext;
-    const coefX0 = (beta * Math.sqrt(alphaBarNext)) / (1 - alphaBar);
-    const coefXt = ((1 - alphaBarNext) * Math.sqrt(1 - beta)) / (1 - alphaBar);
-    const mean = tf.add(tf.mul(denoised, coefX0), tf.mul(x, coefXt));
-    // The last step returns the posterior mean, which there is x̂0 (improved-diffusion's nonzero_mask).
-    if (tNext === null) return mean;
-    const v = variance === 'fixedSmall' ? (beta * (1 - alphaBarNext)) / (1 - alphaBar) : beta;
-    return tf.add(mean, tf.mul(randn(rng, x.shape), Math.sqrt(v)));
-  });
+  return runSampler(
+    'ddpm',
+    model,
+    xT,
+    options,
+    ({ tNext, alphaBar, alphaBarNext, x, denoised }) => {
+      const beta = 1 - alphaBar / alphaBarNext;
+      const coefX0 = (beta * Math.sqrt(alphaBarNext)) / (1 - alphaBar);
+      const coefXt = ((1 - alphaBarNext) * Math.sqrt(1 - beta)) / (1 - alphaBar);
+      const mean = tf.add(tf.mul(denoised, coefX0), tf.mul(x, coefXt));
+      // The last step returns the posterior mean, which there is x̂0 (improved-diffusion's nonzero_mask).
+      if (tNext === null) return mean;
+      const v = variance === 'fixedSmall' ? (beta * (1 - alphaBarNext)) / (1 - alphaBar) : beta;
+      return tf.add(mean, tf.mul(randn(rng, x.shape), Math.sqrt(v)));
+    },
+  );
 }

@@ -12,28 +12,42 @@ import type { SamplerOptions } from './types.js';
 
 export type DpmSolverPP2MOptions<C = unknown> = SamplerOptions<C>;
 
-export async function sampleDpmSolverPP2M<C>(model: EpsModel<C>, xT: tf.Tensor, options: DpmSolverPP2MOptions<C>): Promise<tf.Tensor> {
+export async function sampleDpmSolverPP2M<C>(
+  model: EpsModel<C>,
+  xT: tf.Tensor,
+  options: DpmSolverPP2MOptions<C>,
+): Promise<tf.Tensor> {
   const lambda = (alphaBar: number) => 0.5 * Math.log(alphaBar / (1 - alphaBar));
   let previous: { denoised: tf.Tensor; lambda: number } | null = null;
   try {
-    return await runSampler('dpm-solver++ 2m', model, xT, options, ({ tNext, alphaBar, alphaBarNext, x, denoised }) => {
-      const last = previous;
-      const lambdaT = lambda(alphaBar);
-      previous = { denoised: tf.keep(tf.clone(denoised)), lambda: lambdaT };
-      try {
-        if (tNext === null) return tf.clone(denoised);
-        const h = lambda(alphaBarNext) - lambdaT;
-        let d = denoised;
-        if (last) {
-          const r = (lambdaT - last.lambda) / h;
-          d = tf.sub(tf.mul(denoised, 1 + 1 / (2 * r)), tf.mul(last.denoised, 1 / (2 * r)));
+    return await runSampler(
+      'dpm-solver++ 2m',
+      model,
+      xT,
+      options,
+      ({ tNext, alphaBar, alphaBarNext, x, denoised }) => {
+        const last = previous;
+        const lambdaT = lambda(alphaBar);
+        previous = { denoised: tf.keep(tf.clone(denoised)), lambda: lambdaT };
+        try {
+          if (tNext === null) return tf.clone(denoised);
+          const h = lambda(alphaBarNext) - lambdaT;
+          let d = denoised;
+          if (last) {
+            const r = (lambdaT - last.lambda) / h;
+            d = tf.sub(tf.mul(denoised, 1 + 1 / (2 * r)), tf.mul(last.denoised, 1 / (2 * r)));
+          }
+          const sigmaRatio = Math.sqrt((1 - alphaBarNext) / (1 - alphaBar));
+          return tf.add(
+            tf.mul(x, sigmaRatio),
+            tf.mul(d, -Math.sqrt(alphaBarNext) * Math.expm1(-h)),
+          );
+        } finally {
+          last?.denoised.dispose();
         }
-        const sigmaRatio = Math.sqrt((1 - alphaBarNext) / (1 - alphaBar));
-        return tf.add(tf.mul(x, sigmaRatio), tf.mul(d, -Math.sqrt(alphaBarNext) * Math.expm1(-h)));
-      } finally {
-        last?.denoised.dispose();
-      }
-    }, 'logSnr');
+      },
+      'logSnr',
+    );
   } finally {
     (previous as { denoised: tf.Tensor } | null)?.denoised.dispose();
   }

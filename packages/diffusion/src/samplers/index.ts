@@ -13,17 +13,22 @@ export type { Sampler, SamplerOptions, SamplerStep, StepCallback } from './types
 export type SamplerName = 'ddpm' | 'ddim' | 'dpmpp-2m';
 
 /** Options any registered sampler accepts; each reads only its own extras. */
-export type AnySamplerOptions<C = unknown> = SamplerOptions<C> & Pick<DdimOptions<C>, 'eta'> & Pick<DdpmOptions<C>, 'variance'>;
+export type AnySamplerOptions<C = unknown> = SamplerOptions<C> &
+  Pick<DdimOptions<C>, 'eta'> &
+  Pick<DdpmOptions<C>, 'variance'>;
 
-export const SAMPLERS: Readonly<Record<SamplerName, Sampler<unknown, AnySamplerOptions<unknown>>>> = {
-  ddpm: sampleDdpm,
-  ddim: sampleDdim,
-  'dpmpp-2m': sampleDpmSolverPP2M,
-};
+export const SAMPLERS: Readonly<Record<SamplerName, Sampler<unknown, AnySamplerOptions<unknown>>>> =
+  {
+    ddpm: sampleDdpm,
+    ddim: sampleDdim,
+    'dpmpp-2m': sampleDpmSolverPP2M,
+  };
 
 export function getSampler(name: string): Sampler<unknown, AnySamplerOptions<unknown>> {
   if (!Object.hasOwn(SAMPLERS, name)) {
-    throw new Error(`unknown sampler ${JSON.stringify(name)} (expected ${Object.keys(SAMPLERS).join(', ')})`);
+    throw new Error(
+      `unknown sampler ${JSON.stringify(name)} (expected ${Object.keys(SAMPLERS).join(', ')})`,
+    );
   }
   return SAMPLERS[name as SamplerName];
 }

@@ -30,7 +30,8 @@ export async function runSampler<C>(
   const { schedule, cond, callback, signal } = options;
   const ts = samplingTimesteps(schedule, options.steps, options.spacing ?? defaultSpacing);
   const batch = xT.shape[0];
-  if (batch === undefined) throw new Error(`${name}: xT must have a batch axis, got shape [${xT.shape}]`);
+  if (batch === undefined)
+    throw new Error(`${name}: xT must have a batch axis, got shape [${xT.shape}]`);
   let x = xT;
   try {
     for (let i = 0; i < ts.length; i++) {
@@ -43,16 +44,23 @@ export async function runSampler<C>(
       const [eps, denoised] = tf.tidy(() => {
         const e = model(current, tf.fill([batch], t, 'float32'), cond);
         if (e.shape.join() !== current.shape.join()) {
-          throw new Error(`${name}: model returned shape [${e.shape}], expected [${current.shape}]`);
+          throw new Error(
+            `${name}: model returned shape [${e.shape}], expected [${current.shape}]`,
+          );
         }
         // x̂0 = (x − √(1−ᾱ)·ε)/√ᾱ, coefficients in float64.
-        const d = tf.sub(tf.mul(current, 1 / Math.sqrt(alphaBar)), tf.mul(e, Math.sqrt(1 / alphaBar - 1)));
+        const d = tf.sub(
+          tf.mul(current, 1 / Math.sqrt(alphaBar)),
+          tf.mul(e, Math.sqrt(1 / alphaBar - 1)),
+        );
         return [e, d];
       });
       try {
         await callback?.({ i, steps: ts.length, t, x: current, denoised });
         signal?.throwIfAborted();
-        x = tf.tidy(() => update({ i, t, tNext, alphaBar, alphaBarNext, x: current, eps, denoised }));
+        x = tf.tidy(() =>
+          update({ i, t, tNext, alphaBar, alphaBarNext, x: current, eps, denoised }),
+        );
       } finally {
         eps.dispose();
         denoised.dispose();

@@ -13,10 +13,19 @@ import type { NoiseSchedule } from '../schedules.js';
  */
 export type TimestepSpacing = 'trailing' | 'leading' | 'linspace' | 'logSnr';
 
-export const TIMESTEP_SPACINGS: readonly TimestepSpacing[] = ['trailing', 'leading', 'linspace', 'logSnr'];
+export const TIMESTEP_SPACINGS: readonly TimestepSpacing[] = [
+  'trailing',
+  'leading',
+  'linspace',
+  'logSnr',
+];
 
 /** S distinct timesteps in decreasing order. */
-export function samplingTimesteps(schedule: NoiseSchedule, steps: number, spacing: TimestepSpacing = 'trailing'): number[] {
+export function samplingTimesteps(
+  schedule: NoiseSchedule,
+  steps: number,
+  spacing: TimestepSpacing = 'trailing',
+): number[] {
   const T = schedule.numTimesteps;
   if (!Number.isInteger(steps) || steps < 1 || steps > T) {
     throw new Error(`sampling steps must be an integer in 1 … ${T}, got ${steps}`);
@@ -30,11 +39,15 @@ export function samplingTimesteps(schedule: NoiseSchedule, steps: number, spacin
       return Array.from({ length: steps }, (_, k) => (steps - 1 - k) * c + offset);
     }
     case 'linspace':
-      return Array.from({ length: steps }, (_, k) => (steps === 1 ? T - 1 : Math.round(((T - 1) * (steps - 1 - k)) / (steps - 1))));
+      return Array.from({ length: steps }, (_, k) =>
+        steps === 1 ? T - 1 : Math.round(((T - 1) * (steps - 1 - k)) / (steps - 1)),
+      );
     case 'logSnr':
       return logSnrTimesteps(schedule, steps);
     default:
-      throw new Error(`unknown timestep spacing ${JSON.stringify(spacing)} (expected ${TIMESTEP_SPACINGS.join(', ')})`);
+      throw new Error(
+        `unknown timestep spacing ${JSON.stringify(spacing)} (expected ${TIMESTEP_SPACINGS.join(', ')})`,
+      );
   }
 }
 
@@ -46,7 +59,8 @@ function logSnrTimesteps(schedule: NoiseSchedule, steps: number): number[] {
   const ts = Array.from({ length: steps }, (_, k) => {
     const target = steps === 1 ? lo : lo + ((hi - lo) * k) / (steps - 1);
     let best = 0;
-    for (let t = 1; t < T; t++) if (Math.abs(logSnr[t]! - target) < Math.abs(logSnr[best]! - target)) best = t;
+    for (let t = 1; t < T; t++)
+      if (Math.abs(logSnr[t]! - target) < Math.abs(logSnr[best]! - target)) best = t;
     return best;
   });
   // Near t = 0 neighbouring targets can round to one timestep; push the larger ones up.

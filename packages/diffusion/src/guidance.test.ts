@@ -1,0 +1,79 @@
+import { tf } from '@sgdiff/nn';
+import { concatTensorCond, guidedEps, withGuidance } from './guidance.js';
+import type { EpsModel } from './model.js';
+import { useCpuBackend } from './testing/cpu.js';
+
+beforeAll(useCpuBackend);
+
+// A toy model whose output depends on the condition: ε = x·cond + t. x, cond: [B, 2].
+function countingModel(): { model: EpsModel<tf.Tensor>; calls: number[] } {
+  const calls: number[] = [];
+  const model: EpsModel<tf.Tensor> = (x, t, cond) => {
+    calls.push(x.shape[0]!);
+    return tf.add(tf.mul(x, cond), tf.reshape(t, [-1, 1]));
+  };
+  return { model, calls };
+}
+
+describe('classifier-free guidance', () => {
+  it('guidedEps = ε_u + g·(ε_c − ε_u), by hand', () => {
+    const out = guidedEps(tf.tensor1d([1, 2, -3]), tf.tensor1d([0.5, 2, 1]), 3);
+    // 0.5 + 3·0.5 = 2; 2 + 0 = 2; 1 + 3·(−4) = −11
+    expect(Array.from(out.dataSync())).toEqual([2, 2, -11]);
+  });
+
+  it('batches [cond; uncond] into one call and agrees with two calls', () => {
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
+    const t = tf.tensor1d([10, 20]);
+    const cond = tf.tensor2d([
+      [1, 1],
+      [2, 2],
+    ]);
+    const uncond = tf.zeros([2, 2]);
+    const batched = countingModel();
+    const separate = countingModel();
+    const a = withGuidance(batched.model, { scale: 2, uncond, concat: concatTensorCond })(
+      x,
+      t,
+      cond,
+    );
+    const b = withGuidance(separate.model, { scale: 2, uncond })(x, t, cond);
+    expect(batched.calls).toEqual([4]);
+    expect(separate.calls).toEqual([2, 2]);
+    // ε_c = x·cond + t, ε_u = t → ε = t + 2·x·cond
+    expect(Array.from(a.dataSync())).toEqual([12, 14, 32, 36]);
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([x, t, cond, uncond, a, b]);
+  });
+
+  it('g = 1 is the conditional model alone, g = 0 the unconditional, and nothing leaks', () => {
+    const x = tf.ones([1, 2]);
+    const t = tf.zeros([1]);
+    const cond = tf.fill([1, 2], 3);
+    const uncond = tf.zeros([1, 2]);
+    const m = countingModel();
+    const before = tf.memory().numTensors;
+    const one = withGuidance(m.model, { scale: 1, uncond, concat: concatTensorCond })(x, t, cond);
+    const zero = withGuidance(m.model, { scale: 0, uncond, concat: concatTensorCond })(x, t, cond);
+    expect(m.calls).toEqual([1, 1]);
+    expect(Array.from(one.dataSync())).toEqual([3, 3]);
+    expect(Array.from(zero.dataSync())).toEqual([0, 0]);
+    tf.dispose([one, zero]);
+    const guided = withGuidance(m.model, { scale: 7.5, uncond, concat: concatTensorCond })(
+      x,
+      t,
+      cond,
+    );
+    expect(tf.memory().numTensors).toBe(before + 1);
+    tf.dispose([guided, x, t, cond, uncond]);
+  });
+
+  it('rejects a non-finite scale', () => {
+    expect(() =>
+      withGuidance(countingModel().model, { scale: NaN, uncond: tf.zeros([1]) }),
+    ).toThrow(/finite/);
+  });
+});
