@@ -1,0 +1,144 @@
+// The nn benchmark: FACTS.md's reference block (4 residual blocks, GN(32) → SiLU → conv3x3 ×2,
+// [B, 32, 32, 128], MSE to a fixed target, Adam lr 1e-4). Prints one JSON line per measurement.
+// Run: npm run bench -w @sgdiff/nn [-- --backends cpu,wasm,webgpu --iters 3]
+import { AdamW, Conv2d, GroupNorm, initBackend, Module, silu, tf, trainStep, type BackendInfo } from '../src/node/index.js';
+
+class ResBlock extends Module {
+  readonly norm1: GroupNorm;
+  readonly conv1: Conv2d;
+  readonly norm2: GroupNorm;
+  readonly conv2: Conv2d;
+  constructor(c: number) {
+    super();
+    this.norm1 = new GroupNorm(32, c);
+    this.conv1 = new Conv2d(c, c, { bias: false });
+    this.norm2 = new GroupNorm(32, c);
+    this.conv2 = new Conv2d(c, c, { bias: false });
+  }
+  // h: [B, H, W, C]
+  forward(h: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const a = this.conv1.forward(silu(this.norm1.forward(h)) as tf.Tensor4D);
+      return tf.add(h, this.conv2.forward(silu(this.norm2.forward(a)) as tf.Tensor4D));
+    });
+  }
+}
+
+class ReferenceBlock extends Module {
+  readonly blocks: ResBlock[];
+  constructor(c: number) {
+    super();
+    this.blocks = [0, 1, 2, 3].map(() => new ResBlock(c));
+  }
+  forward(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => this.blocks.reduce((h, b) => b.forward(h), x));
+  }
+}
+
+type Backend = 'cpu' | 'wasm' | 'webgpu' | 'tensorflow';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function measure(
+  batch: number,
+  iters: number,
+  withStep: boolean,
+): Promise<{ forwardMs: number; trainStepMs: number | null }> {
+  const model = new ReferenceBlock(128);
+  const opt = new AdamW(model.parameters(), { lr: 1e-4, weightDecay: 0 });
+  const x = tf.randomNormal([batch, 32, 32, 128], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const target = tf.randomNormal([batch, 32, 32, 128], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const forward = async () => {
+    const y = model.forward(x);
+    await y.data(); // sync: GPU backends are asynchronous
+    y.dispose();
+  };
+  const step = () => trainStep(model, opt, () => tf.losses.meanSquaredError(target, model.forward(x)) as tf.Scalar);
+  await forward(); // warm-up: kernel compilation, allocation
+  if (withStep) await step();
+  const f: number[] = [];
+  const s: number[] = [];
+  for (let i = 0; i < iters; i++) {
+    let t0 = performance.now();
+    await forward();
+    f.push(performance.now() - t0);
+    if (!withStep) continue;
+    t0 = performance.now();
+    await step();
+    s.push(performance.now() - t0);
+  }
+  tf.dispose([x, target]);
+  model.dispose();
+  opt.dispose();
+  return { forwardMs: median(f), trainStepMs: withStep ? median(s) : null };
+}
+
+function print(o: object): void {
+  process.stdout.write(JSON.stringify(o) + '\n');
+}
+
+async function main(): Promise<void> {
+  const backends = (arg('backends') ?? 'cpu,wasm,webgpu,tensorflow').split(',') as Backend[];
+  const iterOverride = arg('iters') ? Number(arg('iters')) : undefined;
+  const b32 = arg('b32') !== 'off';
+  // tfjs-backend-cpu's conv gradients are naive loops (~90 s per 3×3 conv backward at B=1 here),
+  // so a cpu train step takes ~12 minutes: only with --cpu-train.
+  const cpuTrain = process.argv.includes('--cpu-train');
+  const results: Record<string, { forwardMs: number; trainStepMs: number | null }> = {};
+  for (const backend of backends) {
+    let info: BackendInfo;
+    try {
+      info = await initBackend({ backend, log: false, allowSoftwareWebGpu: true, wasmPaths: arg('wasm-dir') });
+    } catch (e) {
+      print({ backend, skipped: e instanceof Error ? e.message : String(e) });
+      continue;
+    }
+    const gpu = (backend === 'webgpu' || backend === 'tensorflow') && !info.softwareFallback;
+    // B=32 on WASM and real GPUs; the pure-JS cpu backend and CPU-emulated WebGPU are too slow.
+    const batches = backend === 'wasm' || gpu ? (b32 ? [1, 32] : [1]) : [1];
+    for (const batch of batches) {
+      const iters = iterOverride ?? (gpu ? 10 : backend === 'wasm' && batch === 1 ? 5 : 1);
+      const withStep = backend !== 'cpu' || cpuTrain;
+      const r = await measure(batch, iters, withStep);
+      results[`${backend}/B${batch}`] = r;
+      print({
+        block: 'reference',
+        backend: info.backend,
+        adapter: info.adapter,
+        softwareFallback: info.softwareFallback,
+        batch,
+        iterations: iters,
+        forwardMs: Number(r.forwardMs.toFixed(2)),
+        trainStepMs: r.trainStepMs === null ? null : Number(r.trainStepMs.toFixed(2)),
+        ...(withStep ? {} : { note: 'train step skipped: cpu conv gradients take minutes (use --cpu-train)' }),
+      });
+    }
+    if (!batches.includes(32)) print({ backend: info.backend, batch: 32, skipped: 'too slow on this backend (not a GPU or WASM)' });
+  }
+  const cpu = results['cpu/B1'];
+  const wasm = results['wasm/B1'];
+  if (cpu && wasm) {
+    print({
+      speedup: 'wasm over cpu',
+      batch: 1,
+      forward: Number((cpu.forwardMs / wasm.forwardMs).toFixed(1)),
+      trainStep: cpu.trainStepMs && wasm.trainStepMs ? Number((cpu.trainStepMs / wasm.trainStepMs).toFixed(1)) : null,
+    });
+  }
+}
+
+main().then(
+  () => process.exit(0), // Dawn keeps the event loop alive
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
