@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { registerData } from './data.js';
 import { registerShow } from './show.js';
+import { registerTrainAutoencoder } from './train-autoencoder.js';
 import { registerValidate } from './validate.js';
 
 /** Every sgdiff command; each module registers one command (or a group) on the program. */
-export const commands: ((program: Command) => void)[] = [registerValidate, registerShow, registerData];
+export const commands: ((program: Command) => void)[] = [registerValidate, registerShow, registerData, registerTrainAutoencoder];

@@ -33,7 +33,9 @@ export function createProgress(label: string, total: number, start = 0, stream: 
       const eta = rate > 0 ? Math.round((total - value) / rate) : NaN;
       stream.write(`${label} ${value}/${total} | ${formatPayload(payload)} | ${rate.toFixed(2)} it/s | ETA ${eta}s\n`);
     },
-    stop() {},
+    stop() {
+      // Plain lines need no cleanup.
+    },
   };
 }
 

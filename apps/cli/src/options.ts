@@ -1,0 +1,39 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { formatBackendInfo, type BackendChoice, type BackendInfo } from '@sgdiff/nn';
+import { initBackend } from '@sgdiff/nn/node';
+import { UserError } from './errors.js';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+const BACKENDS: BackendChoice[] = ['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow'];
+
+export function backendOption(): Option {
+  return new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto');
+}
+
+/** Starts the requested backend and prints which one runs (to stderr, keeping stdout clean). */
+export async function startBackend(choice: BackendChoice): Promise<BackendInfo> {
+  try {
+    const info = await initBackend({ backend: choice, log: false });
+    process.stderr.write(`${formatBackendInfo(info)}\n`);
+    return info;
+  } catch (e) {
+    throw new UserError(`--backend ${choice}: ${(e as Error).message}`);
+  }
+}

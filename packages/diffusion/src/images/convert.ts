@@ -1,0 +1,41 @@
+import { tf } from '@sgdiff/nn';
+
+/** Uint8 RGB images to floats in [−1, 1], the range the autoencoder works in. */
+// images: Uint8Array [B, H, W, 3] → [B, H, W, 3]
+export function imagesToTensor(images: Uint8Array, batch: number, size: number): tf.Tensor4D {
+  if (images.length !== batch * size * size * 3) {
+    throw new Error(`imagesToTensor: ${images.length} bytes is not ${batch}×${size}×${size}×3`);
+  }
+  return tf.tidy(() => tf.sub(tf.div(tf.tensor4d(images, [batch, size, size, 3], 'float32'), 127.5), 1));
+}
+
+/** Floats in [−1, 1] back to bytes, clamped and rounded. */
+// x: [B, H, W, 3] → Uint8Array [B, H, W, 3]
+export async function tensorToImages(x: tf.Tensor4D): Promise<Uint8Array> {
+  const bytes = tf.tidy(() => tf.cast(tf.round(tf.clipByValue(tf.mul(tf.add(x, 1), 127.5), 0, 255)), 'int32'));
+  const data = await bytes.data();
+  bytes.dispose();
+  return Uint8Array.from(data);
+}
+
+/** RGB bytes to RGBA (opaque), as canvases and PNG writers want them. */
+// rgb: [H, W, 3] → [H, W, 4]
+export function rgbToRgba(rgb: Uint8Array): Uint8ClampedArray {
+  const out = new Uint8ClampedArray((rgb.length / 3) * 4);
+  for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+    out[j] = rgb[i];
+    out[j + 1] = rgb[i + 1];
+    out[j + 2] = rgb[i + 2];
+    out[j + 3] = 255;
+  }
+  return out;
+}
+
+/** Peak signal-to-noise ratio in dB of byte images (peak 255). */
+export function psnr(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) throw new Error(`psnr: ${a.length} vs ${b.length} values`);
+  let se = 0;
+  for (let i = 0; i < a.length; i++) se += (a[i] - b[i]) ** 2;
+  const mse = se / a.length;
+  return mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse);
+}
