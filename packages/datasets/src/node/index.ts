@@ -12,7 +12,8 @@ export {
   type WriteSyntheticOptions,
 } from './synthetic/write.js';
 export { prepareCocoStuff, type PrepareCocoOptions } from './coco/prepare.js';
-export { streamJsonArray, streamJsonObjectArrays } from './json-stream.js';
+export { streamJsonArray, streamJsonObjectArrays, type JsonEngine } from './json-stream.js';
+export { JsonElementScanner } from './json-scan.js';
 export {
   writeImageShards,
   type PlannedImage,

@@ -6,6 +6,13 @@ import Pick from 'stream-json/filters/Pick.js';
 import StreamArray from 'stream-json/streamers/StreamArray.js';
 import StreamValues from 'stream-json/streamers/StreamValues.js';
 import { DatasetError } from '../errors.js';
+import { JsonElementScanner } from './json-scan.js';
+
+/**
+ * `scan` (the default) splits elements bytewise and JSON.parses each one; `stream-json` runs
+ * the token-streaming parser (about 15× slower here), kept as a reference and fallback.
+ */
+export type JsonEngine = 'scan' | 'stream-json';
 
 /** Packed tokens only: stream-json then skips emitting string/number chunks, roughly 2× faster. */
 const PARSER_OPTIONS = {
@@ -61,7 +68,9 @@ export function streamJsonArray(
   file: string,
   onItem: (value: unknown) => void,
   onBytes?: (done: number, total: number) => void,
+  engine: JsonEngine = 'scan',
 ): Promise<void> {
+  if (engine === 'scan') return scanFile(file, undefined, onItem, onBytes);
   return consume(
     file,
     [StreamJson.parser(PARSER_OPTIONS), StreamArray.streamArray()],
@@ -79,7 +88,9 @@ export function streamJsonObjectArrays(
   keys: readonly string[],
   onItem: (value: unknown) => void,
   onBytes?: (done: number, total: number) => void,
+  engine: JsonEngine = 'scan',
 ): Promise<void> {
+  if (engine === 'scan') return scanFile(file, new Set(keys), onItem, onBytes);
   const filter = new RegExp(`^(${keys.join('|')})\\.\\d+$`);
   return consume(
     file,
@@ -87,4 +98,23 @@ export function streamJsonObjectArrays(
     onItem,
     onBytes,
   );
+}
+
+async function scanFile(
+  file: string,
+  keys: ReadonlySet<string> | undefined,
+  onItem: (value: unknown) => void,
+  onBytes?: (done: number, total: number) => void,
+): Promise<void> {
+  const total = (await stat(file)).size;
+  const scanner = new JsonElementScanner(onItem, keys, file);
+  let done = 0;
+  for await (const chunk of createReadStream(file, {
+    highWaterMark: 1 << 20,
+  }) as AsyncIterable<Buffer>) {
+    scanner.push(chunk);
+    done += chunk.length;
+    onBytes?.(done, total);
+  }
+  scanner.end();
 }

@@ -2,29 +2,38 @@ import { OUTLINE_RGB, STUFF_RGB, THING_RGB } from './palette.js';
 import type { ShapeKind, SyntheticObject } from './scene.js';
 
 /**
- * Signed distance (in the units of px, py), positive inside the shape filling `box`.
+ * Signed distance (in the units of the box), positive inside the shape filling `box`.
  * Squares fill their box, circles are inscribed, triangles point up with their base on the
- * box's bottom edge.
+ * box's bottom edge. Constants are hoisted into a closure: this runs once per pixel.
  */
-function signedDistance(kind: ShapeKind, box: readonly number[], px: number, py: number): number {
-  const [x0, y0, x1, y1] = box;
+function distanceTo(
+  kind: ShapeKind,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+): (px: number, py: number) => number {
   if (kind === 'circle') {
     const r = (x1 - x0) / 2;
-    const dx = px - (x0 + x1) / 2;
-    const dy = py - (y0 + y1) / 2;
+    const cx = (x0 + x1) / 2;
+    const cy = (y0 + y1) / 2;
     // Math.hypot is several times slower than sqrt in V8.
-    return r - Math.sqrt(dx * dx + dy * dy);
+    return (px, py) => r - Math.sqrt((px - cx) * (px - cx) + (py - cy) * (py - cy));
   }
-  if (kind === 'square') return Math.min(px - x0, x1 - px, py - y0, y1 - py);
-  // Triangle apex (cx, y0), base from (x0, y1) to (x1, y1).
+  if (kind === 'square') return (px, py) => Math.min(px - x0, x1 - px, py - y0, y1 - py);
+  // Apex (cx, y0), base from (x0, y1) to (x1, y1); inward normals of the slanted edges are
+  // (±h, hw) / len relative to the apex.
   const cx = (x0 + x1) / 2;
   const hw = (x1 - x0) / 2;
   const h = y1 - y0;
   const len = Math.sqrt(hw * hw + h * h);
-  // Inward normals of the two slanted edges: (±h, hw) / len relative to the apex.
-  const left = ((px - cx) * h + (py - y0) * hw) / len;
-  const right = (-(px - cx) * h + (py - y0) * hw) / len;
-  return Math.min(left, right, y1 - py);
+  const a = h / len;
+  const b = hw / len;
+  return (px, py) => {
+    const dx = (px - cx) * a;
+    const dy = (py - y0) * b;
+    return Math.min(dx + dy, dy - dx, y1 - py);
+  };
 }
 
 const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
@@ -75,14 +84,18 @@ export function renderLayout(objects: readonly SyntheticObject[], size: number):
     if (o.kind === 'stuff') continue;
     const kind = o.kind;
     const [r, g, b] = THING_RGB[o.colour];
-    const box = [o.box[0] * S, o.box[1] * S, o.box[2] * S, o.box[3] * S];
-    const xa = Math.max(0, Math.floor(box[0]));
-    const xb = Math.min(S, Math.ceil(box[2]));
-    const ya = Math.max(0, Math.floor(box[1]));
-    const yb = Math.min(S, Math.ceil(box[3]));
+    const bx0 = o.box[0] * S;
+    const by0 = o.box[1] * S;
+    const bx1 = o.box[2] * S;
+    const by1 = o.box[3] * S;
+    const dist = distanceTo(kind, bx0, by0, bx1, by1);
+    const xa = Math.max(0, Math.floor(bx0));
+    const xb = Math.min(S, Math.ceil(bx1));
+    const ya = Math.max(0, Math.floor(by0));
+    const yb = Math.min(S, Math.ceil(by1));
     for (let y = ya; y < yb; y++) {
       for (let x = xa; x < xb; x++) {
-        const d = signedDistance(kind, box, x + 0.5, y + 0.5);
+        const d = dist(x + 0.5, y + 0.5);
         const outer = clamp01(d + 0.5);
         if (outer === 0) continue;
         const inner = clamp01(d - w + 0.5);
@@ -101,7 +114,8 @@ export function renderLayout(objects: readonly SyntheticObject[], size: number):
     }
   }
   const out = new Uint8Array(S * S * 3);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(buf[i]);
+  // Values are in [0, 255], so adding ½ and truncating is Math.round, and faster.
+  for (let i = 0; i < out.length; i++) out[i] = (buf[i] + 0.5) | 0;
   return out;
 }
 
@@ -114,18 +128,16 @@ export function renderMasks(objects: readonly SyntheticObject[], maskSize: numbe
   const M = maskSize;
   const out = new Uint8Array(objects.length * M * M);
   // Work in mask-cell units: the box becomes [0, 0, M, M].
-  const unit = [0, 0, M, M];
   objects.forEach((o, k) => {
     const base = k * M * M;
     if (o.kind === 'stuff') {
       out.fill(255, base, base + M * M);
       return;
     }
+    const dist = distanceTo(o.kind as ShapeKind, 0, 0, M, M);
     for (let y = 0; y < M; y++) {
       for (let x = 0; x < M; x++) {
-        out[base + y * M + x] = Math.round(
-          255 * clamp01(signedDistance(o.kind as ShapeKind, unit, x + 0.5, y + 0.5) + 0.5),
-        );
+        out[base + y * M + x] = Math.round(255 * clamp01(dist(x + 0.5, y + 0.5) + 0.5));
       }
     }
   });

@@ -16,7 +16,7 @@ import {
   type VgSplits,
 } from '../../vg/rules.js';
 import { writeImageShards, type PlannedImage } from '../image-shards.js';
-import { streamJsonArray } from '../json-stream.js';
+import { streamJsonArray, type JsonEngine } from '../json-stream.js';
 
 export interface PrepareVgOptions {
   /** Folder with objects.json, relationships.json, attributes.json, image_data.json and images. */
@@ -54,6 +54,7 @@ export async function resolveVisualGenome(
   rules: Partial<VgRules> = {},
   seed = 0,
   onProgress?: ProgressCallback,
+  engine: JsonEngine = 'scan',
 ): Promise<VgResolved> {
   for (const f of REQUIRED) {
     try {
@@ -67,8 +68,11 @@ export async function resolveVisualGenome(
   const pre = new VgPreprocessor({ ...VG_RULES, ...rules });
   const readOptional = (f: string) => readFile(join(input, f), 'utf8').catch(() => undefined);
   const pass = (file: string, step: string, fn: (v: unknown) => void) =>
-    streamJsonArray(join(input, file), fn, (done, total) =>
-      onProgress?.({ phase: `${file} (${step})`, done, total, unit: 'bytes' }),
+    streamJsonArray(
+      join(input, file),
+      fn,
+      (done, total) => onProgress?.({ phase: `${file} (${step})`, done, total, unit: 'bytes' }),
+      engine,
     );
 
   await pass('image_data.json', 'sizes', (v) => pre.addImage(v as VgImageData));

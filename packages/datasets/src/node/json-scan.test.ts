@@ -1,0 +1,105 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { JsonElementScanner } from './json-scan.js';
+import { streamJsonArray, streamJsonObjectArrays } from './json-stream.js';
+
+/** Feeds text in chunks of the given sizes (cycled), collecting elements. */
+function scanChunks(text: string, sizes: number[], keys?: string[]): unknown[] {
+  const out: unknown[] = [];
+  const s = new JsonElementScanner((v) => out.push(v), keys && new Set(keys));
+  const bytes = new TextEncoder().encode(text);
+  let k = 0;
+  for (let p = 0; p < bytes.length; k++) {
+    const n = Math.max(1, sizes[k % sizes.length]);
+    s.push(bytes.subarray(p, p + n));
+    p += n;
+  }
+  s.end();
+  return out;
+}
+
+describe('JsonElementScanner', () => {
+  it('splits any array into its elements, however it is chunked', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.jsonValue()),
+        fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1 }),
+        (xs, sizes) => {
+          const text = JSON.stringify(xs, null, sizes[0] % 3);
+          expect(scanChunks(text, sizes)).toEqual(JSON.parse(text));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('picks the arrays under chosen keys of an object, skipping everything else', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue()),
+        fc.array(fc.jsonValue()),
+        fc.array(fc.jsonValue()),
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1 }),
+        (noise, images, annotations, sizes) => {
+          const doc = { ...noise, images, info: { images: [1, 2] }, annotations };
+          const got = scanChunks(JSON.stringify(doc), sizes, ['images', 'annotations']);
+          expect(got).toEqual([...images, ...annotations]);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('handles escapes, unicode and scalars', () => {
+    const xs = ['a"b', 'c\\\\', 'é ü 😀 ], {', 1.5e-3, -2, true, null, [], {}];
+    expect(scanChunks(JSON.stringify(xs), [1])).toEqual(xs);
+  });
+
+  it('rejects truncated and broken input', () => {
+    expect(() => scanChunks('[{"a": 1}, {"b": ', [4])).toThrow(/ends early/);
+    expect(() => scanChunks('[1, , 2]', [4])).toThrow(/empty array element/);
+    expect(() => scanChunks('[{"a": tru}]', [4])).toThrow(/not valid JSON/);
+    expect(() => scanChunks('', [4])).toThrow(/empty/);
+  });
+});
+
+describe('scan engine vs stream-json', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'sgdiff-scan-'));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('yields the same items on VG- and COCO-shaped files', async () => {
+    const vg = Array.from({ length: 50 }, (_, i) => ({
+      image_id: i,
+      objects: [{ object_id: i, names: ['a "b"', 'ü'], x: 1.5 }],
+    }));
+    const coco = {
+      info: { images: [9] },
+      images: vg.slice(0, 5),
+      annotations: vg.slice(5),
+      categories: [{ id: 1, name: 'x' }],
+    };
+    await writeFile(join(root, 'vg.json'), JSON.stringify(vg, null, 1));
+    await writeFile(join(root, 'coco.json'), JSON.stringify(coco));
+    const collect = async (f: (on: (v: unknown) => void) => Promise<void>) => {
+      const out: unknown[] = [];
+      await f((v) => out.push(v));
+      return out;
+    };
+    const vgFile = join(root, 'vg.json');
+    const cocoFile = join(root, 'coco.json');
+    const keys = ['images', 'annotations', 'categories'];
+    expect(await collect((on) => streamJsonArray(vgFile, on, undefined, 'scan'))).toEqual(
+      await collect((on) => streamJsonArray(vgFile, on, undefined, 'stream-json')),
+    );
+    expect(
+      await collect((on) => streamJsonObjectArrays(cocoFile, keys, on, undefined, 'scan')),
+    ).toEqual(
+      await collect((on) => streamJsonObjectArrays(cocoFile, keys, on, undefined, 'stream-json')),
+    );
+  });
+});
