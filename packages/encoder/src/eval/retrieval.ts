@@ -18,7 +18,7 @@ export function embedGraphs(model: MaskedContrastiveModel, graphs: readonly Scen
     const chunk = graphs.slice(i, i + batchSize);
     const v = tf.tidy(() => {
       const enc = model.encoder.encodeGraphs(chunk, vocab);
-      return l2Normalize(enc.globalToken);
+      return l2Normalize(enc.global);
     });
     out.set(v.dataSync(), i * C);
     v.dispose();

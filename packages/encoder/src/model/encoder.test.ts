@@ -42,19 +42,19 @@ describe('SceneGraphEncoder', () => {
 
   it('gives K local tokens per graph, real relations first, then __in_image__, then padding', async () => {
     const enc = encoder.encodeGraphs([graphA, graphB], vocab);
-    expect(enc.localTokens.shape).toEqual([2, 6, config.tokenDim]);
+    expect(enc.local.shape).toEqual([2, 6, config.tokenDim]);
     expect(enc.localMask.shape).toEqual([2, 6]);
-    expect(enc.globalToken.shape).toEqual([2, config.tokenDim]);
+    expect(enc.global.shape).toEqual([2, config.tokenDim]);
     // A: 2 relations + 3 in-image = 5 real; B: 1 + 2 = 3 real.
     expect(await values(enc.localMask)).toEqual([1, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0]);
-    const tokens = (await enc.localTokens.array()) as number[][][];
+    const tokens = (await enc.local.array()) as number[][][];
     expect(tokens[1][4].every((v) => v === 0)).toBe(true);
     // Cutting keeps relations first: with K = 2, graph A's two tokens are its two relations.
     const cut = new SceneGraphEncoder({ ...config, tokens: 2 });
     cut.loadWeights(encoder.parameters());
     const encCut = cut.encodeGraphs([graphA], vocab);
-    const full = (await enc.localTokens.array()) as number[][][];
-    expectClose((await encCut.localTokens.array() as number[][][])[0].flat(), full[0].slice(0, 2).flat());
+    const full = (await enc.local.array()) as number[][][];
+    expectClose((await encCut.local.array() as number[][][])[0].flat(), full[0].slice(0, 2).flat());
     disposeEncoding(enc);
     disposeEncoding(encCut);
     cut.dispose();
@@ -63,10 +63,10 @@ describe('SceneGraphEncoder', () => {
   it('encodes each graph independently of the rest of the batch', async () => {
     const alone = encoder.encodeGraphs([graphB], vocab);
     const batched = encoder.encodeGraphs([graphA, graphB], vocab);
-    const aloneTokens = await values(alone.localTokens);
-    const batchedTokens = await values(batched.localTokens);
+    const aloneTokens = await values(alone.local);
+    const batchedTokens = await values(batched.local);
     expectClose(batchedTokens.slice(aloneTokens.length), aloneTokens);
-    expectClose((await values(batched.globalToken)).slice(config.tokenDim), await values(alone.globalToken));
+    expectClose((await values(batched.global)).slice(config.tokenDim), await values(alone.global));
     disposeEncoding(alone);
     disposeEncoding(batched);
   });
@@ -78,11 +78,11 @@ describe('SceneGraphEncoder', () => {
     };
     const reversedRelations: SceneGraph = { ...shuffled, relations: [...graphA.relations].reverse() };
     const enc = encoder.encodeGraphs([graphA, shuffled, reversedRelations], vocab);
-    const g = (await enc.globalToken.array()) as number[][];
+    const g = (await enc.global.array()) as number[][];
     expectClose(g[1], g[0]);
     expectClose(g[2], g[0]);
     // The relation tokens do not depend on object order either (only on relation order).
-    const t = (await enc.localTokens.array()) as number[][][];
+    const t = (await enc.local.array()) as number[][][];
     expectClose(t[1].slice(0, 2).flat(), t[0].slice(0, 2).flat());
     disposeEncoding(enc);
   });
@@ -94,8 +94,8 @@ describe('SceneGraphEncoder', () => {
     };
     const bag = new SceneGraphEncoder({ ...config, useRelations: false });
     const [full, noEdges] = [encoder, bag].map((m) => m.encodeGraphs([graphA, swapped], vocab));
-    const gFull = (await full.globalToken.array()) as number[][];
-    const gBag = (await noEdges.globalToken.array()) as number[][];
+    const gFull = (await full.global.array()) as number[][];
+    const gBag = (await noEdges.global.array()) as number[][];
     expect(Math.max(...gFull[0].map((v, i) => Math.abs(v - gFull[1][i])))).toBeGreaterThan(1e-4);
     expectClose(gBag[1], gBag[0]);
     // Without relations, graph A has only its three __in_image__ tokens.
@@ -110,7 +110,7 @@ describe('SceneGraphEncoder', () => {
     const withBox: SceneGraph = { ...graphB, objects: [{ ...graphB.objects[0], box: [0.1, 0.1, 0.3, 0.3] }, graphB.objects[1]] };
     const moved: SceneGraph = { ...graphB, objects: [{ ...graphB.objects[0], box: [0.6, 0.6, 0.9, 0.9] }, graphB.objects[1]] };
     const enc = boxed.encodeGraphs([withBox, moved, graphB], vocab);
-    const g = (await enc.globalToken.array()) as number[][];
+    const g = (await enc.global.array()) as number[][];
     expect(Math.max(...g[0].map((v, i) => Math.abs(v - g[1][i])))).toBeGreaterThan(1e-4);
     disposeEncoding(enc);
     boxed.dispose();

@@ -10,13 +10,15 @@ import { disposeEdges, graphEdges, GraphTripleConvNet } from './graph-triple-con
  * C = config.tokenDim. Padded local tokens are exactly zero and have mask 0.
  */
 export interface GraphEncoding {
-  localTokens: tf.Tensor3D; // [B, K, C]
+  /** local: [B, K, C] one token per triple (s ‖ p ‖ o), real relations first, then `__in_image__`. */
+  local: tf.Tensor3D;
   localMask: tf.Tensor2D; // [B, K] 1 real, 0 padding
-  globalToken: tf.Tensor2D; // [B, C]
+  /** global: [B, C] mean object vector ‖ mean predicate vector, projected. */
+  global: tf.Tensor2D;
 }
 
 export function disposeEncoding(e: GraphEncoding): void {
-  tf.dispose([e.localTokens, e.localMask, e.globalToken]);
+  tf.dispose([e.local, e.localMask, e.global]);
 }
 
 /**
@@ -75,13 +77,13 @@ export class SceneGraphEncoder extends Module {
         const perTriple = this.localProjection.forward(triples); // [T, C]
         const mask = tf.tensor2d(b.tokenMask, [B, K]);
         const gathered = tf.gather(perTriple, tf.tensor1d(b.tokenSource, 'int32')); // [B·K, C]
-        const localTokens = tf.mul(tf.reshape(gathered, [B, K, this.config.tokenDim]), tf.expandDims(mask, 2)) as tf.Tensor3D;
+        const local = tf.mul(tf.reshape(gathered, [B, K, this.config.tokenDim]), tf.expandDims(mask, 2)) as tf.Tensor3D;
 
         // Global token: per-graph means (segment sums scaled by 1/count keep it order-free).
         const objMean = segmentMean(conv.objVecs, b.objToImg, B);
         const predMean = segmentMean(conv.predVecs, b.tripleToImg, B);
-        const globalToken = this.globalProjection.forward(tf.concat([objMean, predMean], 1)) as tf.Tensor2D; // [B, C]
-        return { localTokens, localMask: mask, globalToken };
+        const global = this.globalProjection.forward(tf.concat([objMean, predMean], 1)) as tf.Tensor2D; // [B, C]
+        return { local, localMask: mask, global };
       });
     } finally {
       disposeEdges(edges);

@@ -96,11 +96,11 @@ export function pretrainLosses(model: MaskedContrastiveModel, batch: PreparedBat
     let masked: tf.Scalar = tf.scalar(0);
     if (model.imageEncoder && model.logitScale) {
       const scale = model.logitScale.forward();
-      const graphs = tf.slice(enc.globalToken, [0, 0], [B, C]); // [B, C]
+      const graphs = tf.slice(enc.global, [0, 0], [B, C]); // [B, C]
       const imageVecs = model.imageEncoder.forward(images); // [B, C]
       const logits = scaledCosine(graphs, imageVecs, scale); // [B graphs, B images]
       if (K > 0) {
-        const hard = tf.slice(enc.globalToken, [B, 0], [B * K, C]) as tf.Tensor2D; // [B·K, C]
+        const hard = tf.slice(enc.global, [B, 0], [B * K, C]) as tf.Tensor2D; // [B·K, C]
         const hardLogits = hardNegativeLogits(imageVecs, hard, scale); // [B, K]
         contrastive = symmetricInfoNCE(logits, hardLogits, tf.tensor2d(batch.hardMask, [B, K]));
       } else {
@@ -110,7 +110,7 @@ export function pretrainLosses(model: MaskedContrastiveModel, batch: PreparedBat
     if (model.decoder && batch.pixelMask) {
       const mask = tf.tensor3d(batch.pixelMask, [B, S, S]);
       const { target, cellMask } = reducedTargets(images, mask, model.config.masked.reduce);
-      const tokens = tf.slice(enc.localTokens, [0, 0, 0], [B, -1, -1]) as tf.Tensor3D;
+      const tokens = tf.slice(enc.local, [0, 0, 0], [B, -1, -1]) as tf.Tensor3D;
       const tokenMask = tf.slice(enc.localMask, [0, 0], [B, -1]) as tf.Tensor2D;
       const pred = model.decoder.forward(maskImage(images, mask), tokens, tokenMask);
       masked = maskedMSE(pred, target, cellMask);

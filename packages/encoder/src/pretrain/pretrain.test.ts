@@ -88,15 +88,15 @@ describe('pretraining', () => {
     const mask = tf.zeros([4, SIZE, SIZE]) as tf.Tensor3D;
     const masked = maskImage(images, mask);
     const junk = tf.tidy(() =>
-      tf.add(enc.localTokens, tf.mul(tf.randomNormal(enc.localTokens.shape, 0, 100), tf.sub(1, tf.expandDims(enc.localMask, 2)))),
+      tf.add(enc.local, tf.mul(tf.randomNormal(enc.local.shape, 0, 100), tf.sub(1, tf.expandDims(enc.localMask, 2)))),
     ) as tf.Tensor3D;
-    const a = model.decoder!.forward(masked, enc.localTokens, enc.localMask);
+    const a = model.decoder!.forward(masked, enc.local, enc.localMask);
     const b = model.decoder!.forward(masked, junk, enc.localMask);
     const [va, vb] = [await a.data(), await b.data()];
     expect(Math.max(...Array.from(va).map((v, i) => Math.abs(v - vb[i])))).toBeLessThan(1e-5);
     // Sanity: the mask leaves real tokens in use (4 real of 6 per graph here: 1 relation + 3 in-image).
     expect(Array.from(await enc.localMask.data()).slice(0, 6)).toEqual([1, 1, 1, 0, 0, 0]);
-    tf.dispose([enc.localTokens, enc.localMask, enc.globalToken, images, mask, masked, junk, a, b]);
+    tf.dispose([enc.local, enc.localMask, enc.global, images, mask, masked, junk, a, b]);
     model.dispose();
   });
 
