@@ -57,6 +57,8 @@ export interface CocoSelectedImage {
  */
 export class CocoSelection {
   private readonly images: CocoImageInfo[] = [];
+  private readonly imageById = new Map<number, CocoImageInfo>();
+  private tooSmall = 0;
   private readonly annotations: { imageId: number; ref: CocoObjectRef }[] = [];
   private readonly categories = new Map<number, string>();
   private readonly withStuff = new Set<number>();
@@ -65,6 +67,7 @@ export class CocoSelection {
 
   addImage(image: CocoImageInfo): void {
     this.images.push(image);
+    this.imageById.set(image.id, image);
   }
   addCategory(id: number, name: string): void {
     this.categories.set(id, name);
@@ -72,28 +75,33 @@ export class CocoSelection {
   addAnnotation(imageId: number, ref: CocoObjectRef): void {
     // Any stuff annotation counts, even one the rules drop later (as in sg2im).
     if (ref.stuff) this.withStuff.add(imageId);
-    this.annotations.push({ imageId, ref });
+    // COCO files list images before annotations, so most small boxes go now, not into memory.
+    const im = this.imageById.get(imageId);
+    if (im && !this.largeEnough(ref, im)) this.tooSmall++;
+    else this.annotations.push({ imageId, ref });
+  }
+
+  private largeEnough(a: CocoObjectRef, im: CocoImageInfo): boolean {
+    return (a.bbox[2] * a.bbox[3]) / (im.width * im.height) > this.rules.minObjectArea;
   }
 
   /** Applies the rules; the counts name each rule that removed something. */
   finish(): { images: CocoSelectedImage[]; skipped: Record<string, number> } {
     const r = this.rules;
     const skipped: Record<string, number> = {
-      object_too_small: 0,
+      object_too_small: this.tooSmall,
       object_other: 0,
       object_unknown_category: 0,
       image_no_stuff: 0,
       image_too_few_objects: 0,
       image_too_many_objects: 0,
     };
-    const byId = new Map(this.images.map((im) => [im.id, im]));
     const objects = new Map<number, CocoObjectRef[]>();
     for (const { imageId, ref: a } of this.annotations) {
-      const im = byId.get(imageId);
+      const im = this.imageById.get(imageId);
       if (!im) continue;
-      const area = (a.bbox[2] * a.bbox[3]) / (im.width * im.height);
       const name = this.categories.get(a.categoryId);
-      if (!(area > r.minObjectArea)) skipped.object_too_small++;
+      if (!this.largeEnough(a, im)) skipped.object_too_small++;
       else if (name === undefined) skipped.object_unknown_category++;
       else if (name === 'other' && !r.includeOther) skipped.object_other++;
       else {

@@ -236,6 +236,8 @@ export class ShardLoader implements AsyncIterable<Batch> {
         } else {
           p.shardCursor++;
           p.recordCursor = 0;
+          // Evicting only when the cursor moves keeps this off the per-record path.
+          this.evict();
         }
       }
       if (p.buffer.length > 0) {
@@ -267,7 +269,6 @@ export class ShardLoader implements AsyncIterable<Batch> {
       if (!ref) return undefined;
       const [s, r] = ref;
       const loaded = await this.shard(s);
-      this.evict();
       const span = loaded.spans[r];
       const file = this.shards[s].file;
       const rec = decodeRecord(loaded.bytes.subarray(span.offset, span.offset + span.length));
