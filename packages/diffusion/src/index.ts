@@ -57,3 +57,29 @@ export {
   type AutoencoderTrainConfig,
 } from './autoencoder/trainer.js';
 export { imagesToTensor, psnr, rgbToRgba, tensorToImages } from './images/convert.js';
+// Latent diffusion: the trainable denoiser, its trainer and the end-to-end pipeline.
+export { concatContext, Denoiser, disposeCond, type ContextCond, type DenoiserConfig } from './ldm/denoiser.js';
+export {
+  DEFAULT_LDM_TRAINING,
+  LatentDiffusionTrainer,
+  type FrozenGraphEncoder,
+  type LatentDiffusionTrainConfig,
+} from './ldm/trainer.js';
+export {
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  MODEL_MANIFEST,
+  ModelError,
+  parseModelManifest,
+  type ModelManifest,
+} from './pipeline/manifest.js';
+export {
+  fetchModelSource,
+  SGDiffPipeline,
+  unchangedFraction,
+  type GeneratedImage,
+  type GenerateOptions,
+  type GenerateResult,
+  type LoadPipelineOptions,
+  type ModelSource,
+} from './pipeline/pipeline.js';

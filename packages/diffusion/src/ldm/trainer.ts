@@ -1,0 +1,94 @@
+import { AdamW, EMA, tf, trainStep, warmupCosine, type TrainStepResult } from '@sgdiff/nn';
+import type { PackedGraphs } from '@sgdiff/scene-graph';
+import type { AutoencoderKL } from '../autoencoder/autoencoder-kl.js';
+import type { GraphTokens } from '../conditioning/graph-context.js';
+import { GaussianDiffusion, type DiffusionConfig } from '../gaussian-diffusion.js';
+import { imagesToTensor } from '../images/convert.js';
+import { Rng } from '../noise.js';
+import { Denoiser, type DenoiserConfig } from './denoiser.js';
+
+/** What the trainer needs from the scene-graph encoder (kept frozen). */
+export interface FrozenGraphEncoder {
+  forward(packed: PackedGraphs): GraphTokens;
+}
+
+export interface LatentDiffusionTrainConfig {
+  lr: number;
+  warmupSteps: number;
+  totalSteps: number;
+  weightDecay: number;
+  clipNorm: number;
+  emaDecay: number;
+  /** Probability of training a sample on the null graph (classifier-free guidance). */
+  condDropout: number;
+}
+
+export const DEFAULT_LDM_TRAINING: LatentDiffusionTrainConfig = {
+  lr: 5e-4,
+  warmupSteps: 200,
+  totalSteps: 20000,
+  weightDecay: 0.01,
+  clipNorm: 1,
+  emaDecay: 0.999,
+  condDropout: 0.1,
+};
+
+/**
+ * One diffusion training step: frozen encoder → graph tokens, frozen autoencoder → scaled
+ * latents, random t and noise from a per-step RNG, condition dropout, ε-MSE, AdamW, EMA.
+ */
+export class LatentDiffusionTrainer {
+  readonly denoiser: Denoiser;
+  readonly optimizer: AdamW;
+  readonly ema: EMA;
+  readonly diffusion: GaussianDiffusion;
+
+  constructor(
+    readonly parts: { encoder: FrozenGraphEncoder; autoencoder: AutoencoderKL; latentScale: number },
+    readonly config: { denoiser: DenoiserConfig; diffusion: Partial<DiffusionConfig>; training: LatentDiffusionTrainConfig },
+  ) {
+    this.denoiser = new Denoiser(config.denoiser);
+    this.diffusion = new GaussianDiffusion(config.diffusion);
+    const t = config.training;
+    this.optimizer = new AdamW(this.denoiser.parameters(), {
+      lr: warmupCosine({ peakLr: t.lr, warmupSteps: t.warmupSteps, totalSteps: t.totalSteps }),
+      weightDecay: t.weightDecay,
+    });
+    this.ema = new EMA(this.denoiser, { decay: t.emaDecay, warmup: true });
+  }
+
+  /** Scaled latents of byte images through the frozen autoencoder (a posterior sample). */
+  // images: Uint8Array [B, H, W, 3] → [B, h, w, zC]
+  latents(images: Uint8Array, batch: number, size: number, seed: number): tf.Tensor4D {
+    return tf.tidy(() => {
+      const dist = this.parts.autoencoder.encode(imagesToTensor(images, batch, size));
+      return tf.mul(this.parts.autoencoder.sample(dist, seed), this.parts.latentScale) as tf.Tensor4D;
+    });
+  }
+
+  async step(batch: { images: Uint8Array; packed: PackedGraphs }, size: number, seed: number): Promise<TrainStepResult> {
+    const B = batch.packed.numGraphs;
+    const rng = new Rng(seed);
+    const tokens = this.parts.encoder.forward(batch.packed);
+    const z0 = this.latents(batch.images, B, size, rng.int(0x7fffffff));
+    const t = this.diffusion.sampleTimesteps(rng, B);
+    const keep = tf.tensor1d(Float32Array.from({ length: B }, () => (rng.uniform() < this.config.training.condDropout ? 0 : 1)));
+    const noise = tf.tidy(() => tf.tensor(rng.normals(z0.size), z0.shape));
+    try {
+      const result = await trainStep(
+        this.denoiser,
+        this.optimizer,
+        () => {
+          // Intermediates here are freed by the gradient computation's own scope.
+          const cond = this.denoiser.condition(tokens, keep);
+          return this.diffusion.trainingLoss(this.denoiser.eps, z0, tf.cast(t, 'float32'), cond, noise);
+        },
+        { clipNorm: this.config.training.clipNorm },
+      );
+      this.ema.update();
+      return result;
+    } finally {
+      tf.dispose([tokens.local, tokens.localMask, tokens.global, z0, t, keep, noise]);
+    }
+  }
+}

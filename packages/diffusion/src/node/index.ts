@@ -1,0 +1,3 @@
+// Node-only: model directories on disk. Re-exports the browser-safe API.
+export * from '../index.js';
+export { fsModelSource, loadPipeline, writeModelDirectory } from './model-dir.js';

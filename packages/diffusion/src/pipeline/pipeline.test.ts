@@ -1,0 +1,129 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { tf } from '@sgdiff/nn';
+import { initBackend } from '@sgdiff/nn/node';
+import { SceneGraphError } from '@sgdiff/scene-graph';
+import { loadPipeline, writeModelDirectory } from '../node/model-dir.js';
+import { tinyModel } from '../testing/tiny-model.js';
+import { MODEL_MANIFEST, ModelError } from './manifest.js';
+import { SGDiffPipeline, unchangedFraction } from './pipeline.js';
+
+let dir: string;
+let pipe: SGDiffPipeline;
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', log: false });
+  const m = tinyModel();
+  dir = join(mkdtempSync(join(tmpdir(), 'sgdiff-model-')), 'model');
+  await writeModelDirectory(dir, m.manifest, { encoder: m.encoder, autoencoder: m.autoencoder, unet: m.denoiser });
+  pipe = await loadPipeline(dir);
+  // The loaded UNet must equal the saved one (zero-initialised outputs would hide a mix-up).
+  expect(Array.from(pipe.denoiser.parameters().get('unet.inputConv.weight')!.dataSync())).toEqual(
+    Array.from(m.denoiser.parameters().get('unet.inputConv.weight')!.dataSync()),
+  );
+  // Non-zero output layers, so images depend on the graph and the noise.
+  for (const [name, v] of pipe.denoiser.parameters()) {
+    if (/outConv|conv2|projOut/.test(name)) v.assign(tf.randomNormal(v.shape, 0, 0.2, 'float32', 3));
+  }
+});
+
+const graph = 'red circle left of blue square; blue square above grass';
+
+describe('SGDiffPipeline', () => {
+  it('generates RGBA images of the model size, deterministic per seed', async () => {
+    const a = await pipe.generate(graph, { seed: 7 });
+    const b = await pipe.generate(graph, { seed: 7 });
+    const c = await pipe.generate(graph, { seed: 8 });
+    expect(a.images[0].rgba.length).toBe(16 * 16 * 4);
+    expect(a.latentShape).toEqual([1, 8, 8, 4]);
+    expect(Array.from(a.images[0].rgba)).toEqual(Array.from(b.images[0].rgba));
+    expect(Array.from(a.latents)).not.toEqual(Array.from(c.latents));
+    expect(a.images[0].rgba.filter((_, i) => i % 4 === 3).every((v) => v === 255)).toBe(true);
+  });
+
+  it('makes image i of a batch the same as a single generation with seed + i', async () => {
+    const batch = await pipe.generate([graph, 'sky; yellow circle inside sky'], { seed: 3 });
+    const single = await pipe.generate('sky; yellow circle inside sky', { seed: 4 });
+    const per = 8 * 8 * 4;
+    const got = batch.latents.subarray(per, 2 * per);
+    single.latents.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 4));
+  });
+
+  it('depends on the graph through guidance', async () => {
+    const a = await pipe.generate(graph, { seed: 1, guidance: 3 });
+    const b = await pipe.generate('white triangle below sky', { seed: 1, guidance: 3 });
+    expect(Array.from(a.latents)).not.toEqual(Array.from(b.latents));
+  });
+
+  it('reports every sampler step and can be cancelled', async () => {
+    const seen: number[] = [];
+    await pipe.generate(graph, { seed: 1, steps: 5, sampler: 'dpmpp-2m', onStep: (s) => void seen.push(s.i) });
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    const ctl = new AbortController();
+    const before = tf.memory().numTensors;
+    await expect(pipe.generate(graph, { seed: 1, onStep: (s) => (s.i === 1 ? ctl.abort(new Error('stop')) : undefined), signal: ctl.signal })).rejects.toThrow('stop');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('leaks no tensors per generation', async () => {
+    await pipe.generate(graph, { seed: 1 });
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await pipe.generate(graph, { seed: i });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('rejects graphs outside the model’s vocabulary or size, naming the problem', async () => {
+    await expect(pipe.generate('red circle left of dragon')).rejects.toThrow(SceneGraphError);
+    const many = Array.from({ length: 9 }, (_, i) => `red circle #${i + 1}`).join('; ');
+    await expect(pipe.generate(many)).rejects.toThrow(/9 objects, more than the maximum of 8/);
+  });
+
+  it('edits with the same seed and measures what stayed outside the touched boxes', async () => {
+    const g0 = {
+      objects: [
+        { id: 'a', label: 'red circle', box: [0, 0, 0.5, 0.5] as [number, number, number, number] },
+        { id: 'b', label: 'sky', box: [0, 0, 1, 1] as [number, number, number, number] },
+      ],
+      relations: [{ subject: 'a', predicate: 'inside', object: 'b' }],
+    };
+    const g1 = { ...g0, objects: [{ ...g0.objects[0], label: 'blue circle' }, g0.objects[1]] };
+    const r = await pipe.edit(g0, g1, { seed: 2, touched: ['a'] });
+    expect(r.before.seed).toBe(2);
+    expect(r.unchangedOutside).toBeGreaterThanOrEqual(0);
+    expect(r.unchangedOutside).toBeLessThanOrEqual(1);
+    expect(unchangedFraction(r.before, r.before, [[0, 0, 0.5, 0.5]])).toBe(1);
+  });
+
+  it('loads the same directory over HTTP with fetch', async () => {
+    const server: Server = createServer((req, res) => {
+      try {
+        const body = readFileSync(join(dir, decodeURIComponent(req.url!.split('?')[0])));
+        res.writeHead(200, { 'content-type': extname(req.url!) === '.json' ? 'application/json' : 'application/octet-stream' });
+        res.end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const web = await SGDiffPipeline.load(`http://127.0.0.1:${port}`);
+      const w = web.denoiser.parameters().get('unet.timeEmbed1.weight')!;
+      expect(Array.from(w.dataSync())).toEqual(Array.from(pipe.denoiser.parameters().get('unet.timeEmbed1.weight')!.dataSync()));
+      web.dispose();
+    } finally {
+      server.close();
+    }
+  });
+
+  it('explains a missing or broken model directory', async () => {
+    await expect(loadPipeline(join(dir, 'nope'))).rejects.toThrow(/sgdiff\.json: cannot read the model manifest/);
+    const broken = mkdtempSync(join(tmpdir(), 'sgdiff-broken-'));
+    writeFileSync(join(broken, MODEL_MANIFEST), JSON.stringify({ format: 'sgdiff-model', formatVersion: 1 }));
+    await expect(loadPipeline(broken)).rejects.toThrow(ModelError);
+    await expect(loadPipeline(broken)).rejects.toThrow(/not a valid sgdiff\.json \(vocabulary/);
+    rmSync(broken, { recursive: true });
+  });
+});

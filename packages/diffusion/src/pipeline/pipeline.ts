@@ -1,0 +1,248 @@
+import { loadCheckpointInto, tf, type Module, type ProgressEvent } from '@sgdiff/nn';
+import { SceneGraphEncoder, type EncoderConfig } from '@sgdiff/encoder';
+import {
+  parseSceneGraph,
+  parseSceneGraphText,
+  validateSceneGraph,
+  Vocabulary,
+  type SceneGraph,
+} from '@sgdiff/scene-graph';
+import { AutoencoderKL } from '../autoencoder/autoencoder-kl.js';
+import { rgbToRgba, tensorToImages } from '../images/convert.js';
+import { concatContext, Denoiser, disposeCond, type ContextCond } from '../ldm/denoiser.js';
+import { withGuidance } from '../guidance.js';
+import { Rng } from '../noise.js';
+import { getSampler, type SamplerName } from '../samplers/index.js';
+import type { SamplerStep } from '../samplers/types.js';
+import { makeNoiseSchedule, type NoiseSchedule } from '../schedules.js';
+import { MODEL_MANIFEST, ModelError, parseModelManifest, type ModelManifest } from './manifest.js';
+
+/** How the pipeline reads a model directory: fetch in the browser, the file system in Node. */
+export interface ModelSource {
+  readJson(path: string): Promise<unknown>;
+  loadInto(module: Module, path: string, onProgress?: (e: ProgressEvent) => void): Promise<void>;
+}
+
+/** A URL prefix read with fetch; checkpoints go through @sgdiff/nn's checked, cached loader. */
+export function fetchModelSource(): ModelSource {
+  return {
+    async readJson(url) {
+      const res = await fetch(url);
+      if (!res.ok) throw new ModelError(`${url}: HTTP ${res.status}`);
+      return res.json();
+    },
+    async loadInto(module, url, onProgress) {
+      await loadCheckpointInto(module, url, { onProgress });
+    },
+  };
+}
+
+export interface LoadPipelineOptions {
+  source?: ModelSource;
+  /** transformers.js-style `{status, file, loaded, total}` per checkpoint file. */
+  onProgress?: (e: ProgressEvent & { part: string }) => void;
+}
+
+export interface GenerateOptions {
+  seed?: number;
+  steps?: number;
+  sampler?: SamplerName;
+  guidance?: number;
+  /** DDIM's η (0: deterministic). */
+  eta?: number;
+  /** Called at every sampler step; `x` and `denoised` are scaled latents, valid during the call. */
+  onStep?: (step: SamplerStep) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+export interface GeneratedImage {
+  /** RGBA, row-major, `width × height × 4`. */
+  rgba: Uint8ClampedArray;
+  width: number;
+  height: number;
+  seed: number;
+}
+
+export interface GenerateResult {
+  images: GeneratedImage[];
+  /** latents: [B, h, w, c] scaled, as the sampler ended; feed to `decode` or keep for edits. */
+  latents: Float32Array;
+  latentShape: [number, number, number, number];
+}
+
+function join(dir: string, part: string): string {
+  return `${dir.replace(/\/+$/, '')}/${part}`;
+}
+
+/**
+ * Scene graph → image with a model directory: graph encoder → context, guided sampling in the
+ * latent space, autoencoder decode. Works in Node and the browser.
+ */
+export class SGDiffPipeline {
+  readonly schedule: NoiseSchedule;
+
+  constructor(
+    readonly manifest: ModelManifest,
+    readonly vocab: Vocabulary,
+    readonly encoder: SceneGraphEncoder,
+    readonly autoencoder: AutoencoderKL,
+    readonly denoiser: Denoiser,
+  ) {
+    this.schedule = makeNoiseSchedule(manifest.schedule);
+    for (const m of [encoder, autoencoder, denoiser]) m.eval();
+  }
+
+  /** Loads `sgdiff.json` and the three checkpoints, each checked before anything is allocated. */
+  static async load(dir: string, options: LoadPipelineOptions = {}): Promise<SGDiffPipeline> {
+    const source = options.source ?? fetchModelSource();
+    const manifestPath = join(dir, MODEL_MANIFEST);
+    let json: unknown;
+    try {
+      json = await source.readJson(manifestPath);
+    } catch (e) {
+      throw new ModelError(`${manifestPath}: cannot read the model manifest (${(e as Error).message})`);
+    }
+    const manifest = parseModelManifest(json, manifestPath);
+    const vocab = Vocabulary.fromJSON(manifest.vocabulary);
+    const encoder = new SceneGraphEncoder(manifest.parts.encoder.config as unknown as EncoderConfig);
+    const autoencoder = new AutoencoderKL(manifest.parts.autoencoder.config);
+    const denoiser = new Denoiser(manifest.parts.unet.config);
+    const parts: [string, Module][] = [
+      ['encoder', encoder],
+      ['autoencoder', autoencoder],
+      ['unet', denoiser],
+    ];
+    try {
+      for (const [name, module] of parts) {
+        const path = join(dir, manifest.parts[name as keyof ModelManifest['parts']].path);
+        await source.loadInto(module, path, options.onProgress && ((e) => options.onProgress!({ ...e, part: name })));
+      }
+    } catch (e) {
+      for (const [, m] of parts) m.dispose();
+      throw e;
+    }
+    return new SGDiffPipeline(manifest, vocab, encoder, autoencoder, denoiser);
+  }
+
+  /** Parses text or JSON, or validates a graph object, against the model's vocabulary and size. */
+  parseGraph(input: SceneGraph | string): SceneGraph {
+    const opts = { maxObjects: this.manifest.maxObjects };
+    if (typeof input !== 'string') return validateSceneGraph(input, this.vocab, opts);
+    return input.trimStart().startsWith('{')
+      ? parseSceneGraph(input, this.vocab, opts)
+      : parseSceneGraphText(input, this.vocab, opts);
+  }
+
+  /** Graph tokens → conditional and null contexts for `graphs`. */
+  private conditions(graphs: SceneGraph[]): { cond: ContextCond; uncond: ContextCond } {
+    const enc = this.encoder.encodeGraphs(graphs, this.vocab);
+    try {
+      return { cond: this.denoiser.condition(enc), uncond: this.denoiser.nullCondition(graphs.length) };
+    } finally {
+      tf.dispose([enc.local, enc.localMask, enc.global]);
+    }
+  }
+
+  /**
+   * Generates one image per graph. Graph i starts from the noise of seed `seed + i`, so an image
+   * does not depend on what else is in the batch.
+   */
+  async generate(input: SceneGraph | string | (SceneGraph | string)[], options: GenerateOptions = {}): Promise<GenerateResult> {
+    const graphs = (Array.isArray(input) ? input : [input]).map((g) => this.parseGraph(g));
+    const d = this.manifest.defaults;
+    const seed = options.seed ?? 0;
+    const [h, w, c] = this.manifest.latentShape;
+    const B = graphs.length;
+    const noise = new Float32Array(B * h * w * c);
+    for (let i = 0; i < B; i++) noise.set(new Rng(seed + i).normals(h * w * c), i * h * w * c);
+    const xT = tf.tensor4d(noise, [B, h, w, c]);
+    const { cond, uncond } = this.conditions(graphs);
+    const guidance = options.guidance ?? d.guidance;
+    const model = withGuidance(this.denoiser.eps, { scale: guidance, uncond, concat: concatContext });
+    let z: tf.Tensor | undefined;
+    try {
+      z = await getSampler(options.sampler ?? d.sampler)(model as never, xT, {
+        schedule: this.schedule,
+        steps: options.steps ?? d.steps,
+        cond,
+        eta: options.eta ?? d.eta,
+        rng: new Rng((seed ^ 0x5bd1e995) >>> 0),
+        callback: options.onStep,
+        signal: options.signal,
+      });
+      const latents = (await z.data()) as Float32Array;
+      const images = await this.decode(z as tf.Tensor4D);
+      return {
+        images: images.map((rgba, i) => ({ rgba, width: this.manifest.imageSize, height: this.manifest.imageSize, seed: seed + i })),
+        latents: Float32Array.from(latents),
+        latentShape: [B, h, w, c],
+      };
+    } finally {
+      tf.dispose([xT, ...(z ? [z] : [])]);
+      disposeCond(cond);
+      disposeCond(uncond);
+    }
+  }
+
+  /** Scaled latents → RGBA images (also for live previews of `denoised`). */
+  // z: [B, h, w, c]
+  async decode(z: tf.Tensor4D): Promise<Uint8ClampedArray[]> {
+    const x = tf.tidy(() => this.autoencoder.decode(tf.div(z, this.manifest.latentScale) as tf.Tensor4D));
+    const bytes = await tensorToImages(x);
+    x.dispose();
+    const n = z.shape[0];
+    const per = bytes.length / n;
+    return Array.from({ length: n }, (_, i) => rgbToRgba(bytes.subarray(i * per, (i + 1) * per)));
+  }
+
+  /**
+   * Semantic manipulation: the original and the edited graph from the same seed (and so the same
+   * starting noise), with how much of the image outside the touched objects' boxes stayed put.
+   */
+  async edit(
+    graph: SceneGraph | string,
+    edited: SceneGraph | string,
+    options: GenerateOptions & { touched?: string[] } = {},
+  ): Promise<{ before: GeneratedImage; after: GeneratedImage; unchangedOutside?: number }> {
+    const g0 = this.parseGraph(graph);
+    const g1 = this.parseGraph(edited);
+    const before = (await this.generate(g0, options)).images[0];
+    const after = (await this.generate(g1, options)).images[0];
+    const boxes = [...g0.objects, ...g1.objects]
+      .filter((o) => (options.touched ? options.touched.includes(o.id) : true) && o.box)
+      .map((o) => o.box!);
+    const unchangedOutside = options.touched && boxes.length ? unchangedFraction(before, after, boxes) : undefined;
+    return { before, after, unchangedOutside };
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    this.autoencoder.dispose();
+    this.denoiser.dispose();
+  }
+}
+
+/**
+ * The fraction of pixels outside every box whose RGB channels all moved by less than
+ * `tolerance` (of 255) between two images.
+ */
+export function unchangedFraction(
+  a: GeneratedImage,
+  b: GeneratedImage,
+  boxes: [number, number, number, number][],
+  tolerance = 16,
+): number {
+  let outside = 0;
+  let same = 0;
+  for (let y = 0; y < a.height; y++) {
+    for (let x = 0; x < a.width; x++) {
+      const u = (x + 0.5) / a.width;
+      const v = (y + 0.5) / a.height;
+      if (boxes.some(([x0, y0, x1, y1]) => u >= x0 && u <= x1 && v >= y0 && v <= y1)) continue;
+      outside++;
+      const i = (y * a.width + x) * 4;
+      if (Math.abs(a.rgba[i] - b.rgba[i]) < tolerance && Math.abs(a.rgba[i + 1] - b.rgba[i + 1]) < tolerance && Math.abs(a.rgba[i + 2] - b.rgba[i + 2]) < tolerance) same++;
+    }
+  }
+  return outside ? same / outside : 1;
+}
