@@ -51,6 +51,7 @@ async function measure(
   batch: number,
   iters: number,
   withStep: boolean,
+  warmStep: boolean,
 ): Promise<{ forwardMs: number; trainStepMs: number | null }> {
   const model = new ReferenceBlock(128);
   const opt = new AdamW(model.parameters(), { lr: 1e-4, weightDecay: 0 });
@@ -62,8 +63,8 @@ async function measure(
     y.dispose();
   };
   const step = () => trainStep(model, opt, () => tf.losses.meanSquaredError(target, model.forward(x)) as tf.Scalar);
-  await forward(); // warm-up: kernel compilation, allocation
-  if (withStep) await step();
+  await forward(); // warm-up: allocation, and shader compilation on GPU backends
+  if (withStep && warmStep) await step();
   const f: number[] = [];
   const s: number[] = [];
   for (let i = 0; i < iters; i++) {
@@ -105,9 +106,11 @@ async function main(): Promise<void> {
     // B=32 on WASM and real GPUs; the pure-JS cpu backend and CPU-emulated WebGPU are too slow.
     const batches = backend === 'wasm' || gpu ? (b32 ? [1, 32] : [1]) : [1];
     for (const batch of batches) {
-      const iters = iterOverride ?? (gpu ? 10 : backend === 'wasm' && batch === 1 ? 5 : 1);
+      const iters = iterOverride ?? (gpu ? 10 : backend === 'wasm' && batch === 1 ? 3 : 1);
       const withStep = backend !== 'cpu' || cpuTrain;
-      const r = await measure(batch, iters, withStep);
+      // WASM/CPU compile nothing at run time: one warm-up forward is enough, which keeps the
+      // default run near 3 minutes on 2 cores.
+      const r = await measure(batch, iters, withStep, backend === 'webgpu' || backend === 'tensorflow');
       results[`${backend}/B${batch}`] = r;
       print({
         block: 'reference',
