@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FeatureRecipe } from './synthetic-features.js';
 
 /** Shape of fixtures/metrics.json (written by fixtures/make_fixtures.py). */
@@ -31,9 +29,4 @@ export interface MetricFixtures {
   }[];
   kidMmd2: { name: string; a: FeatureRecipe; b: FeatureRecipe; mmd2: number }[];
   inceptionScore: { name: string; numClasses: number; splits: number; probs: number[]; mean: number; std: number }[];
-}
-
-export function loadMetricFixtures(): MetricFixtures {
-  // Tests run from source under jest (CommonJS), where __dirname is defined.
-  return JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'metrics.json'), 'utf8')) as MetricFixtures;
 }
