@@ -30,7 +30,7 @@ export {
 } from './pretrain/contrastive.js';
 export { ConvTrunk, DownBlock, ImageEncoder, type ImageEncoderConfig } from './pretrain/image-encoder.js';
 export { imagesToTensor } from './pretrain/images.js';
-export { CrossAttentionBlock, MaskedDecoder, type MaskedDecoderConfig } from './pretrain/masked-decoder.js';
+export { CrossAttentionBlock, MaskedDecoder, patchesToImage, type MaskedDecoderConfig } from './pretrain/masked-decoder.js';
 export { boxMasks, DEFAULT_MASKING, fillBox, maskedMSE, maskImage, reducedTargets, type MaskingConfig } from './pretrain/masking.js';
 export {
   MaskedContrastiveModel,

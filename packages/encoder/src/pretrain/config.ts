@@ -22,6 +22,8 @@ export interface PretrainConfig {
     masking: MaskingConfig;
     /** Pixel targets at imageSize / reduce. */
     reduce: number;
+    /** Each decoder query predicts patch × patch target pixels (MAE), cutting the query count by patch². */
+    patch: number;
     dim: number;
     heads: number;
     layers: number;
@@ -38,19 +40,19 @@ export const PRETRAIN_PRESETS: Record<EncoderPreset, Heads> = {
   synthetic: {
     imageSize: 64,
     contrastive: { enabled: true, imageChannels: [32, 64, 128, 128], temperature: DEFAULT_TEMPERATURE, hardNegatives: HARD },
-    masked: { enabled: true, masking: DEFAULT_MASKING, reduce: 4, dim: 128, heads: 4, layers: 2 },
+    masked: { enabled: true, masking: DEFAULT_MASKING, reduce: 4, patch: 2, dim: 128, heads: 4, layers: 2 },
     lambda: 1,
   },
   sgdiff: {
     imageSize: 256,
     contrastive: { enabled: true, imageChannels: [64, 128, 256, 256, 512], temperature: DEFAULT_TEMPERATURE, hardNegatives: HARD },
-    masked: { enabled: true, masking: DEFAULT_MASKING, reduce: 16, dim: 512, heads: 8, layers: 4 },
+    masked: { enabled: true, masking: DEFAULT_MASKING, reduce: 8, patch: 2, dim: 512, heads: 8, layers: 4 },
     lambda: 1,
   },
   tiny: {
     imageSize: 16,
     contrastive: { enabled: true, imageChannels: [8, 16], temperature: DEFAULT_TEMPERATURE, hardNegatives: HARD },
-    masked: { enabled: true, masking: DEFAULT_MASKING, reduce: 4, dim: 16, heads: 2, layers: 1 },
+    masked: { enabled: true, masking: DEFAULT_MASKING, reduce: 2, patch: 2, dim: 16, heads: 2, layers: 1 },
     lambda: 1,
   },
 };

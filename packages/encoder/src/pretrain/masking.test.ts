@@ -67,3 +67,17 @@ describe('reduced targets and masked MSE', () => {
     tf.dispose([pred, target, one, none, l1, l0]);
   });
 });
+
+describe('patchesToImage', () => {
+  it('puts channel block (py·p + px) of cell (gy, gx) at pixel (gy·p + py, gx·p + px)', async () => {
+    const { patchesToImage } = await import('./masked-decoder.js');
+    // B = 1, g = 2, p = 2: value = 100·cell + 10·sub-pixel + channel.
+    const values: number[] = [];
+    for (let cell = 0; cell < 4; cell++) for (let sub = 0; sub < 4; sub++) for (let c = 0; c < 3; c++) values.push(100 * cell + 10 * sub + c);
+    const x = tf.tensor4d(values, [1, 2, 2, 12]);
+    const img = (await patchesToImage(x, 2).array()) as number[][][][];
+    const expected = (y: number, xx: number, c: number) => 100 * (Math.floor(y / 2) * 2 + Math.floor(xx / 2)) + 10 * ((y % 2) * 2 + (xx % 2)) + c;
+    for (let y = 0; y < 4; y++) for (let xx = 0; xx < 4; xx++) for (let c = 0; c < 3; c++) expect(img[0][y][xx][c]).toBe(expected(y, xx, c));
+    x.dispose();
+  });
+});

@@ -31,7 +31,7 @@ export class MaskedContrastiveModel extends Module {
     this.imageEncoder = contrastive.enabled ? new ImageEncoder({ size: imageSize, channels: contrastive.imageChannels, outDim: encoder.tokenDim }) : null;
     this.logitScale = contrastive.enabled ? new LogitScale(contrastive.temperature) : null;
     this.decoder = masked.enabled
-      ? new MaskedDecoder({ size: imageSize, reduce: masked.reduce, dim: masked.dim, heads: masked.heads, layers: masked.layers, contextDim: encoder.tokenDim })
+      ? new MaskedDecoder({ size: imageSize, reduce: masked.reduce, patch: masked.patch, dim: masked.dim, heads: masked.heads, layers: masked.layers, contextDim: encoder.tokenDim })
       : null;
   }
 }
