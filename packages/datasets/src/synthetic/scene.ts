@@ -31,10 +31,10 @@ export interface SyntheticLayout {
 }
 
 // Sizes are fractions of the image side. At 64 px the smallest thing is ~10 px wide.
-const MIN_SIZE = 0.16;
-const MAX_SIZE = 0.32;
-const CONTAINER_MIN = 0.4;
-const CONTAINER_MAX = 0.52;
+const MIN_SIZE = 0.18;
+const MAX_SIZE = 0.34;
+const CONTAINER_MIN = 0.42;
+const CONTAINER_MAX = 0.54;
 const MARGIN = 0.02;
 const PLACEMENT_TRIES = 24;
 /** Free things may cover at most this share of the smaller one's box (some overlap, no hiding). */
@@ -130,14 +130,13 @@ export function sampleLayout(rng: Rng): SyntheticLayout {
     const colour = rng.pick(SYNTHETIC_COLOURS.filter((c) => c !== outer.colour));
     const [ox0, oy0, ox1, oy1] = outer.box;
     const side = ox1 - ox0;
-    // Centre the inner thing where the outer shape is widest: its centre, or a triangle's centroid.
-    const factor = outer.kind === 'triangle' ? rng.uniform(0.26, 0.32) : rng.uniform(0.36, 0.46);
-    const size = side * factor;
-    const jitter = side * 0.04;
+    // Centre the inner thing where the outer shape is widest: a square's or circle's centre,
+    // or low in a triangle (its inscribed square stands on the base), clear of the outline.
+    const tri = outer.kind === 'triangle';
+    const size = side * (tri ? rng.uniform(0.3, 0.34) : rng.uniform(0.4, 0.5));
+    const jitter = side * (tri ? 0.015 : 0.03);
     const cx = (ox0 + ox1) / 2 + rng.uniform(-jitter, jitter);
-    const cy =
-      (outer.kind === 'triangle' ? oy0 + side * 0.64 : (oy0 + oy1) / 2) +
-      rng.uniform(-jitter, jitter);
+    const cy = (tri ? oy0 + side * 0.7 : (oy0 + oy1) / 2) + rng.uniform(-jitter, jitter);
     const box: Box = [q(cx - size / 2), q(cy - size / 2), q(cx + size / 2), q(cy + size / 2)];
     objects.push({
       id: `t${nFree + k}`,

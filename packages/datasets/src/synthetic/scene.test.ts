@@ -1,0 +1,43 @@
+import { Rng } from '../random.js';
+import { sampleLayout, type SyntheticObject } from './scene.js';
+
+/** Whether point (x, y) lies inside the shape drawn in `o`'s box, with a margin (test-side geometry). */
+function insideShape(o: SyntheticObject, x: number, y: number, margin: number): boolean {
+  const [x0, y0, x1, y1] = o.box;
+  const side = x1 - x0;
+  if (o.kind === 'square')
+    return x >= x0 + margin && x <= x1 - margin && y >= y0 + margin && y <= y1 - margin;
+  if (o.kind === 'circle')
+    return Math.hypot(x - (x0 + x1) / 2, y - (y0 + y1) / 2) <= side / 2 - margin;
+  // Upward triangle: at height y its half-width is (y − y0) / 2 (the box is square).
+  const half = (y - y0) / 2;
+  const edgeGap = (half - Math.abs(x - (x0 + x1) / 2)) * (2 / Math.sqrt(5)); // distance to the slanted edge
+  return y <= y1 - margin && edgeGap >= margin;
+}
+
+describe('sampleLayout containment', () => {
+  it('puts an inner thing wholly inside its container, clear of the outline', () => {
+    let pairs = 0;
+    for (let seed = 0; seed < 400; seed++) {
+      const { objects } = sampleLayout(new Rng(seed));
+      for (const inner of objects) {
+        if (inner.insideOf === undefined) continue;
+        pairs++;
+        const outer = objects[inner.insideOf];
+        // 1.5 px at 64² keeps both outlines apart.
+        const margin = 1.5 / 64;
+        const [x0, y0, x1, y1] = inner.box;
+        for (const [x, y] of [
+          [x0, y0],
+          [x1, y0],
+          [x0, y1],
+          [x1, y1],
+        ])
+          expect(insideShape(outer, x, y, margin)).toBe(true);
+        expect(inner.colour).not.toBe(outer.colour);
+        expect(x1 - x0).toBeGreaterThanOrEqual(0.42 * 0.3 - 1e-4);
+      }
+    }
+    expect(pairs).toBeGreaterThan(60);
+  });
+});
