@@ -2,7 +2,12 @@ import type { Command } from 'commander';
 import { registerData } from './data.js';
 import { registerShow } from './show.js';
 import { registerTrainAutoencoder } from './train-autoencoder.js';
+import { registerTrain } from './train.js';
+import { registerPretrain } from './pretrain.js';
+import { registerExport } from './export.js';
+import { registerSample } from './sample.js';
+import { registerEdit } from './edit.js';
 import { registerValidate } from './validate.js';
 
 /** Every sgdiff command; each module registers one command (or a group) on the program. */
-export const commands: ((program: Command) => void)[] = [registerValidate, registerShow, registerData, registerTrainAutoencoder];
+export const commands: ((program: Command) => void)[] = [registerValidate, registerShow, registerData, registerPretrain, registerTrainAutoencoder, registerTrain, registerExport, registerSample, registerEdit];

@@ -64,6 +64,18 @@ export class RunFolder {
     return { run: new RunFolder(dir, config) };
   }
 
+  /** Opens an existing run read-only (to take its checkpoints elsewhere). */
+  static async existing(dir: string): Promise<{ run: RunFolder; latest?: { dir: string; state: RunState } }> {
+    let config: Record<string, unknown>;
+    try {
+      config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    } catch {
+      throw new UserError(`${dir} holds no training run (no readable config.json)`);
+    }
+    const run = new RunFolder(dir, config);
+    return { run, latest: await run.latest() };
+  }
+
   async appendMetrics(record: Record<string, unknown>): Promise<void> {
     await appendFile(join(this.dir, 'metrics.jsonl'), JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
   }

@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import type { Module } from '@sgdiff/nn';
+import { CheckpointError } from '@sgdiff/nn';
+import { loadCheckpoint } from '@sgdiff/nn/node';
+import { UserError } from './errors.js';
+import { RunFolder } from './training/run-folder.js';
+
+/**
+ * Builds a module from a checkpoint's saved config and loads its weights: `build` gets
+ * `meta.config`. `what` names the part in errors ("encoder of run X").
+ */
+export async function loadModuleFromCheckpoint<M extends Module, C>(
+  dir: string,
+  build: (config: C) => M,
+  what: string,
+): Promise<{ module: M; meta: Record<string, unknown> }> {
+  let ckpt;
+  try {
+    ckpt = await loadCheckpoint(dir);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new UserError(`${what}: ${e.message}`);
+    throw new UserError(`${what}: cannot read ${dir} (${(e as Error).message})`);
+  }
+  try {
+    const config = ckpt.meta.config as C | undefined;
+    if (!config) throw new UserError(`${what}: ${dir} has no saved config`);
+    const module = build(config);
+    try {
+      module.loadWeights(ckpt.weights);
+    } catch (e) {
+      module.dispose();
+      throw new UserError(`${what}: ${dir} does not fit its own config (${(e as Error).message})`);
+    }
+    return { module, meta: ckpt.meta };
+  } finally {
+    ckpt.dispose();
+  }
+}
+
+/** The newest checkpoint folder of a training run, or a clear error. */
+export async function latestCheckpointOf(runDir: string, what: string): Promise<string> {
+  let latest;
+  try {
+    ({ latest } = await RunFolder.existing(runDir));
+  } catch (e) {
+    throw new UserError(`${what}: ${(e as Error).message}`);
+  }
+  if (!latest) throw new UserError(`${what}: ${runDir} has no checkpoint yet`);
+  return latest.dir;
+}
+
+export function partDir(checkpoint: string, part: string): string {
+  return join(checkpoint, part);
+}
