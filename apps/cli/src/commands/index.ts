@@ -7,7 +7,8 @@ import { registerPretrain } from './pretrain.js';
 import { registerExport } from './export.js';
 import { registerSample } from './sample.js';
 import { registerEdit } from './edit.js';
+import { registerEval } from './eval.js';
 import { registerValidate } from './validate.js';
 
 /** Every sgdiff command; each module registers one command (or a group) on the program. */
-export const commands: ((program: Command) => void)[] = [registerValidate, registerShow, registerData, registerPretrain, registerTrainAutoencoder, registerTrain, registerExport, registerSample, registerEdit];
+export const commands: ((program: Command) => void)[] = [registerValidate, registerShow, registerData, registerPretrain, registerTrainAutoencoder, registerTrain, registerExport, registerSample, registerEdit, registerEval];

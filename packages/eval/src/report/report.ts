@@ -1,0 +1,124 @@
+import type { MeanStd } from '../metrics/kid.js';
+import type { ImageSetMetrics } from './evaluate.js';
+
+/** One evaluated setting (a guidance scale), or the real-vs-real floor. */
+export interface ReportRun {
+  label: string;
+  guidance?: number;
+  metrics: ImageSetMetrics;
+  /** Folder of this run's images, relative to the report. */
+  imageDir?: string;
+}
+
+/** One sample row of the HTML grid. */
+export interface ReportSample {
+  index: number;
+  graphText: string;
+  /** Image paths relative to the report: the real image and one per run (same order as runs). */
+  real: string;
+  generated: string[];
+  /** Per run, "found/objects, satisfied/relations" for this image. */
+  compliance: string[];
+}
+
+/** What `report.json` holds. */
+export interface EvalReport {
+  kind: 'model-vs-real' | 'real-vs-real';
+  created: string;
+  model?: string;
+  data: string;
+  /** Split of the graphs and reference images (`test`), and for real-vs-real the other split. */
+  split: string;
+  against?: string;
+  images: number;
+  generation?: { steps?: number; sampler?: string; seed: number };
+  oracle?: { path: string; featureDim: number };
+  inception?: { path: string };
+  /** The oracle on the reference (real) images: the ceiling of compliance. */
+  ceiling?: { objectRecall: number; relationAccuracy: number };
+  runs: ReportRun[];
+  samples: ReportSample[];
+  notes: string[];
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function num(v: number | undefined, digits = 3): string {
+  return v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits);
+}
+
+function pm(v: MeanStd | undefined, scale = 1, digits = 3): string {
+  return v ? `${(v.mean * scale).toFixed(digits)} ± ${(v.std * scale).toFixed(digits)}` : '—';
+}
+
+function pct(v: number | undefined): string {
+  return v === undefined || Number.isNaN(v) ? '—' : `${(100 * v).toFixed(1)}%`;
+}
+
+/** Metrics as rows × runs: the guidance trade-off table when there are several runs. */
+export function metricsTable(report: EvalReport): { header: string[]; rows: string[][] } {
+  const header = ['run', 'images', 'FID (oracle)', 'KID×10³ (oracle)', 'object recall', 'relation acc.', 'FID (Inception)', 'KID×10³ (Inception)', 'IS'];
+  const rows = report.runs.map((r) => {
+    const m = r.metrics;
+    return [
+      r.label,
+      String(m.images),
+      num(m.fidOracle),
+      pm(m.kidOracle, 1000),
+      pct(m.objectRecall),
+      pct(m.relationAccuracy),
+      num(m.fidInception),
+      pm(m.kidInception, 1000),
+      pm(m.inceptionScore, 1, 2),
+    ];
+  });
+  if (report.ceiling) rows.push(['real images (ceiling)', String(report.images), '—', '—', pct(report.ceiling.objectRecall), pct(report.ceiling.relationAccuracy), '—', '—', '—']);
+  return { header, rows };
+}
+
+/** Plain-text version of the metrics table (for the terminal). */
+export function formatMetricsTable(report: EvalReport): string {
+  const { header, rows } = metricsTable(report);
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  return all.map((r) => r.map((v, c) => v.padEnd(widths[c])).join('  ')).join('\n');
+}
+
+/** A self-contained HTML page (images by relative path): metrics table, notes, sample grid. */
+export function renderReportHtml(report: EvalReport): string {
+  const { header, rows } = metricsTable(report);
+  const table = `<table><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+  const runHeads = report.runs.map((r) => `<th>${esc(r.label)}</th>`).join('');
+  const samples = report.samples
+    .map(
+      (s) =>
+        `<tr><td class="graph"><b>#${s.index}</b><pre>${esc(s.graphText)}</pre></td><td><img src="${esc(s.real)}" alt="real ${s.index}"></td>${s.generated
+          .map((g, i) => `<td><img src="${esc(g)}" alt="generated ${s.index}"><div class="c">${esc(s.compliance[i] ?? '')}</div></td>`)
+          .join('')}</tr>`,
+    )
+    .join('\n');
+  const warnings = report.runs.flatMap((r) => r.metrics.warnings.map((w) => `${r.label}: ${w}`));
+  const notes = [...report.notes, ...warnings].map((n) => `<li>${esc(n)}</li>`).join('');
+  const title = report.kind === 'real-vs-real' ? `real ${report.against} vs real ${report.split}` : `${report.model ?? 'model'} on ${report.split}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>sgdiff eval: ${esc(title)}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f3f3f3}img{width:128px;height:128px;image-rendering:pixelated;display:block}
+pre{margin:4px 0;font-size:12px;white-space:pre-wrap;max-width:28em}.c{font-size:11px;color:#555}
+</style></head><body>
+<h1>sgdiff eval: ${esc(title)}</h1>
+<p>${esc(report.created)} · data <code>${esc(report.data)}</code> · ${report.images} images${report.oracle ? ` · oracle <code>${esc(report.oracle.path)}</code>` : ''}${report.inception ? ` · Inception <code>${esc(report.inception.path)}</code>` : ''}</p>
+<h2>Metrics</h2>
+${table}
+${notes ? `<ul>${notes}</ul>` : ''}
+<h2>Samples</h2>
+<table><thead><tr><th>graph</th><th>real</th>${runHeads}</tr></thead><tbody>
+${samples}
+</tbody></table>
+</body></html>
+`;
+}
