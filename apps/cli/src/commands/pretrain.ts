@@ -151,6 +151,7 @@ export function registerPretrain(program: Command): void {
         run,
         label: 'pretrain',
         startStep,
+        resumedFrom: resumeFrom?.dir,
         totalSteps: t.totalSteps,
         checkpointEvery: flags.checkpointEvery,
         step: async (step) => {

@@ -109,6 +109,7 @@ export function registerTrainAutoencoder(program: Command): void {
         run,
         label: 'train-autoencoder',
         startStep,
+        resumedFrom: resumeFrom?.dir,
         totalSteps: cfg.training.totalSteps,
         checkpointEvery: flags.checkpointEvery,
         step: async (step) => {

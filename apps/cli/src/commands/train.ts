@@ -187,6 +187,7 @@ export function registerTrain(program: Command): void {
         run,
         label: 'train',
         startStep,
+        resumedFrom: resumeFrom?.dir,
         totalSteps: cfg.training.totalSteps,
         checkpointEvery: flags.checkpointEvery,
         step: async (step) => {

@@ -17,6 +17,8 @@ export interface TrainLoopOptions {
   save: (dir: string, step: number) => Promise<RunState>;
   validateEvery?: number;
   validate?: (step: number) => Promise<Record<string, number>>;
+  /** The checkpoint this session resumed from, named if the run diverges before saving anew. */
+  resumedFrom?: string;
   /** Signals to catch for save-then-exit (Ctrl-C); tests pass none. */
   signals?: NodeJS.Signals[];
 }
@@ -42,7 +44,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   const signals = o.signals ?? ['SIGINT', 'SIGTERM'];
   for (const s of signals) process.on(s, onSignal);
   const progress = createProgress(o.label, o.totalSteps, o.startStep);
-  let lastCheckpoint: string | undefined;
+  let lastCheckpoint = o.resumedFrom;
   let step = o.startStep;
   const save = async () => {
     lastCheckpoint = await o.run.saveCheckpoint(step, (dir) => o.save(dir, step));
