@@ -1,11 +1,22 @@
 import { join } from 'node:path';
 import { createLoader, readManifest } from '@sgdiff/datasets/node';
-import { DEFAULT_ORACLE_TRAINING, oracleConfig, OracleTrainer, oracleLoss, oracleInput, oracleTargets, type OracleTrainConfig } from '@sgdiff/eval';
+import {
+  complianceMetrics,
+  DEFAULT_ORACLE_TRAINING,
+  oracleConfig,
+  OracleTrainer,
+  oracleLoss,
+  oracleInput,
+  oracleTargets,
+  runOracle,
+  type OracleTrainConfig,
+} from '@sgdiff/eval';
 import { loadCheckpointInto, loadOptimizerState, saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
 import { tf, type BackendChoice } from '@sgdiff/nn';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { backendOption, positiveInt, positiveNumber, startBackend } from '../options.js';
+import { backendOption, nonNegativeInt, positiveInt, positiveNumber, startBackend } from '../options.js';
+import { DEFAULT_ORACLE, formatMetricsTable, guidanceList, runEvalReport, type EvalFlags } from './eval-report.js';
 import { RunFolder } from '../training/run-folder.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from './train-autoencoder.js';
@@ -87,7 +98,10 @@ export function registerTrainOracle(evalCommand: Command): void {
         });
         const [heat, box] = await out.data();
         out.dispose();
-        return { valHeat: heat, valBox: box };
+        const { predictions } = await runOracle(trainer.model, val!.images, val!.graphs.length, size);
+        trainer.model.train();
+        const c = complianceMetrics(val!.graphs, predictions.map((p) => p.detections));
+        return { valHeat: heat, valBox: box, objectRecall: c.objectRecall, relationAccuracy: c.relationAccuracy };
       };
       const result = await trainLoop({
         run,
@@ -109,12 +123,52 @@ export function registerTrainOracle(evalCommand: Command): void {
           return { step, seed: cfg.seed, data: loader.position() };
         },
       });
-      await saveCheckpoint(join(flags.out, 'oracle'), trainer.model, { kind: 'oracle', config: cfg.model, step: result.step });
+      // The oracle's own accuracy on real test images: the ceiling of every compliance number.
+      let accuracy: Record<string, number> | undefined;
+      const test = await (await createLoader({ dir: cfg.data, split: 'test', batchSize: 1 << 30, epochs: 1, onWarning: warn })).next();
+      if (test) {
+        const n = test.graphs.length;
+        const { predictions } = await runOracle(trainer.model, test.images, n, size);
+        const c = complianceMetrics(test.graphs, predictions.map((p) => p.detections));
+        accuracy = { testImages: n, objectRecall: c.objectRecall, relationAccuracy: c.relationAccuracy };
+        await run.appendMetrics({ step: result.step, split: 'test', ...accuracy });
+        console.log(
+          `oracle on ${n} real test images: object recall ${(100 * c.objectRecall).toFixed(2)}% (${c.found}/${c.objects}), ` +
+            `relation accuracy ${(100 * c.relationAccuracy).toFixed(2)}% (${c.satisfied}/${c.relations})`,
+        );
+      }
+      await saveCheckpoint(join(flags.out, 'oracle'), trainer.model, { kind: 'oracle', config: cfg.model, step: result.step, accuracy });
       console.log(`${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; oracle ${join(flags.out, 'oracle')}`);
     });
 }
 
 export function registerEval(program: Command): void {
-  const evalCommand = program.command('eval').description('evaluate a model (FID/KID/IS, scene-graph compliance) and train the synthetic oracle');
+  const evalCommand = program
+    .command('eval')
+    .description('evaluate a model against real images (FID/KID over the oracle and Inception, IS, scene-graph compliance); see also "eval train-oracle"')
+    // Options given after a subcommand's name belong to the subcommand (both have --data, --out).
+    .enablePositionalOptions()
+    .option('--model <dir>', 'model directory (sgdiff export)')
+    .option('--data <dir>', 'dataset folder: graphs and reference images')
+    .option('--split <name>', 'split whose graphs are generated and whose images are the reference', 'test')
+    .option('--n <count>', 'images to evaluate', positiveInt, 256)
+    .option('--oracle <dir>', `synthetic oracle checkpoint or train-oracle run (default ${DEFAULT_ORACLE}, if present)`)
+    .option('--inception <dir>', 'InceptionV3 tfjs graph model folder (see packages/eval/README.md)')
+    .option('--guidance <list>', 'guidance scales, comma separated (several give the trade-off table)', guidanceList)
+    .option('--steps <n>', 'sampler steps (default: the model’s)', positiveInt)
+    .addOption(new Option('--sampler <name>', 'sampler (default: the model’s)').choices(['ddpm', 'ddim', 'dpmpp-2m']))
+    .option('--seed <n>', 'noise seed of image 0 (image i uses seed + i)', nonNegativeInt, 0)
+    .option('--batch <n>', 'images generated per batch', positiveInt, 16)
+    .option('--show <n>', 'samples in the HTML and PNG grids', nonNegativeInt, 16)
+    .option('--real-vs-real', 'compare real images of --against with real images of --split (the floor of each metric)')
+    .option('--against <name>', 'the other split for --real-vs-real', 'val')
+    .addOption(backendOption())
+    .option('--out <dir>', 'report folder (generated images are kept there, so a re-run resumes)')
+    .action(async (flags: EvalFlags) => {
+      const report = await runEvalReport(flags);
+      console.log(formatMetricsTable(report));
+      for (const note of report.notes) console.log(`note: ${note}`);
+      console.log(`report: ${join(flags.out!, 'report.html')}`);
+    });
   registerTrainOracle(evalCommand);
 }

@@ -37,6 +37,7 @@ interface Flags {
   seed: number;
   backend: BackendChoice;
   resume?: boolean;
+  timeLimit?: number;
   checkpointEvery: number;
   valEvery: number;
   valPairs: number;
@@ -87,6 +88,7 @@ export function registerPretrain(program: Command): void {
     .option('--seed <n>', 'run seed', positiveInt, 1)
     .addOption(backendOption())
     .option('--resume', 'continue the run in --out from its latest checkpoint')
+    .option('--time-limit <minutes>', 'stop with a checkpoint after this many minutes', positiveNumber)
     .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInt, 250)
     .option('--val-every <n>', 'steps between retrieval/compliance validation', positiveInt, 500)
     .option('--val-pairs <n>', 'validation graph–image pairs', positiveInt, 256)
@@ -152,6 +154,7 @@ export function registerPretrain(program: Command): void {
         label: 'pretrain',
         startStep,
         resumedFrom: resumeFrom?.dir,
+        timeLimitSeconds: flags.timeLimit !== undefined ? flags.timeLimit * 60 : undefined,
         totalSteps: t.totalSteps,
         checkpointEvery: flags.checkpointEvery,
         step: async (step) => {

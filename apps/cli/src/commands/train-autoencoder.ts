@@ -27,6 +27,7 @@ interface Flags {
   seed: number;
   backend: BackendChoice;
   resume?: boolean;
+  timeLimit?: number;
   checkpointEvery: number;
   valEvery: number;
   valImages: number;
@@ -50,6 +51,7 @@ export function registerTrainAutoencoder(program: Command): void {
     .option('--seed <n>', 'run seed', positiveInt, 1)
     .addOption(backendOption())
     .option('--resume', 'continue the run in --out from its latest checkpoint')
+    .option('--time-limit <minutes>', 'stop with a checkpoint after this many minutes', positiveNumber)
     .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInt, 250)
     .option('--val-every <n>', 'steps between validation PSNR measurements', positiveInt, 250)
     .option('--val-images <n>', 'validation images for PSNR', positiveInt, 64)
@@ -110,6 +112,7 @@ export function registerTrainAutoencoder(program: Command): void {
         label: 'train-autoencoder',
         startStep,
         resumedFrom: resumeFrom?.dir,
+        timeLimitSeconds: flags.timeLimit !== undefined ? flags.timeLimit * 60 : undefined,
         totalSteps: cfg.training.totalSteps,
         checkpointEvery: flags.checkpointEvery,
         step: async (step) => {

@@ -37,6 +37,7 @@ interface Flags {
   seed: number;
   backend: BackendChoice;
   resume?: boolean;
+  timeLimit?: number;
   checkpointEvery: number;
   valEvery: number;
 }
@@ -91,6 +92,7 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'run seed', positiveInt, 1)
     .addOption(backendOption())
     .option('--resume', 'continue the run in --out from its latest checkpoint')
+    .option('--time-limit <minutes>', 'stop with a checkpoint after this many minutes', positiveNumber)
     .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInt, 250)
     .option('--val-every <n>', 'steps between validation losses', positiveInt, 250)
     .action(async (flags: Flags) => {
@@ -188,6 +190,7 @@ export function registerTrain(program: Command): void {
         label: 'train',
         startStep,
         resumedFrom: resumeFrom?.dir,
+        timeLimitSeconds: flags.timeLimit !== undefined ? flags.timeLimit * 60 : undefined,
         totalSteps: cfg.training.totalSteps,
         checkpointEvery: flags.checkpointEvery,
         step: async (step) => {

@@ -74,6 +74,17 @@ describe('trainLoop with RunFolder', () => {
     expect(readdirSync(join(dirB, 'checkpoints')).sort()).toEqual(['step-10', 'step-6', 'step-8']);
   });
 
+  it('stops with a checkpoint when the time limit is reached', async () => {
+    const job = makeJob();
+    const dir = mkdtempSync(join(tmpdir(), 'run-t-'));
+    const { run } = await RunFolder.open(dir, {});
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const r = await trainLoop({ run, label: 't', startStep: 0, totalSteps: 10, step: job.step, checkpointEvery: 4, save: job.save, signals: [], timeLimitSeconds: 0 });
+    stderr.mockRestore();
+    expect(r).toMatchObject({ step: 1, interrupted: true });
+    expect(readlinkSync(join(dir, 'latest'))).toBe(join('checkpoints', 'step-1'));
+  });
+
   it('refuses to overwrite a run, and to resume a folder without one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'run-c-'));
     await RunFolder.open(dir, { a: 1 });

@@ -19,12 +19,15 @@ export interface TrainLoopOptions {
   validate?: (step: number) => Promise<Record<string, number>>;
   /** The checkpoint this session resumed from, named if the run diverges before saving anew. */
   resumedFrom?: string;
+  /** Stop (and checkpoint) once this many seconds have passed, e.g. for fixed-budget ablations. */
+  timeLimitSeconds?: number;
   /** Signals to catch for save-then-exit (Ctrl-C); tests pass none. */
   signals?: NodeJS.Signals[];
 }
 
 export interface TrainLoopResult {
   step: number;
+  /** Stopped early: Ctrl-C or the time limit. */
   interrupted: boolean;
   lastCheckpoint?: string;
 }
@@ -46,6 +49,8 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   const progress = createProgress(o.label, o.totalSteps, o.startStep);
   let lastCheckpoint = o.resumedFrom;
   let step = o.startStep;
+  const started = Date.now();
+  const outOfTime = () => o.timeLimitSeconds !== undefined && (Date.now() - started) / 1000 >= o.timeLimitSeconds;
   const save = async () => {
     lastCheckpoint = await o.run.saveCheckpoint(step, (dir) => o.save(dir, step));
   };
@@ -71,6 +76,10 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
         await o.run.appendMetrics({ step, split: 'val', ...val });
       }
       if (step % o.checkpointEvery === 0 || step === o.totalSteps) await save();
+      if (outOfTime() && step < o.totalSteps) {
+        process.stderr.write(`\nTime limit of ${o.timeLimitSeconds} s reached at step ${step}\n`);
+        interrupted = true;
+      }
     }
     if (interrupted && step % o.checkpointEvery !== 0 && step !== o.totalSteps) await save();
   } finally {
