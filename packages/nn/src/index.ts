@@ -15,6 +15,7 @@ export {
 } from './backend/types.js';
 export { isSoftwareRenderer, describeWebGpuAdapter } from './backend/adapter-info.js';
 export { registerTrainingKernels, isReplacementInstalled, KERNEL_REPLACEMENTS, type KernelReplacement } from './kernels/register.js';
+export { setFusedWebGpuKernels, fusedWebGpuKernelsEnabled } from './kernels/webgpu/fused.js';
 export * from './modules/index.js';
 export * from './init/initializers.js';
 export * from './optim/index.js';

@@ -1,5 +1,6 @@
 import * as tf from '../tf/index.js';
 import { decays } from '../modules/module.js';
+import { adamwUpdateWebGpu, canFuseAdamW } from '../kernels/webgpu/adamw.js';
 
 export interface AdamWConfig {
   /** A fixed rate, or a schedule of the 0-based step (see warmupCosine). */
@@ -71,11 +72,23 @@ export class AdamW {
       if (!p) throw new Error(`AdamW: gradient for unknown parameter "${name}"`);
       const m = this.m.get(name) as tf.Variable;
       const v = this.v.get(name) as tf.Variable;
+      const decay = this.decayed.has(name) && this.weightDecay > 0 ? 1 - lr * this.weightDecay : 1;
+      if (canFuseAdamW(g, p, m, v)) {
+        // webgpu: one dispatch per variable (src/kernels/webgpu/adamw.ts), same arithmetic.
+        tf.tidy(() => {
+          const s = { beta1: this.beta1, beta2: this.beta2, eps: this.eps, sqrtBc2: Math.sqrt(bc2), decay, stepSize: lr / bc1 };
+          const [p1, m1, v1] = adamwUpdateWebGpu(g, p, m, v, s);
+          p.assign(p1);
+          m.assign(m1);
+          v.assign(v1);
+        });
+        continue;
+      }
       tf.tidy(() => {
         const m1 = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
         const v1 = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         const denom = tf.add(tf.div(tf.sqrt(v1), Math.sqrt(bc2)), this.eps);
-        const decayed = this.decayed.has(name) && this.weightDecay > 0 ? tf.mul(p, 1 - lr * this.weightDecay) : p;
+        const decayed = decay !== 1 ? tf.mul(p, decay) : p;
         p.assign(tf.sub(decayed, tf.mul(tf.div(m1, denom), lr / bc1)));
         m.assign(m1);
         v.assign(v1);
