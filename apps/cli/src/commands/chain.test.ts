@@ -51,6 +51,12 @@ describe('the sgdiff training chain', () => {
     const img = PNG.sync.read(readFileSync(p('s-1.png')));
     expect([img.width, img.height]).toEqual([64, 64]);
 
+    // `npm start` runs `show` on examples/: with a model it also draws each graph.
+    const shown = await cli('show', join(__dirname, '..', '..', '..', '..', 'examples'), '--out', p('show'), '--model', p('model'));
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain(`image: ${p('show/meadow.png')}`);
+    expect(PNG.sync.read(readFileSync(p('show/beach.png'))).width).toBe(64);
+
     writeFileSync(p('g.txt'), 'red circle left of blue square; sky');
     writeFileSync(p('edits.json'), JSON.stringify([{ op: 'predicate', index: 0, predicate: 'right of' }]));
     const e = await cli('edit', '--model', p('model'), '--graph', p('g.txt'), '--edits', p('edits.json'), '--relabel', 'sky=water', '--out', p('edit'), '--backend', 'wasm');

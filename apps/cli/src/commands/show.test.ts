@@ -10,10 +10,10 @@ describe('sgdiff show', () => {
     const out = mkdtempSync(join(tmpdir(), 'sgdiff-show-'));
     const lines: string[] = [];
     const log = jest.spyOn(console, 'log').mockImplementation((...a) => void lines.push(a.join(' ')));
-    const code = await runCli(['show', examples, '--out', out]);
+    const code = await runCli(['show', examples, '--out', out, '--no-model']);
     log.mockRestore();
     expect(code).toBe(0);
-    expect(lines.at(-1)).toBe('\n3/3 scene graphs valid');
+    expect(lines).toContain('\n3/3 scene graphs valid');
     for (const name of ['beach', 'meadow', 'twins']) {
       const svg = readFileSync(join(out, `${name}.svg`), 'utf8');
       expect(svg.startsWith('<svg')).toBe(true);

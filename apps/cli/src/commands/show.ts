@@ -1,15 +1,21 @@
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { SceneGraphError, asciiLayout, formatSceneGraphText, inferLayout, svgLayout } from '@sgdiff/scene-graph';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { readGraphFile } from '../graph-input.js';
 import { loadVocabulary } from '../vocab.js';
+import { nonNegativeInt } from '../options.js';
+import { writePng } from '../png.js';
+import { DEFAULT_MODEL, openModel } from './sample.js';
 
 interface ShowOptions {
   vocab: string;
   out: string;
   svg: boolean;
+  /** A model directory, or false (`--no-model`). */
+  model: string | false;
+  seed: number;
 }
 
 const GRAPH_EXTENSIONS = new Set(['.json', '.txt', '.sg']);
@@ -39,8 +45,12 @@ export function registerShow(program: Command): void {
     .option('--vocab <name|path>', 'synthetic, coco, or a vocabulary/manifest JSON path', 'synthetic')
     .option('--out <dir>', 'where SVG layouts are written', 'out')
     .option('--no-svg', 'do not write SVG files')
-    .action((paths: string[], opts: ShowOptions) => {
-      const vocab = loadVocabulary(opts.vocab);
+    .option('--model <dir>', 'also generate a PNG per graph with this model directory, when it exists', DEFAULT_MODEL)
+    .option('--no-model', 'do not generate images')
+    .option('--seed <n>', 'noise seed for generated images', nonNegativeInt, 0)
+    .action(async (paths: string[], opts: ShowOptions) => {
+      const pipe = opts.model && existsSync(join(opts.model, 'sgdiff.json')) ? await openModel({ model: opts.model, seed: opts.seed, backend: 'auto' }) : undefined;
+      const vocab = pipe?.vocab ?? loadVocabulary(opts.vocab);
       const files = expandInputs(paths);
       if (!files.length) throw new UserError(`no scene graph files (.json, .txt, .sg) in ${paths.join(', ')}`);
       let failures = 0;
@@ -59,6 +69,12 @@ export function registerShow(program: Command): void {
             writeFileSync(target, svgLayout(laidOut));
             console.log(`layout: ${target}`);
           }
+          if (pipe) {
+            const image = (await pipe.generate(graph, { seed: opts.seed })).images[0];
+            const png = join(opts.out, `${basename(file, extname(file))}.png`);
+            writePng(png, image.rgba, image.width, image.height);
+            console.log(`image: ${png}`);
+          }
         } catch (e) {
           if (!(e instanceof SceneGraphError)) throw e;
           failures++;
@@ -67,6 +83,8 @@ export function registerShow(program: Command): void {
         }
       }
       console.log(`\n${files.length - failures}/${files.length} scene graphs valid`);
+      if (!pipe && opts.model) console.log(`(no model at ${opts.model}: layouts only; see the README to train one)`);
+      pipe?.dispose();
       process.exitCode = failures ? 1 : 0;
     });
 }
