@@ -1,6 +1,18 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
+import { UserError } from './errors.js';
+
+/** Reads a PNG as RGBA. */
+export function readPng(path: string): { data: Uint8Array; width: number; height: number } {
+  let png: PNG;
+  try {
+    png = PNG.sync.read(readFileSync(path));
+  } catch (e) {
+    throw new UserError(`${path}: not a readable PNG (${(e as Error).message})`);
+  }
+  return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), width: png.width, height: png.height };
+}
 
 /** Writes an RGBA image as PNG (creating the folder). */
 export function writePng(path: string, rgba: Uint8ClampedArray | Uint8Array, width: number, height: number): void {

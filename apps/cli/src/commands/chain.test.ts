@@ -63,6 +63,10 @@ describe('the sgdiff training chain', () => {
     expect(e.code).toBe(0);
     expect(e.out).toContain('touched: red-circle, blue-square, sky');
     for (const f of ['before.png', 'after.png', 'diff.png']) expect(existsSync(p(`edit/${f}`))).toBe(true);
+    // Editing a given image: it is DDIM-inverted first.
+    const inv = await cli('edit', '--model', p('model'), '--graph', p('g.txt'), '--image', p('s-1.png'), '--relabel', 'sky=water', '--out', p('edit2'), '--backend', 'wasm');
+    expect(inv.code).toBe(0);
+    expect(existsSync(p('edit2/after.png'))).toBe(true);
   }, 240_000);
 
   it('explains mistakes without stack traces', async () => {

@@ -14,7 +14,7 @@ import {
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { diffImage, writePng } from '../png.js';
+import { diffImage, readPng, writePng } from '../png.js';
 import { addSamplingOptions, openModel, type SamplingFlags } from './sample.js';
 
 const Box = z.tuple([z.number(), z.number(), z.number(), z.number()]);
@@ -36,6 +36,7 @@ interface Flags extends SamplingFlags {
   relabel?: string[];
   predicate?: string[];
   remove?: string[];
+  image?: string;
   out: string;
 }
 
@@ -120,6 +121,7 @@ export function registerEdit(program: Command): void {
       .option('--relabel <id=label>', 'relabel an object (repeatable)', collect)
       .option('--predicate <id:idx=pred>', 'change relation IDX (whose subject is ID) to PRED (repeatable)', collect)
       .option('--remove <id>', 'remove an object and its relations (repeatable)', collect)
+      .option('--image <file.png>', 'edit this image (DDIM-inverted under --graph) instead of a seeded draw')
       .requiredOption('--out <dir>', 'folder for before.png, after.png, diff.png'),
   ).action(async (flags: Flags) => {
     const pipe = await openModel(flags);
@@ -127,7 +129,14 @@ export function registerEdit(program: Command): void {
     const ops = [...(flags.edits ? readEditsFile(flags.edits) : []), ...flagsToEdits(flags, graph)];
     if (!ops.length) throw new UserError('no edit given: use --edits, --relabel, --predicate or --remove');
     const edited = applyEdits(graph, ops);
-    const r = await pipe.edit(graph, edited.graph, { seed: flags.seed, steps: flags.steps, sampler: flags.sampler, guidance: flags.guidance, touched: edited.touched });
+    let noise: Float32Array | undefined;
+    if (flags.image) {
+      const png = readPng(flags.image);
+      noise = await pipe.invert({ rgba: png.data, width: png.width, height: png.height }, graph, { steps: flags.steps });
+    }
+    // An inverted image is redrawn by deterministic DDIM; a seeded draw uses the model's sampler.
+    const sampler = flags.image ? 'ddim' : flags.sampler;
+    const r = await pipe.edit(graph, edited.graph, { seed: flags.seed, steps: flags.steps, sampler, eta: flags.image ? 0 : undefined, guidance: flags.guidance, touched: edited.touched, noise });
     const { width, height } = r.before;
     writePng(join(flags.out, 'before.png'), r.before.rgba, width, height);
     writePng(join(flags.out, 'after.png'), r.after.rgba, width, height);

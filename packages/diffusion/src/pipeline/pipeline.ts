@@ -8,7 +8,8 @@ import {
   type SceneGraph,
 } from '@sgdiff/scene-graph';
 import { AutoencoderKL } from '../autoencoder/autoencoder-kl.js';
-import { rgbToRgba, tensorToImages } from '../images/convert.js';
+import { imagesToTensor, rgbToRgba, tensorToImages } from '../images/convert.js';
+import { ddimInvert } from '../samplers/ddim-inversion.js';
 import { concatContext, Denoiser, disposeCond, type ContextCond } from '../ldm/denoiser.js';
 import { withGuidance } from '../guidance.js';
 import { Rng } from '../noise.js';
@@ -53,6 +54,8 @@ export interface GenerateOptions {
   /** Called at every sampler step; `x` and `denoised` are scaled latents, valid during the call. */
   onStep?: (step: SamplerStep) => void | Promise<void>;
   signal?: AbortSignal;
+  /** Starting noise [B, h, w, c] (e.g. from `invert`) instead of the seeded one. */
+  noise?: Float32Array;
 }
 
 export interface GeneratedImage {
@@ -153,8 +156,14 @@ export class SGDiffPipeline {
     const seed = options.seed ?? 0;
     const [h, w, c] = this.manifest.latentShape;
     const B = graphs.length;
-    const noise = new Float32Array(B * h * w * c);
-    for (let i = 0; i < B; i++) noise.set(new Rng(seed + i).normals(h * w * c), i * h * w * c);
+    let noise = options.noise;
+    if (noise && noise.length !== B * h * w * c) {
+      throw new ModelError(`noise has ${noise.length} values, expected ${B}×${h}×${w}×${c}`);
+    }
+    if (!noise) {
+      noise = new Float32Array(B * h * w * c);
+      for (let i = 0; i < B; i++) noise.set(new Rng(seed + i).normals(h * w * c), i * h * w * c);
+    }
     const xT = tf.tensor4d(noise, [B, h, w, c]);
     const { cond, uncond } = this.conditions(graphs);
     const guidance = options.guidance ?? d.guidance;
@@ -179,6 +188,31 @@ export class SGDiffPipeline {
       };
     } finally {
       tf.dispose([xT, ...(z ? [z] : [])]);
+      disposeCond(cond);
+      disposeCond(uncond);
+    }
+  }
+
+  /**
+   * DDIM-inverts a real image under `graph`: the starting noise from which DDIM (η = 0, same
+   * steps) redraws it, so that an edited graph can be regenerated from the image itself.
+   */
+  async invert(image: { rgba: Uint8ClampedArray | Uint8Array; width: number; height: number }, graph: SceneGraph | string, options: { steps?: number; signal?: AbortSignal } = {}): Promise<Float32Array> {
+    const size = this.manifest.imageSize;
+    if (image.width !== size || image.height !== size) {
+      throw new ModelError(`the image is ${image.width}×${image.height}; this model works at ${size}×${size}`);
+    }
+    const rgb = new Uint8Array(size * size * 3);
+    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) rgb.set(image.rgba.subarray(j, j + 3), i);
+    const z0 = tf.tidy(() => tf.mul(this.autoencoder.encode(imagesToTensor(rgb, 1, size)).mean, this.manifest.latentScale));
+    const { cond, uncond } = this.conditions([this.parseGraph(graph)]);
+    try {
+      const xT = await ddimInvert(this.denoiser.eps, z0, { schedule: this.schedule, steps: options.steps ?? this.manifest.defaults.steps, cond, signal: options.signal });
+      const out = (await xT.data()) as Float32Array;
+      xT.dispose();
+      return Float32Array.from(out);
+    } finally {
+      z0.dispose();
       disposeCond(cond);
       disposeCond(uncond);
     }

@@ -4,6 +4,7 @@ import { sampleDpmSolverPP2M } from './dpm-solver-pp-2m.js';
 import type { Sampler, SamplerOptions } from './types.js';
 
 export { sampleDdim, type DdimOptions } from './ddim.js';
+export { ddimInvert, type DdimInversionOptions } from './ddim-inversion.js';
 export { sampleDdpm, type DdpmOptions, type DdpmVariance } from './ddpm.js';
 export { sampleDpmSolverPP2M, type DpmSolverPP2MOptions } from './dpm-solver-pp-2m.js';
 export { samplingTimesteps, TIMESTEP_SPACINGS, type TimestepSpacing } from './timesteps.js';
