@@ -1,0 +1,64 @@
+// Messages between the page and the generation worker. Images travel as transferred RGBA buffers.
+import type { SamplerName } from '@sgdiff/diffusion';
+import type { SceneGraph, VocabularyJson } from '@sgdiff/scene-graph';
+
+export interface Frame {
+  rgba: Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+export interface GenerateRequest {
+  id: number;
+  graph: SceneGraph;
+  seed: number;
+  steps: number;
+  sampler: SamplerName;
+  guidance: number;
+  /** Decode the denoised estimate at every step for a live preview. */
+  preview: boolean;
+}
+
+export type ToWorker =
+  | { type: 'init'; backend: string; modelUrl: string }
+  | ({ type: 'generate' } & GenerateRequest)
+  | { type: 'cancel'; id: number };
+
+export interface ModelInfo {
+  imageSize: number;
+  maxObjects: number;
+  defaults: { sampler: SamplerName; steps: number; guidance: number };
+  provenance?: Record<string, unknown>;
+  vocabulary: VocabularyJson;
+}
+
+export interface DownloadProgress {
+  status: string;
+  file: string;
+  part: string;
+  loaded: number;
+  total: number;
+}
+
+export type FromWorker =
+  | { type: 'backend'; backend: string; adapter: string; softwareFallback: boolean }
+  | { type: 'progress'; progress: DownloadProgress }
+  | { type: 'ready'; model: ModelInfo; loadMs: number }
+  | {
+      type: 'step';
+      id: number;
+      i: number;
+      steps: number;
+      t: number;
+      preview?: Frame;
+      msPerStep: number;
+    }
+  | {
+      type: 'done';
+      id: number;
+      image: Frame & { seed: number };
+      totalMs: number;
+      msPerStep: number;
+    }
+  | { type: 'cancelled'; id: number }
+  | { type: 'error'; id?: number; stage: 'init' | 'generate'; message: string };
