@@ -1,39 +1,8 @@
 // The nn benchmark: FACTS.md's reference block (4 residual blocks, GN(32) → SiLU → conv3x3 ×2,
 // [B, 32, 32, 128], MSE to a fixed target, Adam lr 1e-4). Prints one JSON line per measurement.
 // Run: npm run bench -w @sgdiff/nn [-- --backends cpu,wasm,webgpu --iters 3]
-import { AdamW, Conv2d, GroupNorm, initBackend, Module, silu, tf, trainStep, type BackendInfo } from '../src/node/index.js';
-
-class ResBlock extends Module {
-  readonly norm1: GroupNorm;
-  readonly conv1: Conv2d;
-  readonly norm2: GroupNorm;
-  readonly conv2: Conv2d;
-  constructor(c: number) {
-    super();
-    this.norm1 = new GroupNorm(32, c);
-    this.conv1 = new Conv2d(c, c, { bias: false });
-    this.norm2 = new GroupNorm(32, c);
-    this.conv2 = new Conv2d(c, c, { bias: false });
-  }
-  // h: [B, H, W, C]
-  forward(h: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => {
-      const a = this.conv1.forward(silu(this.norm1.forward(h)) as tf.Tensor4D);
-      return tf.add(h, this.conv2.forward(silu(this.norm2.forward(a)) as tf.Tensor4D));
-    });
-  }
-}
-
-class ReferenceBlock extends Module {
-  readonly blocks: ResBlock[];
-  constructor(c: number) {
-    super();
-    this.blocks = [0, 1, 2, 3].map(() => new ResBlock(c));
-  }
-  forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => this.blocks.reduce((h, b) => b.forward(h), x));
-  }
-}
+import { AdamW, initBackend, tf, trainStep, type BackendInfo } from '../src/node/index.js';
+import { ReferenceBlock } from './reference-model.js';
 
 type Backend = 'cpu' | 'wasm' | 'webgpu' | 'tensorflow';
 

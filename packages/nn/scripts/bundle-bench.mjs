@@ -1,4 +1,5 @@
-// Bundles bench/reference-block.ts into one file, out/bench.mjs, runnable where there is no
+// Bundles bench/reference-block.ts into out/bench.mjs and bench/kernels.ts into
+// out/bench-kernels.mjs, each one file runnable where there is no
 // node_modules (a GPU machine): the WASM binaries are copied beside it, `webgpu` stays external
 // (ship node_modules/webgpu, e.g. via .device-carry). Recipe from FACTS.md.
 import { build } from 'esbuild';
@@ -11,7 +12,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'out');
 mkdirSync(out, { recursive: true });
 await build({
-  entryPoints: [join(root, 'bench', 'reference-block.ts')],
+  entryPoints: { bench: join(root, 'bench', 'reference-block.ts'), 'bench-kernels': join(root, 'bench', 'kernels.ts') },
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -29,7 +30,8 @@ await build({
       'const __dirname = __dn(__filename);',
     ].join(' '),
   },
-  outfile: join(out, 'bench.mjs'),
+  outdir: out,
+  outExtension: { '.js': '.mjs' },
   logLevel: 'warning',
 });
 const require = createRequire(import.meta.url);
@@ -37,4 +39,4 @@ const wasmDist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/pac
 for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
   copyFileSync(join(wasmDist, f), join(out, f));
 }
-console.error(`wrote ${join(out, 'bench.mjs')} (+ WASM binaries)`);
+console.error(`wrote ${join(out, 'bench.mjs')} and bench-kernels.mjs (+ WASM binaries)`);

@@ -14,7 +14,7 @@ export {
   type WasmBinaryName,
 } from './backend/types.js';
 export { isSoftwareRenderer, describeWebGpuAdapter } from './backend/adapter-info.js';
-export { registerTrainingKernels, isReplacementInstalled, KERNEL_REPLACEMENTS, type KernelReplacement } from './kernels/register.js';
+export { registerTrainingKernels, restoreStockKernels, isReplacementInstalled, KERNEL_REPLACEMENTS, type KernelReplacement } from './kernels/register.js';
 export { setFusedWebGpuKernels, fusedWebGpuKernelsEnabled } from './kernels/webgpu/fused.js';
 export * from './modules/index.js';
 export * from './init/initializers.js';

@@ -18,6 +18,19 @@ export class KernelScope {
     return out;
   }
 
+  /** Frees an intermediate now (inside a loop), rather than at `finish`. */
+  free(t: TensorInfo): void {
+    const i = this.temps.indexOf(t);
+    if (i >= 0) this.temps.splice(i, 1);
+    this.backend.disposeData(t.dataId);
+  }
+
+  /** Adopts a TensorInfo made outside `run` (e.g. by `makeOutput`) so that `finish` frees it. */
+  adopt(t: TensorInfo): TensorInfo {
+    this.temps.push(t);
+    return t;
+  }
+
   transpose(x: TensorInfo, perm: number[]): TensorInfo {
     return this.run('Transpose', { x }, { perm });
   }
@@ -85,6 +98,7 @@ export class KernelScope {
       shape,
       dtype,
     );
+    this.temps.push(out);
     return out;
   }
 

@@ -1,8 +1,10 @@
-import { AddN, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import { AddN, BatchMatMul, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { cpuResizeNearestNeighborGrad } from './cpu/resize-nearest-neighbor-grad.js';
-import { conv2dBackpropFilterViaConv } from './wasm/conv2d-backprop-filter.js';
-import { conv2dBackpropInputViaConv } from './wasm/conv2d-backprop-input.js';
+import { conv2dBackpropFilterIm2col } from './wasm/conv2d-backprop-filter.js';
+import { conv2dBackpropInputWasm } from './wasm/conv2d-backprop-input.js';
 import { wasmUnsortedSegmentSum } from './wasm/unsorted-segment-sum.js';
+import { wasmBatchMatMul } from './wasm/batch-mat-mul.js';
+import { cpuUnsortedSegmentSum } from './cpu/unsorted-segment-sum.js';
 import { chunkedAddN } from './webgpu/add-n.js';
 
 /** A kernel this package puts in place of a missing or broken tfjs 4.22 one. */
@@ -16,9 +18,18 @@ export interface KernelReplacement {
 const fixed = (k: KernelConfig): KernelReplacement => ({ kernelName: k.kernelName, backendName: k.backendName, build: () => k });
 
 export const KERNEL_REPLACEMENTS: readonly KernelReplacement[] = [
-  fixed(conv2dBackpropFilterViaConv('wasm')),
-  fixed(conv2dBackpropInputViaConv('wasm')),
+  fixed(conv2dBackpropFilterIm2col('wasm')),
+  fixed(conv2dBackpropInputWasm('wasm')),
   fixed(wasmUnsortedSegmentSum),
+  {
+    kernelName: BatchMatMul,
+    backendName: 'wasm',
+    build: (stock) => {
+      if (!stock) throw new Error('@sgdiff/nn: wasm BatchMatMul is not registered');
+      return wasmBatchMatMul(stock);
+    },
+  },
+  fixed(cpuUnsortedSegmentSum),
   fixed(cpuResizeNearestNeighborGrad),
   {
     kernelName: AddN,
@@ -31,6 +42,8 @@ export const KERNEL_REPLACEMENTS: readonly KernelReplacement[] = [
 ];
 
 const installed = new Set<KernelFunc>();
+/** The kernel each installed replacement displaced (null where the backend had none). */
+const displaced = new Map<string, KernelConfig | null>();
 
 /** Whether the kernel now registered for (name, backend) is one of ours. */
 export function isReplacementInstalled(kernelName: string, backendName: string): boolean {
@@ -51,5 +64,22 @@ export function registerTrainingKernels(backendName: string): void {
     if (current != null) unregisterKernel(r.kernelName, r.backendName);
     registerKernel(replacement);
     installed.add(replacement.kernelFunc);
+    displaced.set(`${r.kernelName}/${r.backendName}`, current ?? null);
+  }
+}
+
+/**
+ * Puts the stock kernels back in place of this package's replacements on one backend (all of
+ * them, or only `kernelNames`). For benchmarks that compare stock and replacement in one run;
+ * `registerTrainingKernels` installs them again. A kernel the backend lacks stays missing.
+ */
+export function restoreStockKernels(backendName: string, kernelNames?: readonly string[]): void {
+  for (const r of KERNEL_REPLACEMENTS) {
+    if (r.backendName !== backendName) continue;
+    if (kernelNames && !kernelNames.includes(r.kernelName)) continue;
+    if (!isReplacementInstalled(r.kernelName, backendName)) continue;
+    unregisterKernel(r.kernelName, backendName);
+    const stock = displaced.get(`${r.kernelName}/${backendName}`);
+    if (stock) registerKernel(stock);
   }
 }

@@ -1,5 +1,7 @@
 import {
+  Add,
   backend_util,
+  BatchMatMul,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
   type KernelConfig,
@@ -7,6 +9,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { KernelScope } from '../backend-kernels.js';
+import { im2col, type ConvGeometry, type WasmHeap } from './im2col.js';
 
 // wasm has no Conv2DBackpropFilter. dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·s+kh−pad, ·, ci]·dy[b,oh,ow,co]
 // is itself a conv: batch and channel of x swap roles, dy becomes the filter, and the forward
@@ -47,6 +50,72 @@ export function conv2dBackpropFilterViaConv(backendName: string): KernelConfig {
     const dyT = s.transpose(dy, [1, 2, 0, 3]); // [OH, OW, B, Co]
     const dw = s.conv2d(xT, dyT, cropped.pads, [sh, sw]); // [Ci, KH, KW, Co]
     return s.finish(s.transpose(dw, [1, 2, 0, 3])); // [KH, KW, Ci, Co]
+  };
+  return { kernelName: Conv2DBackpropFilter, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
+}
+
+/** At most this many floats of im2col buffer at a time; larger inputs are done in chunks. */
+export const IM2COL_CHUNK_ELEMENTS = 1 << 22;
+
+// dW[(kh,kw,ci), co] = im2col(x)ᵀ·dy: im2col in JS over the wasm heap, then one BatchMatMul with
+// transposeA per chunk of output pixels (this package's wasm BatchMatMul materialises the
+// transpose and runs XNNPACK's GEMM), accumulated over chunks. The dilated-conv formulation above
+// is a conv with one input channel per image and a filter as large as the image, which XNNPACK's
+// indirect GEMM runs 1.3–2× slower (bench/kernels.ts).
+export function conv2dBackpropFilterIm2col(backendName: string, chunkFloats = IM2COL_CHUNK_ELEMENTS): KernelConfig {
+  const kernelFunc = ({
+    inputs,
+    attrs,
+    backend,
+  }: {
+    inputs: { x: TensorInfo; dy: TensorInfo };
+    attrs: Conv2DBackpropFilterAttrs;
+    backend: never;
+  }): TensorInfo => {
+    const { x, dy } = inputs; // x: [B, H, W, Ci], dy: [B, OH, OW, Co]
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
+    if (dataFormat !== 'NHWC') throw new Error('@sgdiff/nn: Conv2DBackpropFilter supports NHWC only');
+    const info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape as [number, number, number, number],
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+    );
+    const [batch, h, w, ci] = x.shape;
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+    const { outHeight: oh, outWidth: ow, padInfo } = info;
+    const co = dy.shape[3];
+    const g: ConvGeometry = { h, w, ci, kh, kw, sh, sw, oh, ow, top: padInfo.top, left: padInfo.left };
+    const kLen = kh * kw * ci;
+    const total = batch * oh * ow; // output pixels = rows of im2col
+    // Rows per chunk: as many as the bounded im2col buffer holds. Fewer, larger GEMMs are faster
+    // (each chunk re-packs its operands and adds one accumulation).
+    const rows = Math.max(1, Math.min(total, Math.floor(chunkFloats / kLen)));
+    const s = new KernelScope(backend, backendName);
+    const heap = backend as unknown as WasmHeap;
+    const dy2 = s.reshape(dy, [total, co]);
+    let acc: TensorInfo | null = null; // [1, KH·KW·Ci, Co]
+    for (let p0 = 0; p0 < total; p0 += rows) {
+      const p = Math.min(rows, total - p0);
+      const col = s.makeOutput([1, p, kLen], 'float32');
+      im2col(heap, x, col, g, p0, p0 + p);
+      const dyc = p === total ? dy2 : s.slice(dy2, [p0, 0], [p, co]);
+      const dy3 = s.reshape(dyc, [1, p, co]);
+      const part = s.run(BatchMatMul, { a: col, b: dy3 }, { transposeA: true, transposeB: false });
+      for (const t of [col, dy3]) s.free(t);
+      if (dyc !== dy2) s.free(dyc);
+      if (acc == null) {
+        acc = part;
+      } else {
+        const sum = s.run(Add, { a: acc, b: part });
+        s.free(acc);
+        s.free(part);
+        acc = sum;
+      }
+    }
+    return s.finish(s.reshape(acc as TensorInfo, [kh, kw, ci, co]));
   };
   return { kernelName: Conv2DBackpropFilter, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
 }

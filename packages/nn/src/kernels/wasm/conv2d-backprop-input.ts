@@ -1,5 +1,6 @@
 import {
   backend_util,
+  BatchMatMul,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
   type KernelConfig,
@@ -7,6 +8,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { KernelScope } from '../backend-kernels.js';
+import { col2imAdd, type ConvGeometry, type WasmHeap } from './im2col.js';
 
 // The stock wasm Conv2DBackpropInput is a naive loop (~9× slower than the forward conv). The
 // input gradient is a stride-1 conv of the zero-inserted dy with the spatially flipped,
@@ -72,4 +74,74 @@ export function conv2dBackpropInputViaConv(backendName: string): KernelConfig {
     return s.finish(dx);
   };
   return { kernelName: Conv2DBackpropInput, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
+}
+
+/** Floats of im2col-shaped gradient per chunk: small enough to stay in cache for the scatter. */
+export const INPUT_GRAD_CHUNK_ELEMENTS = 1 << 18;
+
+// dx = col2im(dy·Wᵀ): one XNNPACK GEMM per chunk of output pixels into an im2col-shaped buffer,
+// then a scatter-add back to the pixels each column was read from. For strides > 1 this avoids
+// the zero-inserted dy of the flipped-conv formulation (s² times the work).
+export function conv2dBackpropInputIm2col(backendName: string, chunkFloats = INPUT_GRAD_CHUNK_ELEMENTS): KernelConfig {
+  const kernelFunc = ({
+    inputs,
+    attrs,
+    backend,
+  }: {
+    inputs: { dy: TensorInfo; filter: TensorInfo };
+    attrs: Conv2DBackpropInputAttrs;
+    backend: never;
+  }): TensorInfo => {
+    const { dy, filter } = inputs; // dy: [B, OH, OW, Co], filter: [KH, KW, Ci, Co]
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
+    if (dataFormat !== 'NHWC') throw new Error('@sgdiff/nn: Conv2DBackpropInput supports NHWC only');
+    const info = backend_util.computeConv2DInfo(
+      inputShape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+    );
+    const [batch, h, w, ci] = inputShape;
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+    const { outHeight: oh, outWidth: ow, padInfo } = info;
+    const co = dy.shape[3];
+    const g: ConvGeometry = { h, w, ci, kh, kw, sh, sw, oh, ow, top: padInfo.top, left: padInfo.left };
+    const kLen = kh * kw * ci;
+    const total = batch * oh * ow;
+    const rows = Math.max(1, Math.min(total, Math.floor(chunkFloats / kLen)));
+    const s = new KernelScope(backend, backendName);
+    const heap = backend as unknown as WasmHeap;
+    const wT = s.transpose(s.reshape(filter, [1, kLen, co]), [0, 2, 1]); // [1, Co, KH·KW·Ci]
+    const dy2 = s.reshape(dy, [total, co]);
+    const dx = s.makeOutput([batch, h, w, ci], 'float32');
+    heap.typedArrayFromHeap(dx).fill(0);
+    for (let p0 = 0; p0 < total; p0 += rows) {
+      const p = Math.min(rows, total - p0);
+      const dyc = p === total ? dy2 : s.slice(dy2, [p0, 0], [p, co]);
+      const dy3 = s.reshape(dyc, [1, p, co]);
+      const dcol = s.run(BatchMatMul, { a: dy3, b: wT }, { transposeA: false, transposeB: false }); // [1, P, KH·KW·Ci]
+      col2imAdd(heap, dcol, dx, g, p0, p0 + p);
+      s.free(dcol);
+      s.free(dy3);
+      if (dyc !== dy2) s.free(dyc);
+    }
+    return s.finish(dx);
+  };
+  return { kernelName: Conv2DBackpropInput, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
+}
+
+/**
+ * The registered wasm Conv2DBackpropInput: the flipped conv for stride 1 (a plain forward conv
+ * on XNNPACK), im2col + GEMM + scatter for larger strides (bench/kernels.ts).
+ */
+export function conv2dBackpropInputWasm(backendName: string): KernelConfig {
+  const viaConv = conv2dBackpropInputViaConv(backendName).kernelFunc;
+  const viaIm2col = conv2dBackpropInputIm2col(backendName).kernelFunc;
+  const kernelFunc: KernelFunc = (args) => {
+    const [sh, sw] = typeof args.attrs?.strides === 'number' ? [args.attrs.strides, args.attrs.strides] : (args.attrs?.strides as [number, number]);
+    return sh === 1 && sw === 1 ? viaConv(args) : viaIm2col(args);
+  };
+  return { kernelName: Conv2DBackpropInput, backendName, kernelFunc };
 }
