@@ -2,6 +2,8 @@
 # System packages the tests need. Idempotent; later issues add to it.
 set -euo pipefail
 need=()
+# web: the end-to-end test drives Debian's Chromium with playwright-core (apps/web/e2e).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ((${#need[@]})); then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
