@@ -114,8 +114,12 @@ export function FormEditor(props: FormEditorProps) {
   };
 
   const full = graph.objects.length >= props.maxObjects;
-  const subject = newRel.subject || graph.objects[0]?.id || '';
-  const object = newRel.object || graph.objects[1]?.id || graph.objects[0]?.id || '';
+  // The picks of the add-relation row, unless the graph has changed under them.
+  const has = (id: string) => graph.objects.some((o) => o.id === id);
+  const subject = has(newRel.subject) ? newRel.subject : (graph.objects[0]?.id ?? '');
+  const object = has(newRel.object)
+    ? newRel.object
+    : (graph.objects[1]?.id ?? graph.objects[0]?.id ?? '');
 
   return (
     <div class={`form-editor${props.stale ? ' stale' : ''}`} data-testid="form-editor">
@@ -216,7 +220,7 @@ export function FormEditor(props: FormEditorProps) {
             return (
               <li
                 key={`${r.subject}-${r.predicate}-${r.object}-${i}`}
-                class={`row${selected ? ' selected' : ''}`}
+                class={`row relation${selected ? ' selected' : ''}`}
                 ref={(el) => {
                   if (el) rowRefs.current.set(key, el);
                   else rowRefs.current.delete(key);

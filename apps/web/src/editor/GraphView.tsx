@@ -1,7 +1,8 @@
 // The graph drawn with d3-force: objects are nodes, relations are arrows labelled with their
 // predicate. Clicking (or Enter on) a node or an edge selects it for editing in the form.
 import {
-  forceCenter,
+  forceX,
+  forceY,
   forceCollide,
   forceLink,
   forceManyBody,
@@ -9,48 +10,81 @@ import {
   type SimulationNodeDatum,
 } from 'd3-force';
 import { useMemo, useRef } from 'preact/hooks';
-import type { SceneGraph } from '@sgdiff/scene-graph';
+import { inferLayout, type SceneGraph } from '@sgdiff/scene-graph';
 import { labelStyle } from './label-style.js';
 import type { Selection } from './selection.js';
 
 const W = 360;
 const H = 240;
 const R = 16;
+// Room for the node glyph and its label below it.
+const PAD_X = 48;
+const PAD_TOP = R + 6;
+const PAD_BOTTOM = R + 18;
 
 interface Node extends SimulationNodeDatum {
   id: string;
 }
 
-/** Runs the simulation to rest synchronously, starting from the previous positions. */
+/**
+ * Node positions: the centres of `inferLayout`'s boxes pull each node, so that "left of" reads
+ * left to right and "above" top to bottom; d3-force then keeps nodes apart and edges short.
+ * Runs to rest synchronously, starting from the previous positions.
+ */
 function layout(
   graph: SceneGraph,
   previous: Map<string, { x: number; y: number }>,
 ): Map<string, { x: number; y: number }> {
-  const nodes: Node[] = graph.objects.map((o, i) => {
-    const p = previous.get(o.id);
-    const a = (2 * Math.PI * i) / Math.max(1, graph.objects.length);
-    return { id: o.id, x: p?.x ?? W / 2 + 80 * Math.cos(a), y: p?.y ?? H / 2 + 60 * Math.sin(a) };
-  });
+  // Box centres, stretched to fill the view on each axis (inferLayout keeps them near the middle).
+  const centres = new Map(
+    inferLayout(graph).objects.map((o) => [
+      o.id,
+      [(o.box![0] + o.box![2]) / 2, (o.box![1] + o.box![3]) / 2],
+    ]),
+  );
+  const span = (axis: 0 | 1) => {
+    const v = [...centres.values()].map((c) => c[axis]);
+    const lo = Math.min(...v);
+    const hi = Math.max(...v);
+    return (x: number) => (hi - lo > 1e-6 ? (x - lo) / (hi - lo) : 0.5);
+  };
+  const sx = span(0);
+  const sy = span(1);
+  const target = (id: string) => {
+    const c = centres.get(id);
+    return c
+      ? {
+          x: PAD_X + sx(c[0]) * (W - 2 * PAD_X),
+          y: PAD_TOP + sy(c[1]) * (H - PAD_TOP - PAD_BOTTOM),
+        }
+      : { x: W / 2, y: H / 2 };
+  };
+  const nodes: Node[] = graph.objects.map((o) => ({
+    id: o.id,
+    ...(previous.get(o.id) ?? target(o.id)),
+  }));
   const links = graph.relations
     .filter((r) => r.subject !== r.object)
     .map((r) => ({ source: r.subject, target: r.object }));
   const sim = forceSimulation(nodes)
-    .force('charge', forceManyBody().strength(-300))
+    .force('charge', forceManyBody().strength(-120))
     .force(
       'link',
       forceLink<Node, { source: string; target: string }>(links)
         .id((d) => d.id)
-        .distance(110),
+        .distance(90)
+        .strength(0.2),
     )
-    .force('collide', forceCollide(R * 2.2))
-    .force('center', forceCenter(W / 2, H / 2))
+    .force('collide', forceCollide(R * 2.6))
+    .force('x', forceX<Node>((d) => target(d.id).x).strength(0.25))
+    .force('y', forceY<Node>((d) => target(d.id).y).strength(0.25))
     .stop();
   sim.tick(200);
   const out = new Map<string, { x: number; y: number }>();
   for (const n of nodes) {
     out.set(n.id, {
-      x: Math.min(W - R - 4, Math.max(R + 4, n.x!)),
-      y: Math.min(H - R - 12, Math.max(R + 4, n.y!)),
+      x: Math.min(W - PAD_X, Math.max(PAD_X, n.x!)),
+      y: Math.min(H - PAD_BOTTOM, Math.max(PAD_TOP, n.y!)),
     });
   }
   return out;
