@@ -66,3 +66,16 @@ export function initWeight(kind: WeightInit, shape: number[], seed?: number): tf
       return tf.zeros(shape);
   }
 }
+
+/**
+ * A seed for sub-layer `index` of a module seeded with `seed`: a 32-bit integer hash, so that
+ * layers of one module, and modules seeded with neighbouring seeds, get unrelated streams.
+ * Undefined in, undefined out (an unseeded module stays unseeded).
+ */
+export function deriveSeed(seed: number | undefined, index: number): number | undefined {
+  if (seed === undefined) return undefined;
+  let h = Math.imul((seed | 0) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return (h ^ (h >>> 16)) >>> 0;
+}

@@ -1,5 +1,5 @@
 import * as tf from '../tf/index.js';
-import type { WeightInit } from '../init/initializers.js';
+import { deriveSeed, type WeightInit } from '../init/initializers.js';
 import { dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
@@ -13,6 +13,8 @@ export interface AttentionOptions {
   bias?: boolean;
   /** Init of the output projection; 'zeros' for a residual branch that starts as the identity. */
   outInit?: WeightInit;
+  /** Makes the init reproducible: q, k, v and out each get their own seed derived from this one. */
+  seed?: number;
 }
 
 /** A large negative logit for padded keys: exp underflows to exactly 0 in float32. */
@@ -39,10 +41,11 @@ export class MultiHeadAttention extends Module {
     if (dim % this.heads !== 0) throw new Error(`MultiHeadAttention: dim ${dim} does not split into ${this.heads} heads`);
     const ctx = options.contextDim ?? dim;
     const bias = options.bias ?? true;
-    this.q = new Linear(dim, dim, { bias, init: 'xavier' });
-    this.k = new Linear(ctx, dim, { bias, init: 'xavier' });
-    this.v = new Linear(ctx, dim, { bias, init: 'xavier' });
-    this.out = new Linear(dim, dim, { bias, init: options.outInit ?? 'xavier' });
+    const seed = (i: number) => deriveSeed(options.seed, i);
+    this.q = new Linear(dim, dim, { bias, init: 'xavier', seed: seed(0) });
+    this.k = new Linear(ctx, dim, { bias, init: 'xavier', seed: seed(1) });
+    this.v = new Linear(ctx, dim, { bias, init: 'xavier', seed: seed(2) });
+    this.out = new Linear(dim, dim, { bias, init: options.outInit ?? 'xavier', seed: seed(3) });
     this.dropoutRate = options.dropout ?? 0;
   }
 

@@ -1,5 +1,5 @@
 import type * as tf from '../tf/index.js';
-import type { WeightInit } from '../init/initializers.js';
+import { deriveSeed, type WeightInit } from '../init/initializers.js';
 import { activate, type Activation } from './activations.js';
 import { dropout } from './dropout.js';
 import { Linear } from './linear.js';
@@ -12,6 +12,8 @@ export interface MLPOptions {
   dropout?: number;
   /** Init of the last layer; 'zeros' makes a residual branch start as the identity. */
   outInit?: WeightInit;
+  /** Makes the init reproducible: each Linear gets its own seed derived from this one. */
+  seed?: number;
 }
 
 /** Linear → activation → dropout → Linear. */
@@ -27,8 +29,8 @@ export class MLP extends Module {
   ) {
     super();
     const hidden = options.hidden ?? 4 * dim;
-    this.fc1 = new Linear(dim, hidden);
-    this.fc2 = new Linear(hidden, options.out ?? dim, { init: options.outInit });
+    this.fc1 = new Linear(dim, hidden, { seed: deriveSeed(options.seed, 0) });
+    this.fc2 = new Linear(hidden, options.out ?? dim, { init: options.outInit, seed: deriveSeed(options.seed, 1) });
     this.activation = options.activation ?? 'gelu';
     this.dropoutRate = options.dropout ?? 0;
   }
