@@ -1,11 +1,13 @@
 // Kernel microbenchmark: each replacement kernel against what it replaces, side by side in one
 // run (interleaved, median of N), plus the reference-block train step with the previous kernels
 // ("before") and the current ones ("after"). Prints one JSON line per row.
-// Run: npm run bench:kernels -w @sgdiff/nn [-- --reps 5 --only matmul,conv,segsum,step]
+// Run: npm run bench:kernels -w @sgdiff/nn [-- --reps 5 --only matmul,conv,gn,segsum,step --step-batches 1,8]
 import { loadavg } from 'node:os';
 import {
   AdamW,
+  GroupNorm,
   initBackend,
+  setFusedWasmKernels,
   registerTrainingKernels,
   restoreStockKernels,
   tf,
@@ -26,7 +28,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const reps = Number(arg('reps') ?? 5);
-const only = (arg('only') ?? 'matmul,conv,segsum,step').split(',');
+const only = (arg('only') ?? 'matmul,conv,gn,segsum,step').split(',');
 
 function print(o: object): void {
   process.stdout.write(JSON.stringify(o) + '\n');
@@ -209,6 +211,27 @@ async function convs(): Promise<void> {
   registerTrainingKernels('wasm');
 }
 
+async function groupNorms(): Promise<void> {
+  const unfused: Variant = { name: 'unfused', setup: () => setFusedWasmKernels(false) };
+  const fused: Variant = { name: 'fused', setup: () => setFusedWasmKernels(true) };
+  for (const shape of [
+    [1, 32, 32, 128],
+    [8, 64, 64, 64],
+  ]) {
+    const norm = new GroupNorm(32, shape[3]);
+    const x = tf.randomNormal(shape, 0, 1, 'float32', 1);
+    const r = tf.randomNormal(shape, 0, 1, 'float32', 2);
+    const label = `GroupNorm(32)+SiLU [${shape}]`;
+    await compare(`${label} forward`, [unfused, fused], () => norm.forward(x, { silu: true }));
+    await compare(`${label} forward+backward (dx)`, [unfused, fused], () =>
+      tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(norm.forward(xi, { silu: true }), r)))(x),
+    );
+    tf.dispose([x, r]);
+    norm.dispose();
+  }
+  setFusedWasmKernels(true);
+}
+
 async function segmentSums(): Promise<void> {
   await initBackend({ backend: 'cpu', log: false });
   const stock: Variant = {
@@ -256,10 +279,24 @@ async function referenceStep(batch: number): Promise<void> {
       restoreStockKernels('wasm', ['BatchMatMul']);
       use(conv2dBackpropFilterViaConv('wasm'));
       use(conv2dBackpropInputViaConv('wasm'));
+      setFusedWasmKernels(false);
     },
   };
-  const after: Variant = { name: 'after', setup: () => registerTrainingKernels('wasm') };
-  const variants = [before, after];
+  const kernelsOnly: Variant = {
+    name: 'kernelsOnly',
+    setup: () => {
+      registerTrainingKernels('wasm');
+      setFusedWasmKernels(false);
+    },
+  };
+  const after: Variant = {
+    name: 'after',
+    setup: () => {
+      registerTrainingKernels('wasm');
+      setFusedWasmKernels(true);
+    },
+  };
+  const variants = [before, kernelsOnly, after];
   const times = variants.map(() => [] as number[]);
   const cpu = variants.map(() => [] as number[]);
   for (const v of variants) {
@@ -281,12 +318,15 @@ async function referenceStep(batch: number): Promise<void> {
   const cms = cpu.map(median);
   print({
     step: `reference block train step B${batch} (Adam)`,
+    note: 'before: stock BatchMatMul, dilated/flipped-conv gradients, unfused GN; kernelsOnly: new kernels, unfused GN; after: all',
     beforeMs: r2(ms[0]),
-    afterMs: r2(ms[1]),
+    kernelsOnlyMs: r2(ms[1]),
+    afterMs: r2(ms[2]),
     beforeCpuMs: r2(cms[0]),
-    afterCpuMs: r2(cms[1]),
-    ratio: r2(ms[0] / ms[1]),
-    cpuRatio: r2(cms[0] / cms[1]),
+    kernelsOnlyCpuMs: r2(cms[1]),
+    afterCpuMs: r2(cms[2]),
+    ratio: r2(ms[0] / ms[2]),
+    cpuRatio: r2(cms[0] / cms[2]),
     load: r2(loadavg()[0]),
   });
   tf.dispose([x, target]);
@@ -306,8 +346,9 @@ async function main(): Promise<void> {
   });
   if (only.includes('matmul')) await matmuls();
   if (only.includes('conv')) await convs();
+  if (only.includes('gn')) await groupNorms();
   if (only.includes('segsum')) await segmentSums();
-  if (only.includes('step')) await referenceStep(1);
+  if (only.includes('step')) for (const b of (arg('step-batches') ?? '1').split(',')) await referenceStep(Number(b));
 }
 
 main().then(

@@ -1,5 +1,5 @@
 // FACTS.md's reference block: 4 residual blocks, each h + conv3x3(silu(GN(conv3x3(silu(GN(h)))))).
-import { Conv2d, GroupNorm, Module, silu, tf } from '../src/node/index.js';
+import { Conv2d, GroupNorm, Module, tf } from '../src/node/index.js';
 
 export class ResBlock extends Module {
   readonly norm1: GroupNorm;
@@ -16,8 +16,9 @@ export class ResBlock extends Module {
   // h: [B, H, W, C]
   forward(h: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      const a = this.conv1.forward(silu(this.norm1.forward(h)) as tf.Tensor4D);
-      return tf.add(h, this.conv2.forward(silu(this.norm2.forward(a)) as tf.Tensor4D));
+      // {silu: true} is silu(GN(h)), fused into the norm kernel on webgpu and wasm.
+      const a = this.conv1.forward(this.norm1.forward(h, { silu: true }) as tf.Tensor4D);
+      return tf.add(h, this.conv2.forward(this.norm2.forward(a, { silu: true }) as tf.Tensor4D));
     });
   }
 }

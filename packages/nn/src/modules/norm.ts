@@ -1,6 +1,7 @@
 import * as tf from '../tf/index.js';
 import { Module } from './module.js';
 import { canFuseGroupNorm, groupNormWebGpu } from '../kernels/webgpu/group-norm.js';
+import { canFuseGroupNormWasm, groupNormWasm } from '../kernels/wasm/group-norm.js';
 
 export interface NormOptions {
   eps?: number;
@@ -28,11 +29,14 @@ export class GroupNorm extends Module {
 
   /**
    * x: [B, ..., C] → same shape. `{silu: true}` returns silu(GroupNorm(x)), which on webgpu runs
-   * as one fused kernel (forward and backward) instead of ~50 small ops.
+   * as one fused kernel (forward and backward) instead of ~50 small ops. On wasm the norm runs as
+   * fused JS loops over the heap (src/kernels/wasm/group-norm.ts; `setFusedWasmKernels(false)`
+   * switches them off) and the SiLU as two wasm ops.
    */
   forward(x: tf.Tensor, options: { silu?: boolean } = {}): tf.Tensor {
     const silu = options.silu ?? false;
     if (canFuseGroupNorm(x, this.groups)) return groupNormWebGpu(x, this.weight, this.bias, this.groups, this.eps, silu);
+    if (canFuseGroupNormWasm(x, this.groups)) return groupNormWasm(x, this.weight, this.bias, this.groups, this.eps, silu);
     if (!silu) return this.unfused(x);
     return tf.tidy(() => {
       const y = this.unfused(x);

@@ -1,4 +1,3 @@
-import * as tf from '../tf/index.js';
 import { deriveSeed } from '../init/initializers.js';
 import { useBackend } from '../testing/backends.js';
 import { MultiHeadAttention } from './attention.js';
