@@ -4,7 +4,8 @@
 // dispatches and tfjs kernel invocations, with the kernels that take the most time where the
 // adapter has timestamp queries. On a software adapter (lavapipe) the times are CPU emulation.
 // Run: npm run bench:fused -w @sgdiff/nn [-- --batches 1,32 --iters 10 --modes unfused,fused]
-//      (--size 16 --channels 64 makes a quick, smaller block for lavapipe)
+//      (--size 16 --channels 64 makes a quick, smaller block for lavapipe; --convs off keeps
+//      only the parts the fused kernels replace)
 import {
   AdamW,
   Conv2d,
@@ -28,6 +29,9 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 const r2 = (x: number) => Number(x.toFixed(2));
+// --convs off drops the convolutions (their weights stay, without gradients): what is left is
+// what the fused kernels replace (GN+SiLU forward/backward, AdamW on the GN parameters).
+const CONVS = arg('convs') !== 'off';
 
 class ResBlock extends Module {
   readonly norm1: GroupNorm;
@@ -44,8 +48,9 @@ class ResBlock extends Module {
   // h: [B, H, W, C]. GroupNorm's {silu: true} is silu(GN(h)); fused into one kernel on webgpu.
   forward(h: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      const a = this.conv1.forward(this.norm1.forward(h, { silu: true }) as tf.Tensor4D);
-      return tf.add(h, this.conv2.forward(this.norm2.forward(a, { silu: true }) as tf.Tensor4D));
+      const conv = (c: Conv2d, t: tf.Tensor) => (CONVS ? c.forward(t as tf.Tensor4D) : t);
+      const a = conv(this.conv1, this.norm1.forward(h, { silu: true }));
+      return tf.add(h, conv(this.conv2, this.norm2.forward(a, { silu: true }))) as tf.Tensor4D;
     });
   }
 }
@@ -169,7 +174,7 @@ async function main(): Promise<void> {
       const r = await measure(batch, size, channels, iters);
       results[mode] = r;
       print({
-        block: 'reference',
+        block: CONVS ? 'reference' : 'reference without convs',
         backend: info.backend,
         adapter: info.adapter,
         softwareFallback: info.softwareFallback,
