@@ -176,7 +176,8 @@ describeOnBackends(['cpu', 'wasm'], () => {
       [2, 3, 2],
     );
     const ids = tf.tensor2d([1, -1, 1, 0, 5, 1], [2, 3], 'int32');
-    const y = tf.unsortedSegmentSum(x, ids, 3);
+    // tfjs types segmentIds as 1-D, but the kernels (and the gather gradient) take any rank.
+    const y = tf.unsortedSegmentSum(x, ids as unknown as tf.Tensor1D, 3);
     expect(y.shape).toEqual([3, 2]);
     // rows: 1:[1,2] -1:[3,4] 1:[5,6] 0:[7,8] 5:[9,10] 1:[11,12]
     expect(Array.from(await y.data())).toEqual([7, 8, 1 + 5 + 11, 2 + 6 + 12, 0, 0]);
