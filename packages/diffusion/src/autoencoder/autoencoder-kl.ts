@@ -1,4 +1,4 @@
-import { Conv2d, GroupNorm, Module, Upsample, silu, tf } from '@sgdiff/nn';
+import { Conv2d, GroupNorm, Module, Upsample, tf } from '@sgdiff/nn';
 import { Downsample, ResBlock, normGroups } from '../blocks/res-block.js';
 import type { AutoencoderConfig } from './config.js';
 
@@ -44,7 +44,7 @@ class Encoder extends Module {
         if (down) h = down.forward(h);
       }
       h = this.mid.forward(h);
-      return this.convOut.forward(silu(this.normOut.forward(h)) as tf.Tensor4D);
+      return this.convOut.forward(this.normOut.forward(h, { silu: true }) as tf.Tensor4D);
     });
   }
 }
@@ -83,7 +83,7 @@ class Decoder extends Module {
         for (let i = 0; i < this.c.numResBlocks + 1; i++) h = this.blocks[b++].forward(h);
         if (up) h = up.forward(h);
       }
-      return this.convOut.forward(silu(this.normOut.forward(h)) as tf.Tensor4D);
+      return this.convOut.forward(this.normOut.forward(h, { silu: true }) as tf.Tensor4D);
     });
   }
 }

@@ -48,13 +48,13 @@ export class ResBlock extends Module {
   // x: [B, H, W, C], emb: [B, E] → [B, H, W, out]
   forward(x: tf.Tensor4D, emb?: tf.Tensor2D): tf.Tensor4D {
     return tf.tidy(() => {
-      let h = this.conv1.forward(silu(this.norm1.forward(x)) as tf.Tensor4D);
+      let h = this.conv1.forward(this.norm1.forward(x, { silu: true }) as tf.Tensor4D);
       if (this.embProj) {
         if (!emb) throw new Error('ResBlock: this block needs a timestep embedding');
         const e = this.embProj.forward(silu(emb)); // [B, out]
         h = tf.add(h, tf.reshape(e, [e.shape[0], 1, 1, -1]));
       }
-      const a = silu(this.norm2.forward(h));
+      const a = this.norm2.forward(h, { silu: true });
       h = this.conv2.forward(dropout(a, this.dropoutRate, this.training) as tf.Tensor4D);
       return tf.add(this.skip ? this.skip.forward(x) : x, h);
     });

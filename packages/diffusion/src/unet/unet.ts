@@ -118,7 +118,7 @@ export class UNet extends Module {
         }
         if (up) h = up.forward(h);
       });
-      return this.outConv.forward(silu(this.outNorm.forward(h)) as tf.Tensor4D);
+      return this.outConv.forward(this.outNorm.forward(h, { silu: true }) as tf.Tensor4D);
     });
   }
 }
