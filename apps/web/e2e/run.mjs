@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { JS_BUDGET, measureBuild } from '../scripts/bundle-size.mjs';
 import { serveStatic } from './static-server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -39,7 +40,7 @@ const GRAPH = 'red circle left of blue square; blue square above grass';
 const GENERATE_TIMEOUT = 150_000;
 
 const { values } = parseArgs({
-  options: { backends: { type: 'string', default: 'webgl,wasm,webgpu' } },
+  options: { backends: { type: 'string', default: 'wasm,webgl,webgpu' } },
 });
 const backends = values.backends.split(',').filter(Boolean);
 
@@ -217,6 +218,62 @@ async function editorFlow(page) {
   await page.waitForFunction(
     () => document.querySelectorAll('[data-testid="object-rows"] li').length === 3,
   );
+
+  // Keyboard: Tab from the top reaches the text box, the graph, the form and Generate, in that order.
+  await page.locator('h1').click(); // sets the sequential focus starting point at the top
+  const order = [];
+  for (let k = 0; k < 60 && !order.includes('generate'); k++) {
+    await page.keyboard.press('Tab');
+    order.push(
+      await page.evaluate(() => {
+        const a = document.activeElement;
+        if (a?.id === 'graph-text') return 'text';
+        if (a?.closest?.('[data-testid="graph-view"]')) return 'graph';
+        if (a?.closest?.('[data-testid="object-rows"]')) return 'form';
+        if (a?.dataset?.testid === 'generate') return 'generate';
+        return a?.tagName ?? 'none';
+      }),
+    );
+  }
+  const first = (what) => order.indexOf(what);
+  assert.ok(
+    first('text') >= 0 &&
+      first('text') < first('graph') &&
+      first('graph') < first('form') &&
+      first('form') < first('generate'),
+    `tab order: ${order.join(' ')}`,
+  );
+  log(
+    `keyboard: Tab reaches text (${first('text') + 1}), graph (${first('graph') + 1}), form (${first('form') + 1}), Generate (${first('generate') + 1})`,
+  );
+}
+
+/** Starts a long generation and cancels it after the first step. */
+async function cancelFlow(page) {
+  const steps = page.getByTestId('steps');
+  await steps.fill('200');
+  await steps.press('Tab');
+  await page.getByTestId('generate').click();
+  await page.waitForFunction(() =>
+    /^Step [1-9]/.test(document.querySelector('[data-testid="status"]').textContent),
+  );
+  await page.getByTestId('cancel').click();
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="status"]').textContent.includes('cancelled'),
+    null,
+    {
+      timeout: 30_000,
+    },
+  );
+  assert.equal(
+    await page.locator('[data-testid="history"] li').count(),
+    0,
+    'a cancelled run must not add to the history',
+  );
+  assert.equal(await page.getByTestId('generate').isDisabled(), false);
+  await steps.fill(String(STEPS));
+  await steps.press('Tab');
+  log('cancel: a 200-step run stopped after its first steps; Generate is enabled again');
 }
 
 async function backendRun(browser, backend, { full }) {
@@ -243,7 +300,10 @@ async function backendRun(browser, backend, { full }) {
   assert.match(await page.getByTestId('model-label').innerText(), /untrained placeholder model/);
   log(`${backend}: ready (${adapter}) in ${(firstLoad / 1000).toFixed(1)} s`);
 
-  if (full) await editorFlow(page);
+  if (full) {
+    await editorFlow(page);
+    await cancelFlow(page);
+  }
 
   const gen1 = await runGeneration(page, 'generate');
   const image1 = await canvasStats(page, 'image');
@@ -353,6 +413,14 @@ async function backendRun(browser, backend, { full }) {
   return result;
 }
 
+const bundle = measureBuild(dist);
+log(
+  `bundle: ${(bundle.js.bytes / 1e6).toFixed(2)} MB of JavaScript (${(bundle.js.gzip / 1e6).toFixed(2)} MB gzipped), ${(bundle.wasm.bytes / 1e6).toFixed(2)} MB of WASM; model ${(bundle.model.bytes / 1e6).toFixed(2)} MB`,
+);
+assert.ok(
+  bundle.js.bytes <= JS_BUDGET,
+  `the build has ${bundle.js.bytes} bytes of JavaScript, over the ${JS_BUDGET}-byte budget`,
+);
 const server = await serveStatic(dist);
 log(`serving ${dist} at ${server.url}`);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
@@ -372,7 +440,17 @@ try {
   await browser.close();
   await server.close();
 }
-const summary = { seconds: +((performance.now() - t0) / 1000).toFixed(1), steps: STEPS, results };
+const summary = {
+  seconds: +((performance.now() - t0) / 1000).toFixed(1),
+  steps: STEPS,
+  bundle: {
+    jsBytes: bundle.js.bytes,
+    jsGzip: bundle.js.gzip,
+    wasmBytes: bundle.wasm.bytes,
+    modelBytes: bundle.model.bytes,
+  },
+  results,
+};
 writeFileSync(join(out, 'timings.json'), JSON.stringify(summary, null, 2) + '\n');
 console.log('\nbackend | adapter | ms/step (first, same-seed) | total ms');
 for (const r of results) {

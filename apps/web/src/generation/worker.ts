@@ -86,10 +86,10 @@ async function generate(req: GenerateRequest, abort: AbortController): Promise<v
           const [rgba] = await pipe.decode(denoised as tf.Tensor4D);
           previewMs += performance.now() - p0;
           preview = { rgba, width: pipe.manifest.imageSize, height: pipe.manifest.imageSize };
-        } else {
-          // Let a cancel message in between steps.
-          await new Promise((r) => setTimeout(r, 0));
         }
+        // On WASM, awaiting tensor data settles in microtasks only: yield a macrotask so that a
+        // cancel message can arrive between steps.
+        await new Promise((r) => setTimeout(r, 0));
         post(
           { type: 'step', id: req.id, i, steps, t, preview, msPerStep: msPerStep() },
           preview ? [preview.rgba.buffer] : [],
