@@ -16,6 +16,7 @@ import {
 import {
   conv2dBackpropFilterIm2col,
   conv2dBackpropFilterViaConv,
+  conv2dBackpropFilterWasm,
 } from '../src/kernels/wasm/conv2d-backprop-filter.js';
 import {
   conv2dBackpropInputViaConv,
@@ -157,6 +158,7 @@ async function convs(): Promise<void> {
     ['stem [8,64,64,3] k3 s1 → 64', [8, 64, 64, 3], [3, 3, 3, 64], 1],
     ['level [4,64,64,64] k3 s1', [4, 64, 64, 64], [3, 3, 64, 64], 1],
     ['1x1 [4,32,32,128] → 256', [4, 32, 32, 128], [1, 1, 128, 256], 1],
+    ['level B8 [8,64,64,64] k3 s1', [8, 64, 64, 64], [3, 3, 64, 64], 1],
   ];
   for (const [label, xShape, wShape, stride] of shapes) {
     const x = tf.randomNormal(xShape, 0, 1, 'float32', 1) as tf.Tensor4D;
@@ -178,6 +180,11 @@ async function convs(): Promise<void> {
       name: 'im2col',
       setup: () => use(conv2dBackpropFilterIm2col('wasm')),
     };
+    const filterDyT: Variant = {
+      name: 'im2colDyT',
+      setup: () => use(conv2dBackpropFilterIm2col('wasm', 1 << 22, true)),
+    };
+    const filterNn: Variant = { name: 'nn', setup: () => use(conv2dBackpropFilterWasm('wasm')) };
     const inputOld: Variant = {
       name: 'flippedConv',
       setup: () => use(conv2dBackpropInputViaConv('wasm')),
@@ -186,25 +193,21 @@ async function convs(): Promise<void> {
     await compare(`conv2d forward ${label}`, [fwd], () => tf.conv2d(x, w, stride, 'same'));
     await compare(
       `Conv2DBackpropFilter ${label}`,
-      [filterOld, filterNew],
+      [filterOld, filterDyT, filterNew, filterNn],
       () =>
-        tf
-          .engine()
-          .runKernel('Conv2DBackpropFilter', { x, dy }, {
-            ...attrs,
-            filterShape: wShape,
-          } as never) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+          ...attrs,
+          filterShape: wShape,
+        } as never) as tf.Tensor,
     );
     await compare(
       `Conv2DBackpropInput ${label}`,
       [inputOld, inputNew],
       () =>
-        tf
-          .engine()
-          .runKernel('Conv2DBackpropInput', { dy, filter: w }, {
-            ...attrs,
-            inputShape: xShape,
-          } as never) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, {
+          ...attrs,
+          inputShape: xShape,
+        } as never) as tf.Tensor,
     );
     tf.dispose([x, w, y, dy]);
   }
@@ -348,7 +351,8 @@ async function main(): Promise<void> {
   if (only.includes('conv')) await convs();
   if (only.includes('gn')) await groupNorms();
   if (only.includes('segsum')) await segmentSums();
-  if (only.includes('step')) for (const b of (arg('step-batches') ?? '1').split(',')) await referenceStep(Number(b));
+  if (only.includes('step'))
+    for (const b of (arg('step-batches') ?? '1').split(',')) await referenceStep(Number(b));
 }
 
 main().then(

@@ -22,6 +22,9 @@ const CASES: Case[] = [
   { batch: 2, h: 6, w: 5, ci: 2, co: 3, k: [1, 1], stride: 2, pad: 'valid' },
   { batch: 3, h: 5, w: 11, ci: 1, co: 2, k: [2, 3], stride: 1, pad: 'same' },
   { batch: 2, h: 10, w: 10, ci: 3, co: 3, k: [5, 5], stride: 2, pad: 'valid' },
+  // wasm's filter gradient switches from im2col to the dilated conv at batch ≥ 8, ≥ 16 channels.
+  { batch: 8, h: 5, w: 6, ci: 16, co: 3, k: [3, 3], stride: 1, pad: 'same' },
+  { batch: 8, h: 7, w: 7, ci: 16, co: 4, k: [3, 3], stride: 2, pad: 'valid' },
 ];
 
 function label(c: Case): string {

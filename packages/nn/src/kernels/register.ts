@@ -1,6 +1,6 @@
 import { AddN, BatchMatMul, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { cpuResizeNearestNeighborGrad } from './cpu/resize-nearest-neighbor-grad.js';
-import { conv2dBackpropFilterIm2col } from './wasm/conv2d-backprop-filter.js';
+import { conv2dBackpropFilterWasm } from './wasm/conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm } from './wasm/conv2d-backprop-input.js';
 import { wasmUnsortedSegmentSum } from './wasm/unsorted-segment-sum.js';
 import { wasmBatchMatMul } from './wasm/batch-mat-mul.js';
@@ -18,7 +18,7 @@ export interface KernelReplacement {
 const fixed = (k: KernelConfig): KernelReplacement => ({ kernelName: k.kernelName, backendName: k.backendName, build: () => k });
 
 export const KERNEL_REPLACEMENTS: readonly KernelReplacement[] = [
-  fixed(conv2dBackpropFilterIm2col('wasm')),
+  fixed(conv2dBackpropFilterWasm('wasm')),
   fixed(conv2dBackpropInputWasm('wasm')),
   fixed(wasmUnsortedSegmentSum),
   {

@@ -26,7 +26,8 @@ export function conv2dBackpropFilterViaConv(backendName: string): KernelConfig {
   }): TensorInfo => {
     const { x, dy } = inputs; // x: [B, H, W, Ci], dy: [B, OH, OW, Co]
     const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
-    if (dataFormat !== 'NHWC') throw new Error('@sgdiff/nn: Conv2DBackpropFilter supports NHWC only');
+    if (dataFormat !== 'NHWC')
+      throw new Error('@sgdiff/nn: Conv2DBackpropFilter supports NHWC only');
     const info = backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
       filterShape as [number, number, number, number],
@@ -51,7 +52,11 @@ export function conv2dBackpropFilterViaConv(backendName: string): KernelConfig {
     const dw = s.conv2d(xT, dyT, cropped.pads, [sh, sw]); // [Ci, KH, KW, Co]
     return s.finish(s.transpose(dw, [1, 2, 0, 3])); // [KH, KW, Ci, Co]
   };
-  return { kernelName: Conv2DBackpropFilter, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
+  return {
+    kernelName: Conv2DBackpropFilter,
+    backendName,
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+  };
 }
 
 /** At most this many floats of im2col buffer at a time; larger inputs are done in chunks. */
@@ -62,7 +67,11 @@ export const IM2COL_CHUNK_ELEMENTS = 1 << 22;
 // transpose and runs XNNPACK's GEMM), accumulated over chunks. The dilated-conv formulation above
 // is a conv with one input channel per image and a filter as large as the image, which XNNPACK's
 // indirect GEMM runs 1.3–2× slower (bench/kernels.ts).
-export function conv2dBackpropFilterIm2col(backendName: string, chunkFloats = IM2COL_CHUNK_ELEMENTS): KernelConfig {
+export function conv2dBackpropFilterIm2col(
+  backendName: string,
+  chunkFloats = IM2COL_CHUNK_ELEMENTS,
+  dyOnLeft = false,
+): KernelConfig {
   const kernelFunc = ({
     inputs,
     attrs,
@@ -74,7 +83,8 @@ export function conv2dBackpropFilterIm2col(backendName: string, chunkFloats = IM
   }): TensorInfo => {
     const { x, dy } = inputs; // x: [B, H, W, Ci], dy: [B, OH, OW, Co]
     const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
-    if (dataFormat !== 'NHWC') throw new Error('@sgdiff/nn: Conv2DBackpropFilter supports NHWC only');
+    if (dataFormat !== 'NHWC')
+      throw new Error('@sgdiff/nn: Conv2DBackpropFilter supports NHWC only');
     const info = backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
       filterShape as [number, number, number, number],
@@ -87,7 +97,19 @@ export function conv2dBackpropFilterIm2col(backendName: string, chunkFloats = IM
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
     const { outHeight: oh, outWidth: ow, padInfo } = info;
     const co = dy.shape[3];
-    const g: ConvGeometry = { h, w, ci, kh, kw, sh, sw, oh, ow, top: padInfo.top, left: padInfo.left };
+    const g: ConvGeometry = {
+      h,
+      w,
+      ci,
+      kh,
+      kw,
+      sh,
+      sw,
+      oh,
+      ow,
+      top: padInfo.top,
+      left: padInfo.left,
+    };
     const kLen = kh * kw * ci;
     const total = batch * oh * ow; // output pixels = rows of im2col
     // Rows per chunk: as many as the bounded im2col buffer holds. Fewer, larger GEMMs are faster
@@ -103,7 +125,10 @@ export function conv2dBackpropFilterIm2col(backendName: string, chunkFloats = IM
       im2col(heap, x, col, g, p0, p0 + p);
       const dyc = p === total ? dy2 : s.slice(dy2, [p0, 0], [p, co]);
       const dy3 = s.reshape(dyc, [1, p, co]);
-      const part = s.run(BatchMatMul, { a: col, b: dy3 }, { transposeA: true, transposeB: false });
+      // [1, K, Co] (colᵀ·dy) or [1, Co, K] (dyᵀ·col)
+      const part = dyOnLeft
+        ? s.run(BatchMatMul, { a: dy3, b: col }, { transposeA: true, transposeB: false })
+        : s.run(BatchMatMul, { a: col, b: dy3 }, { transposeA: true, transposeB: false });
       for (const t of [col, dy3]) s.free(t);
       if (dyc !== dy2) s.free(dyc);
       if (acc == null) {
@@ -115,7 +140,31 @@ export function conv2dBackpropFilterIm2col(backendName: string, chunkFloats = IM
         acc = sum;
       }
     }
-    return s.finish(s.reshape(acc as TensorInfo, [kh, kw, ci, co]));
+    const dw = dyOnLeft
+      ? s.transpose(s.reshape(acc as TensorInfo, [co, kLen]), [1, 0])
+      : (acc as TensorInfo);
+    return s.finish(s.reshape(dw, [kh, kw, ci, co]));
   };
-  return { kernelName: Conv2DBackpropFilter, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
+  return {
+    kernelName: Conv2DBackpropFilter,
+    backendName,
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+  };
+}
+
+/**
+ * The registered wasm Conv2DBackpropFilter. im2col + GEMM wins 1.2–2.7× for batch < 8, for few
+ * input channels and for 1×1 filters; at batch ≥ 8 with ≥ 16 input channels the dilated conv
+ * (whose input has B channels) catches up and wins (bench/kernels.ts, CPU time).
+ */
+export function conv2dBackpropFilterWasm(backendName: string): KernelConfig {
+  const viaConv = conv2dBackpropFilterViaConv(backendName).kernelFunc;
+  const viaIm2col = conv2dBackpropFilterIm2col(backendName).kernelFunc;
+  const kernelFunc: KernelFunc = (args) => {
+    const x = (args.inputs as unknown as { x: TensorInfo }).x;
+    const [kh, kw] = (args.attrs as unknown as Conv2DBackpropFilterAttrs).filterShape;
+    const [batch, , , ci] = x.shape;
+    return batch >= 8 && ci >= 16 && kh * kw > 1 ? viaConv(args) : viaIm2col(args);
+  };
+  return { kernelName: Conv2DBackpropFilter, backendName, kernelFunc };
 }
