@@ -27,8 +27,8 @@ const MATMULS: MatMulCase[] = [
   { a: [2, 3, 11, 9], b: [1, 13, 11], ta: true, tb: true },
   { a: [1, 9, 11], b: [4, 11, 13], ta: false, tb: false },
   { a: [1, 11, 9], b: [4, 13, 11], ta: true, tb: true },
-  { a: [2, 37, 33], b: [2, 33, 41], ta: false, tb: false }, // ≥ PER_SLICE_MIN_MACS per entry
-  { a: [2, 33, 37], b: [2, 41, 33], ta: true, tb: true },
+  { a: [2, 47, 37], b: [2, 37, 41], ta: false, tb: false }, // ≥ PER_SLICE_MIN_MACS per entry
+  { a: [2, 37, 47], b: [2, 41, 37], ta: true, tb: true },
   { a: [1, 1], b: [1, 1], ta: true, tb: true },
 ];
 

@@ -18,7 +18,7 @@ interface WasmHeapBackend {
  * Below this many multiply-adds per batch entry, a batched product goes to the stock kernel in
  * one call: the per-slice copies and XNNPACK operator set-up would cost more than they save.
  */
-export const PER_SLICE_MIN_MACS = 32 * 1024;
+export const PER_SLICE_MIN_MACS = 64 * 1024;
 
 // tfjs-backend-wasm 4.22 sends a BatchMatMul to XNNPACK's fast GEMM only when neither transpose
 // flag is set and both operands are a single matrix. Everything else (every Linear backward:

@@ -153,18 +153,20 @@ export function conv2dBackpropFilterIm2col(
 }
 
 /**
- * The registered wasm Conv2DBackpropFilter. im2col + GEMM wins 1.2–2.7× for batch < 8, for few
- * input channels and for 1×1 filters; at batch ≥ 8 with ≥ 16 input channels the dilated conv
- * (whose input has B channels) catches up and wins (bench/kernels.ts, CPU time).
+ * The registered wasm Conv2DBackpropFilter. im2col + GEMM wins 1.3–2.5× for small batches, few
+ * input channels and 1×1 filters; with ≥ 16 input channels and batch ≥ 8 or ≥ 16 Ki output
+ * pixels the dilated conv (whose input has B channels) catches up and wins by ~10%
+ * (bench/kernels.ts, CPU time).
  */
 export function conv2dBackpropFilterWasm(backendName: string): KernelConfig {
   const viaConv = conv2dBackpropFilterViaConv(backendName).kernelFunc;
   const viaIm2col = conv2dBackpropFilterIm2col(backendName).kernelFunc;
   const kernelFunc: KernelFunc = (args) => {
-    const x = (args.inputs as unknown as { x: TensorInfo }).x;
+    const { x, dy } = args.inputs as unknown as { x: TensorInfo; dy: TensorInfo };
     const [kh, kw] = (args.attrs as unknown as Conv2DBackpropFilterAttrs).filterShape;
-    const [batch, , , ci] = x.shape;
-    return batch >= 8 && ci >= 16 && kh * kw > 1 ? viaConv(args) : viaIm2col(args);
+    const [batch, oh, ow] = dy.shape;
+    const big = batch >= 8 || batch * oh * ow >= 16384;
+    return big && x.shape[3] >= 16 && kh * kw > 1 ? viaConv(args) : viaIm2col(args);
   };
   return { kernelName: Conv2DBackpropFilter, backendName, kernelFunc };
 }
