@@ -143,10 +143,13 @@ export function registerTrainOracle(evalCommand: Command): void {
 }
 
 export function registerEval(program: Command): void {
+  // `eval` and `eval train-oracle` both take --data/--out: options after a subcommand's name must
+  // belong to it, which commander allows only with positional options on every ancestor. The
+  // program itself has no options besides --help, so this changes nothing for other commands.
+  program.enablePositionalOptions();
   const evalCommand = program
     .command('eval')
     .description('evaluate a model against real images (FID/KID over the oracle and Inception, IS, scene-graph compliance); see also "eval train-oracle"')
-    // Options given after a subcommand's name belong to the subcommand (both have --data, --out).
     .enablePositionalOptions()
     .option('--model <dir>', 'model directory (sgdiff export)')
     .option('--data <dir>', 'dataset folder: graphs and reference images')

@@ -1,0 +1,137 @@
+import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AUTOENCODER_PRESETS, AutoencoderKL, Denoiser, MODEL_FORMAT, MODEL_FORMAT_VERSION, scheduleConfig, unetConfig, type ModelManifest } from '@sgdiff/diffusion';
+import { writeModelDirectory } from '@sgdiff/diffusion/node';
+import { SceneGraphEncoder, encoderConfig } from '@sgdiff/encoder';
+import { oracleConfig, SyntheticOracle, type EvalReport } from '@sgdiff/eval';
+import { loadOracle, saveOracle } from '@sgdiff/eval/node';
+import { initBackend } from '@sgdiff/nn/node';
+import { syntheticVocabulary } from '@sgdiff/scene-graph';
+import { PNG } from 'pngjs';
+import { runCli } from '../program.js';
+
+// `sgdiff eval` end to end: a tiny synthetic dataset, a tiny random model (16² images, as
+// @sgdiff/diffusion's test model) and a tiny random oracle. Checks the plumbing, not the numbers.
+const root = mkdtempSync(join(tmpdir(), 'sgdiff-eval-'));
+const p = (name: string) => join(root, name);
+const quiet = { log: jest.spyOn(console, 'log'), err: jest.spyOn(console, 'error'), stderr: jest.spyOn(process.stderr, 'write') };
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  quiet.log.mockImplementation((...a) => void out.push(a.join(' ')));
+  quiet.err.mockImplementation((...a) => void err.push(a.join(' ')));
+  quiet.stderr.mockImplementation((s) => (err.push(String(s)), true));
+  const code = await runCli(argv);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+async function writeTinyModel(dir: string): Promise<void> {
+  const vocab = syntheticVocabulary();
+  const enc = encoderConfig(vocab, 'tiny');
+  const ae = { ...AUTOENCODER_PRESETS['f4-small'], baseChannels: 8, channelMult: [1, 2], groups: 4 };
+  const den = {
+    unet: unetConfig('synthetic-64', { modelChannels: 8, channelMult: [1, 2], attentionLevels: [1], headChannels: 8, contextDim: 8, groups: 4 }),
+    context: { localDim: enc.tokenDim, globalDim: enc.tokenDim, contextDim: 8, numLocalTokens: enc.tokens },
+  };
+  const manifest: ModelManifest = {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    vocabulary: vocab.toJSON(),
+    imageSize: 16,
+    latentShape: [8, 8, 4],
+    latentScale: 1,
+    maxObjects: 10,
+    schedule: scheduleConfig({ kind: 'linear', numTimesteps: 100 }),
+    defaults: { sampler: 'ddim', steps: 2, guidance: 2 },
+    parts: { encoder: { path: 'encoder', config: { ...enc } }, autoencoder: { path: 'autoencoder', config: { ...ae } }, unet: { path: 'unet', config: { ...den } } },
+    versions: {},
+  };
+  const parts = { encoder: new SceneGraphEncoder(enc), autoencoder: new AutoencoderKL(ae), unet: new Denoiser(den) };
+  await writeModelDirectory(dir, manifest, parts);
+  Object.values(parts).forEach((m) => m.dispose());
+}
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', log: false });
+  expect((await cli('data', 'synth', '--out', p('data'), '--count', '60', '--size', '64', '--seed', '3')).code).toBe(0);
+  await writeTinyModel(p('model'));
+  const oracle = new SyntheticOracle(oracleConfig({ stages: [[8, 2], [8, 2], [8, 2]], groups: 4 }));
+  await saveOracle(p('oracle'), oracle);
+  oracle.dispose();
+}, 60000);
+
+afterAll(() => Object.values(quiet).forEach((m) => m.mockRestore()));
+
+const common = ['--data', p('data'), '--backend', 'wasm', '--oracle', p('oracle')];
+
+describe('sgdiff eval', () => {
+  it('writes report.json, report.html and a grid for several guidance scales, and resumes', async () => {
+    const args = ['eval', '--model', p('model'), ...common, '--n', '6', '--guidance', '1,3', '--batch', '4', '--show', '3', '--out', p('report')];
+    const r = await cli(...args);
+    expect(r.err).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/guidance 1\s+6/);
+    expect(r.out).toMatch(/real images \(ceiling\)/);
+    const report = JSON.parse(readFileSync(p('report/report.json'), 'utf8')) as EvalReport;
+    expect(report.runs.map((x) => x.guidance)).toEqual([1, 3]);
+    for (const run of report.runs) {
+      expect(Number.isFinite(run.metrics.fidOracle)).toBe(true);
+      expect(run.metrics.kidOracle).toBeDefined();
+      expect(run.metrics.objectRecall).toBeGreaterThanOrEqual(0);
+      expect(run.metrics.inceptionScore).toBeUndefined();
+    }
+    expect(report.samples).toHaveLength(3);
+    expect(report.notes.join(' ')).toMatch(/no --inception/);
+    const html = readFileSync(p('report/report.html'), 'utf8');
+    expect(html).toContain('samples/guidance-3/00002.png');
+    const grid = PNG.sync.read(readFileSync(p('report/grid.png')));
+    expect(grid.width).toBe(3 * 64 + 4 * 2); // real + two guidance columns, 2-px gutters
+    expect(existsSync(p('report/samples/guidance-1/00005.png'))).toBe(true);
+
+    // A re-run keeps the generated images (resume) and gives the same numbers.
+    const before = statSync(p('report/samples/guidance-1/00000.png')).mtimeMs;
+    expect((await cli(...args)).code).toBe(0);
+    expect(statSync(p('report/samples/guidance-1/00000.png')).mtimeMs).toBe(before);
+    const again = JSON.parse(readFileSync(p('report/report.json'), 'utf8')) as EvalReport;
+    expect(again.runs[0].metrics.fidOracle).toBeCloseTo(report.runs[0].metrics.fidOracle!, 6);
+  }, 120000);
+
+  it('compares real val with real test (the floor)', async () => {
+    const r = await cli('eval', '--real-vs-real', ...common, '--n', '5', '--out', p('floor'));
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(p('floor/report.json'), 'utf8')) as EvalReport;
+    expect(report.kind).toBe('real-vs-real');
+    expect(report.runs[0].label).toBe('real val');
+    expect(report.ceiling).toBeDefined();
+  }, 60000);
+
+  it('gives clear errors for bad input', async () => {
+    const missing = await cli('eval', '--real-vs-real', ...common, '--inception', p('no-inception'), '--out', p('x'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/--inception .*no-inception: no such folder/);
+    const few = await cli('eval', '--real-vs-real', ...common, '--n', '1', '--out', p('x'));
+    expect(few.code).toBe(1);
+    expect(few.err).toMatch(/--n must be at least 2/);
+    const noModel = await cli('eval', ...common, '--out', p('x'));
+    expect(noModel.err).toMatch(/pass --model/);
+    const badOracle = await cli('eval', '--real-vs-real', '--data', p('data'), '--backend', 'wasm', '--oracle', p('data'), '--out', p('x'));
+    expect(badOracle.err).toMatch(/not an oracle checkpoint/);
+  }, 60000);
+});
+
+describe('sgdiff eval train-oracle', () => {
+  it('trains, checkpoints, resumes and reports its test accuracy', async () => {
+    const args = ['eval', 'train-oracle', '--data', p('data'), '--out', p('oracle-run'), '--batch', '4', '--val-images', '4', '--backend', 'wasm'];
+    const r = await cli(...args, '--steps', '2');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/oracle on \d+ real test images: object recall/);
+    const resumed = await cli(...args, '--steps', '3', '--resume');
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).toContain('resuming from');
+    const oracle = await loadOracle(p('oracle-run'));
+    expect(oracle.config.classes).toHaveLength(28);
+    oracle.dispose();
+  }, 120000);
+});

@@ -1,0 +1,35 @@
+import { formatMetricsTable, renderReportHtml, type EvalReport } from './report.js';
+
+const report: EvalReport = {
+  kind: 'model-vs-real',
+  created: '2026-11-26T00:00:00.000Z',
+  model: 'models/<tiny>',
+  data: 'data/synth',
+  split: 'test',
+  images: 2,
+  ceiling: { objectRecall: 0.99, relationAccuracy: 0.975 },
+  runs: [
+    { label: 'guidance 1', guidance: 1, metrics: { images: 2, fidOracle: 12.3456, kidOracle: { mean: 0.0123, std: 0.001 }, objectRecall: 0.5, relationAccuracy: 0.25, warnings: ['few samples'] } },
+    { label: 'guidance 4', guidance: 4, metrics: { images: 2, fidOracle: 20, objectRecall: 0.75, relationAccuracy: 0.5, warnings: [] } },
+  ],
+  samples: [{ index: 0, graphText: 'red circle left of sky & "x"', real: 'real/00000.png', generated: ['a.png', 'b.png'], compliance: ['objects 1/2', 'objects 2/2'] }],
+  notes: ['no --inception'],
+};
+
+describe('report rendering', () => {
+  it('tabulates every run plus the real-image ceiling', () => {
+    const text = formatMetricsTable(report).split('\n');
+    expect(text).toHaveLength(4);
+    expect(text[1]).toMatch(/^guidance 1\s+2\s+12\.346\s+12\.300 ± 1\.000\s+50\.0%\s+25\.0%\s+—/);
+    expect(text[3]).toMatch(/^real images \(ceiling\)\s+2\s+—\s+—\s+99\.0%\s+97\.5%/);
+  });
+
+  it('writes HTML with escaped graph text, every image and the notes', () => {
+    const html = renderReportHtml(report);
+    expect(html).toContain('red circle left of sky &amp; &quot;x&quot;');
+    expect(html).toContain('models/&lt;tiny&gt;');
+    for (const src of ['real/00000.png', 'a.png', 'b.png']) expect(html).toContain(`src="${src}"`);
+    expect(html).toContain('guidance 1: few samples');
+    expect(html).toContain('<li>no --inception</li>');
+  });
+});
