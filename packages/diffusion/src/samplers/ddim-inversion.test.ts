@@ -20,7 +20,7 @@ describe('ddimInvert', () => {
     expect(tf.memory().numTensors).toBe(before + 1);
     // The inverted noise is whitened data: close to N(0, 1) per channel.
     const z = await xT.data();
-    const mean = z.reduce((a, b) => a + b, 0) / z.length;
+    const mean = Array.from(z).reduce((a, b) => a + b, 0) / z.length;
     expect(Math.abs(mean)).toBeLessThan(0.3);
     const roundTrip = async (steps: number) => {
       const noise = await ddimInvert(model, x0, { schedule, steps, cond: null });
