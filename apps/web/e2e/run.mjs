@@ -60,6 +60,14 @@ mkdirSync(out, { recursive: true });
 const t0 = performance.now();
 const log = (msg) => console.log(`[e2e ${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(what())), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /** Pixel statistics of a canvas, read in the page. */
 function canvasStats(page, testId) {
   return page.evaluate((id) => {
@@ -223,7 +231,48 @@ async function editorFlow(page) {
   await page.locator('h1').click(); // sets the sequential focus starting point at the top
   const order = [];
   for (let k = 0; k < 60 && !order.includes('generate'); k++) {
-    await page.keyboard.press('Tab');
+    try {
+      await withTimeout(
+        page.keyboard.press('Tab'),
+        10_000,
+        () => `Tab hung after: ${order.join(' ')}`,
+      );
+    } catch (e) {
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Debugger.enable');
+      const paused = new Promise((r) => cdp.once('Debugger.paused', r));
+      await cdp.send('Debugger.pause');
+      const ev = await withTimeout(paused, 5000, () => 'no pause').catch((x) => ({
+        error: x.message,
+      }));
+      console.log(
+        'DEBUG frames',
+        JSON.stringify(
+          (ev.callFrames ?? [])
+            .slice(0, 12)
+            .map(
+              (f) =>
+                `${f.functionName} ${f.url.split('/').pop()}:${f.location.lineNumber}:${f.location.columnNumber}`,
+            ),
+        ),
+        ev.error ?? '',
+        ev.reason ?? '',
+      );
+      console.log(
+        'DEBUG hung; evaluate:',
+        await withTimeout(
+          page.evaluate(() => document.activeElement?.outerHTML.slice(0, 120)),
+          3000,
+          () => 'evaluate hung too',
+        ).catch((x) => x.message),
+      );
+      await withTimeout(
+        page.screenshot({ path: join(out, 'hung.png') }),
+        5000,
+        () => 'screenshot hung',
+      ).catch((x) => console.log(x.message));
+      throw e;
+    }
     order.push(
       await page.evaluate(() => {
         const a = document.activeElement;
@@ -354,6 +403,7 @@ async function backendRun(browser, backend, { full }) {
 
   if (full) {
     await page.getByTestId('overlay').check();
+    await page.waitForSelector('[data-testid="after"][data-overlay="on"]');
     const overlaid = await canvasStats(page, 'after');
     assert.ok(
       meanAbsDiff(overlaid.pixels, after.pixels) > 0,

@@ -71,6 +71,13 @@ export function App() {
   const [graph, setGraph] = useState<SceneGraph | null>(null);
   const [textIssues, setTextIssues] = useState<SceneGraphIssue[]>([]);
   const [selection, setSelection] = useState<Selection | null>(null);
+  // Bumped when the graph view selects something, so that the form moves focus to that row
+  // (and only then: focus moving inside the form must not be pulled back).
+  const [focusRequest, setFocusRequest] = useState(0);
+  const selectFromGraph = useCallback((s: Selection) => {
+    setSelection(s);
+    setFocusRequest((n) => n + 1);
+  }, []);
   const [settings, setSettings] = useState<Settings>({
     seed: 42,
     steps: 10,
@@ -328,7 +335,7 @@ export function App() {
               <GraphView
                 graph={graph}
                 selection={selection}
-                onSelect={setSelection}
+                onSelect={selectFromGraph}
                 stale={stale}
               />
               <FormEditor
@@ -337,6 +344,7 @@ export function App() {
                 maxObjects={model.maxObjects}
                 selection={selection}
                 onSelect={setSelection}
+                focusRequest={focusRequest}
                 onEdit={onEdit}
                 stale={stale}
               />

@@ -23,6 +23,8 @@ export interface FormEditorProps {
   maxObjects: number;
   selection: Selection | null;
   onSelect: (s: Selection | null) => void;
+  /** Changes when the selection came from the graph view: focus moves to the selected row. */
+  focusRequest: number;
   onEdit: (r: EditResult) => void;
   /** Grey the form out while the text box holds an invalid graph. */
   stale: boolean;
@@ -80,13 +82,14 @@ export function FormEditor(props: FormEditorProps) {
   }, [graph]);
 
   useEffect(() => {
-    if (!selection) return;
+    if (!selection || props.focusRequest === 0) return;
     const key =
       selection.kind === 'object' ? `object:${selection.id}` : `relation:${selection.index}`;
     const row = rowRefs.current.get(key);
     row?.scrollIntoView?.({ block: 'nearest' });
     row?.querySelector<HTMLElement>('input, select')?.focus();
-  }, [selection]);
+    // Only a new focus request moves focus; `selection` is read as of that request.
+  }, [props.focusRequest]);
 
   const attempt = (where: string, edit: () => EditResult) => {
     try {

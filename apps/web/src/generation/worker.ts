@@ -65,10 +65,13 @@ async function generate(req: GenerateRequest, abort: AbortController): Promise<v
     return;
   }
   const t0 = performance.now();
-  // Time spent decoding previews is not sampling time: keep it out of ms/step.
-  let previewMs = 0;
+  // ms/step counts the sampler's own work: from the end of one step callback to the start of the
+  // next (the callback reads the step's result back, so GPU work is finished by then). Preview
+  // decodes and the final decode are left out.
+  let samplingMs = 0;
+  let mark = t0;
   let stepsDone = 0;
-  const msPerStep = () => (performance.now() - t0 - previewMs) / Math.max(1, stepsDone);
+  const msPerStep = () => samplingMs / Math.max(1, stepsDone);
   try {
     if (!pipeline) throw new Error('the model is not loaded');
     const pipe = await pipeline;
@@ -79,12 +82,13 @@ async function generate(req: GenerateRequest, abort: AbortController): Promise<v
       guidance: req.guidance,
       signal: abort.signal,
       onStep: async ({ i, steps, t, denoised }) => {
+        // A small read-back waits for this step's GPU work, for honest timing and a prompt cancel.
+        await denoised.data();
+        samplingMs += performance.now() - mark;
         stepsDone = i + 1;
         let preview;
         if (req.preview) {
-          const p0 = performance.now();
           const [rgba] = await pipe.decode(denoised as tf.Tensor4D);
-          previewMs += performance.now() - p0;
           preview = { rgba, width: pipe.manifest.imageSize, height: pipe.manifest.imageSize };
         }
         // On WASM, awaiting tensor data settles in microtasks only: yield a macrotask so that a
@@ -94,6 +98,7 @@ async function generate(req: GenerateRequest, abort: AbortController): Promise<v
           { type: 'step', id: req.id, i, steps, t, preview, msPerStep: msPerStep() },
           preview ? [preview.rgba.buffer] : [],
         );
+        mark = performance.now();
       },
     });
     const image = result.images[0];

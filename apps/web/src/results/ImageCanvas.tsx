@@ -32,6 +32,7 @@ export function ImageCanvas(props: {
       );
       ctx.drawImage(o, 0, 0);
     }
+    canvas.dataset.overlay = props.overlay ? 'on' : 'off';
   }, [props.frame, props.overlay]);
   return (
     <canvas
