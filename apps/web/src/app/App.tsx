@@ -576,7 +576,7 @@ export function App() {
                 data-previews={result.previews}
               >
                 {result.settings.steps} steps in {formatMs(result.totalMs)},{' '}
-                {result.msPerStep.toFixed(0)} ms per step without previews
+                {result.msPerStep.toFixed(0)} ms per sampling step (decodes excluded)
               </span>
             </p>
           )}
