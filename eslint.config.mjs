@@ -24,7 +24,7 @@ export default [
     ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/vendor', 'docs-site', 'out', '.nx', '.device-carry'],
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
