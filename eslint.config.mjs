@@ -21,7 +21,16 @@ export default [
   ...nx.configs['flat/javascript'],
   prettier,
   {
-    ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/vendor', 'docs-site', 'out', '.nx', '.device-carry'],
+    ignores: [
+      '**/dist',
+      '**/out-tsc',
+      '**/node_modules',
+      '**/vendor',
+      'docs-site',
+      'out',
+      '.nx',
+      '.device-carry',
+    ],
   },
   {
     files: ['**/*.ts', '**/*.tsx'],
@@ -40,7 +49,10 @@ export default [
       ],
       // Non-null assertions mark lookups that the surrounding code has just guaranteed.
       '@typescript-eslint/no-non-null-assertion': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
   {

@@ -15,7 +15,13 @@ export class UserError extends Error {
 }
 
 /** Error classes from the packages whose messages are written for users. */
-const userFacing = new Set(['SceneGraphError', 'UserError', 'CheckpointError', 'DatasetError', 'EvalError']);
+const userFacing = new Set([
+  'SceneGraphError',
+  'UserError',
+  'CheckpointError',
+  'DatasetError',
+  'EvalError',
+]);
 
 export function isUserFacing(e: unknown): e is Error {
   return e instanceof SceneGraphError || (e instanceof Error && userFacing.has(e.name));

@@ -9,18 +9,28 @@ import {
 import { UserError } from './errors.js';
 
 /** Reads a scene graph file (or `-` for stdin) in JSON or the text syntax. */
-export function readGraphFile(path: string, vocab: Vocabulary, options: ParseOptions = {}): SceneGraph {
+export function readGraphFile(
+  path: string,
+  vocab: Vocabulary,
+  options: ParseOptions = {},
+): SceneGraph {
   let source: string;
   try {
     source = readFileSync(path === '-' ? 0 : path, 'utf8');
   } catch (e) {
-    throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UserError(
+      `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   return parseGraphSource(source, vocab, options);
 }
 
 /** JSON when it starts like JSON, otherwise the text syntax. */
-export function parseGraphSource(source: string, vocab: Vocabulary, options: ParseOptions = {}): SceneGraph {
+export function parseGraphSource(
+  source: string,
+  vocab: Vocabulary,
+  options: ParseOptions = {},
+): SceneGraph {
   const trimmed = source.trimStart();
   return trimmed.startsWith('{') || trimmed.startsWith('[')
     ? parseSceneGraph(source, vocab, options)

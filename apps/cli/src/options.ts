@@ -5,13 +5,15 @@ import { UserError } from './errors.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new InvalidArgumentError('expected a positive integer');
   return n;
 }
 
 export function nonNegativeInt(value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new InvalidArgumentError('expected a non-negative integer');
   return n;
 }
 

@@ -11,11 +11,20 @@ export function readPng(path: string): { data: Uint8Array; width: number; height
   } catch (e) {
     throw new UserError(`${path}: not a readable PNG (${(e as Error).message})`);
   }
-  return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), width: png.width, height: png.height };
+  return {
+    data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength),
+    width: png.width,
+    height: png.height,
+  };
 }
 
 /** Writes an RGBA image as PNG (creating the folder). */
-export function writePng(path: string, rgba: Uint8ClampedArray | Uint8Array, width: number, height: number): void {
+export function writePng(
+  path: string,
+  rgba: Uint8ClampedArray | Uint8Array,
+  width: number,
+  height: number,
+): void {
   const png = new PNG({ width, height });
   png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
   mkdirSync(dirname(path), { recursive: true });
@@ -36,7 +45,8 @@ export function gridImage(
   images.forEach((img, k) => {
     const ox = gutter + (k % columns) * (w + gutter);
     const oy = gutter + Math.floor(k / columns) * (h + gutter);
-    for (let y = 0; y < h; y++) out.set(img.rgba.subarray(y * w * 4, (y + 1) * w * 4), ((oy + y) * W + ox) * 4);
+    for (let y = 0; y < h; y++)
+      out.set(img.rgba.subarray(y * w * 4, (y + 1) * w * 4), ((oy + y) * W + ox) * 4);
   });
   return { rgba: out, width: W, height: H };
 }

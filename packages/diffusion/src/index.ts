@@ -58,7 +58,13 @@ export {
 } from './autoencoder/trainer.js';
 export { imagesToTensor, psnr, rgbToRgba, tensorToImages } from './images/convert.js';
 // Latent diffusion: the trainable denoiser, its trainer and the end-to-end pipeline.
-export { concatContext, Denoiser, disposeCond, type ContextCond, type DenoiserConfig } from './ldm/denoiser.js';
+export {
+  concatContext,
+  Denoiser,
+  disposeCond,
+  type ContextCond,
+  type DenoiserConfig,
+} from './ldm/denoiser.js';
 export {
   DEFAULT_LDM_TRAINING,
   LatentDiffusionTrainer,

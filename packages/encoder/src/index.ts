@@ -4,9 +4,26 @@ export { EncoderError } from './errors.js';
 export { Rng } from './random.js';
 
 // The encoder the diffusion UNet conditions on.
-export { ENCODER_PRESETS, encoderConfig, type EncoderConfig, type EncoderPreset } from './model/config.js';
-export { disposeEncoding, packForEncoder, SceneGraphEncoder, type GraphEncoding } from './model/encoder.js';
-export { averageOntoNodes, disposeEdges, graphEdges, GraphTripleConv, GraphTripleConvNet, type GraphEdges } from './model/graph-triple-conv.js';
+export {
+  ENCODER_PRESETS,
+  encoderConfig,
+  type EncoderConfig,
+  type EncoderPreset,
+} from './model/config.js';
+export {
+  disposeEncoding,
+  packForEncoder,
+  SceneGraphEncoder,
+  type GraphEncoding,
+} from './model/encoder.js';
+export {
+  averageOntoNodes,
+  disposeEdges,
+  graphEdges,
+  GraphTripleConv,
+  GraphTripleConvNet,
+  type GraphEdges,
+} from './model/graph-triple-conv.js';
 export { checkPackedGraphs, prepareTriples, type TripleBatch } from './model/graph-batch.js';
 
 // Pre-training.
@@ -28,10 +45,28 @@ export {
   symmetricInfoNCE,
   type TemperatureConfig,
 } from './pretrain/contrastive.js';
-export { ConvTrunk, DownBlock, ImageEncoder, type ImageEncoderConfig } from './pretrain/image-encoder.js';
+export {
+  ConvTrunk,
+  DownBlock,
+  ImageEncoder,
+  type ImageEncoderConfig,
+} from './pretrain/image-encoder.js';
 export { imagesToTensor } from './pretrain/images.js';
-export { CrossAttentionBlock, MaskedDecoder, patchesToImage, type MaskedDecoderConfig } from './pretrain/masked-decoder.js';
-export { boxMasks, DEFAULT_MASKING, fillBox, maskedMSE, maskImage, reducedTargets, type MaskingConfig } from './pretrain/masking.js';
+export {
+  CrossAttentionBlock,
+  MaskedDecoder,
+  patchesToImage,
+  type MaskedDecoderConfig,
+} from './pretrain/masked-decoder.js';
+export {
+  boxMasks,
+  DEFAULT_MASKING,
+  fillBox,
+  maskedMSE,
+  maskImage,
+  reducedTargets,
+  type MaskingConfig,
+} from './pretrain/masking.js';
 export {
   MaskedContrastiveModel,
   prepareBatch,
@@ -49,8 +84,19 @@ export {
   type Perturbation,
   type PerturbationKind,
 } from './pretrain/perturb.js';
-export { pretrainStep, type PretrainStepOptions, type PretrainStepResult } from './pretrain/step.js';
+export {
+  pretrainStep,
+  type PretrainStepOptions,
+  type PretrainStepResult,
+} from './pretrain/step.js';
 
 // Evaluation: graph–image scoring.
 export { complianceDiscrimination, type ComplianceResult } from './eval/compliance.js';
-export { cosineMatrix, embedGraphs, embedImages, recallAtK, scoreGraphsImages, type ScoreMatrix } from './eval/retrieval.js';
+export {
+  cosineMatrix,
+  embedGraphs,
+  embedImages,
+  recallAtK,
+  scoreGraphsImages,
+  type ScoreMatrix,
+} from './eval/retrieval.js';

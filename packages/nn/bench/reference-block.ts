@@ -31,7 +31,8 @@ async function measure(
     await y.data(); // sync: GPU backends are asynchronous
     y.dispose();
   };
-  const step = () => trainStep(model, opt, () => tf.losses.meanSquaredError(target, model.forward(x)) as tf.Scalar);
+  const step = () =>
+    trainStep(model, opt, () => tf.losses.meanSquaredError(target, model.forward(x)) as tf.Scalar);
   await forward(); // warm-up: allocation, and shader compilation on GPU backends
   if (withStep && warmStep) await step();
   const f: number[] = [];
@@ -66,7 +67,12 @@ async function main(): Promise<void> {
   for (const backend of backends) {
     let info: BackendInfo;
     try {
-      info = await initBackend({ backend, log: false, allowSoftwareWebGpu: true, wasmPaths: arg('wasm-dir') });
+      info = await initBackend({
+        backend,
+        log: false,
+        allowSoftwareWebGpu: true,
+        wasmPaths: arg('wasm-dir'),
+      });
     } catch (e) {
       print({ backend, skipped: e instanceof Error ? e.message : String(e) });
       continue;
@@ -79,7 +85,12 @@ async function main(): Promise<void> {
       const withStep = backend !== 'cpu' || cpuTrain;
       // WASM/CPU compile nothing at run time: one warm-up forward is enough, which keeps the
       // default run near 3 minutes on 2 cores.
-      const r = await measure(batch, iters, withStep, backend === 'webgpu' || backend === 'tensorflow');
+      const r = await measure(
+        batch,
+        iters,
+        withStep,
+        backend === 'webgpu' || backend === 'tensorflow',
+      );
       results[`${backend}/B${batch}`] = r;
       print({
         block: 'reference',
@@ -90,10 +101,17 @@ async function main(): Promise<void> {
         iterations: iters,
         forwardMs: Number(r.forwardMs.toFixed(2)),
         trainStepMs: r.trainStepMs === null ? null : Number(r.trainStepMs.toFixed(2)),
-        ...(withStep ? {} : { note: 'train step skipped: cpu conv gradients take minutes (use --cpu-train)' }),
+        ...(withStep
+          ? {}
+          : { note: 'train step skipped: cpu conv gradients take minutes (use --cpu-train)' }),
       });
     }
-    if (!batches.includes(32)) print({ backend: info.backend, batch: 32, skipped: 'too slow on this backend (not a GPU or WASM)' });
+    if (!batches.includes(32))
+      print({
+        backend: info.backend,
+        batch: 32,
+        skipped: 'too slow on this backend (not a GPU or WASM)',
+      });
   }
   const cpu = results['cpu/B1'];
   const wasm = results['wasm/B1'];
@@ -102,7 +120,10 @@ async function main(): Promise<void> {
       speedup: 'wasm over cpu',
       batch: 1,
       forward: Number((cpu.forwardMs / wasm.forwardMs).toFixed(1)),
-      trainStep: cpu.trainStepMs && wasm.trainStepMs ? Number((cpu.trainStepMs / wasm.trainStepMs).toFixed(1)) : null,
+      trainStep:
+        cpu.trainStepMs && wasm.trainStepMs
+          ? Number((cpu.trainStepMs / wasm.trainStepMs).toFixed(1))
+          : null,
     });
   }
 }

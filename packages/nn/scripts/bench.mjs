@@ -4,4 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 execFileSync(process.execPath, ['scripts/bundle-bench.mjs'], { cwd: root, stdio: 'inherit' });
-execFileSync(process.execPath, ['out/bench.mjs', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, ['out/bench.mjs', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+});

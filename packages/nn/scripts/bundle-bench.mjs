@@ -12,7 +12,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'out');
 mkdirSync(out, { recursive: true });
 await build({
-  entryPoints: { bench: join(root, 'bench', 'reference-block.ts'), 'bench-kernels': join(root, 'bench', 'kernels.ts') },
+  entryPoints: {
+    bench: join(root, 'bench', 'reference-block.ts'),
+    'bench-kernels': join(root, 'bench', 'kernels.ts'),
+  },
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -35,8 +38,15 @@ await build({
   logLevel: 'warning',
 });
 const require = createRequire(import.meta.url);
-const wasmDist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
-for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+const wasmDist = join(
+  dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')),
+  'dist',
+);
+for (const f of [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+]) {
   copyFileSync(join(wasmDist, f), join(out, f));
 }
 console.error(`wrote ${join(out, 'bench.mjs')} and bench-kernels.mjs (+ WASM binaries)`);

@@ -38,7 +38,10 @@ await build({
     {
       name: 'tfjs-core-external',
       setup(b) {
-        b.onResolve({ filter: /^@tensorflow\/tfjs-core$/ }, (args) => ({ path: args.path, external: true }));
+        b.onResolve({ filter: /^@tensorflow\/tfjs-core$/ }, (args) => ({
+          path: args.path,
+          external: true,
+        }));
       },
     },
   ],

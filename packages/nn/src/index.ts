@@ -14,7 +14,13 @@ export {
   type WasmBinaryName,
 } from './backend/types.js';
 export { isSoftwareRenderer, describeWebGpuAdapter } from './backend/adapter-info.js';
-export { registerTrainingKernels, restoreStockKernels, isReplacementInstalled, KERNEL_REPLACEMENTS, type KernelReplacement } from './kernels/register.js';
+export {
+  registerTrainingKernels,
+  restoreStockKernels,
+  isReplacementInstalled,
+  KERNEL_REPLACEMENTS,
+  type KernelReplacement,
+} from './kernels/register.js';
 export { setFusedWebGpuKernels, fusedWebGpuKernelsEnabled } from './kernels/webgpu/fused.js';
 export { setFusedWasmKernels, fusedWasmKernelsEnabled } from './kernels/wasm/group-norm.js';
 export * from './modules/index.js';

@@ -54,8 +54,12 @@ describe('edits', () => {
     const added = addRelation(base, { subject: 'c', predicate: 'over', object: 'a' }, vocab);
     expect(added.graph.relations[2]).toEqual({ subject: 'c', predicate: 'above', object: 'a' });
     expect(added.touched).toEqual(['c', 'a']);
-    expect(() => addRelation(base, { subject: 'c', predicate: 'above', object: 'q' })).toThrow(/no object with id "q"/);
-    expect(() => addRelation(base, { subject: 'a', predicate: 'above', object: 'a' }, vocab)).toThrow(/self-relation/);
+    expect(() => addRelation(base, { subject: 'c', predicate: 'above', object: 'q' })).toThrow(
+      /no object with id "q"/,
+    );
+    expect(() =>
+      addRelation(base, { subject: 'a', predicate: 'above', object: 'a' }, vocab),
+    ).toThrow(/self-relation/);
 
     const removed = removeRelation(base, 0);
     expect(removed.graph.relations).toEqual([base.relations[1]]);
@@ -69,7 +73,9 @@ describe('edits', () => {
   });
 
   it('moves and clears boxes, validating them', () => {
-    expect(moveBox(base, 'b', [0.5, 0.5, 0.9, 0.9]).graph.objects[1].box).toEqual([0.5, 0.5, 0.9, 0.9]);
+    expect(moveBox(base, 'b', [0.5, 0.5, 0.9, 0.9]).graph.objects[1].box).toEqual([
+      0.5, 0.5, 0.9, 0.9,
+    ]);
     expect(moveBox(base, 'a', undefined).graph.objects[0].box).toBeUndefined();
     expect(() => moveBox(base, 'a', [0.5, 0.5, 0.2, 0.9], vocab)).toThrow(/inverted/);
   });

@@ -18,7 +18,10 @@ function clone(g: SceneGraph): SceneGraph {
 }
 
 function finish(graph: SceneGraph, touched: string[], vocab?: Vocabulary): EditResult {
-  return { graph: vocab ? validateSceneGraph(graph, vocab) : graph, touched: [...new Set(touched)] };
+  return {
+    graph: vocab ? validateSceneGraph(graph, vocab) : graph,
+    touched: [...new Set(touched)],
+  };
 }
 
 function requireObject(g: SceneGraph, id: string, what = 'object'): SceneObject {
@@ -31,7 +34,10 @@ function requireRelation(g: SceneGraph, index: number): Relation {
   const r = g.relations[index];
   if (!r) {
     throw new SceneGraphError([
-      { path: 'relations', message: `no relation at index ${index} (graph has ${g.relations.length})` },
+      {
+        path: 'relations',
+        message: `no relation at index ${index} (graph has ${g.relations.length})`,
+      },
     ]);
   }
   return r;

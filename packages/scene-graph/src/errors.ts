@@ -9,7 +9,9 @@ export class SceneGraphError extends Error {
   readonly issues: SceneGraphIssue[];
 
   constructor(issues: SceneGraphIssue[], summary = 'invalid scene graph') {
-    super(`${summary}:\n${issues.map((i) => `  ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n')}`);
+    super(
+      `${summary}:\n${issues.map((i) => `  ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n')}`,
+    );
     this.name = 'SceneGraphError';
     this.issues = issues;
   }

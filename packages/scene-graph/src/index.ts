@@ -20,7 +20,13 @@ export {
 } from './vocabularies/synthetic.js';
 export { cocoStuffVocabulary } from './vocabularies/coco-stuff.js';
 export { COCO_OTHER, COCO_STUFF, COCO_THINGS } from './vocabularies/coco-stuff-categories.js';
-export { BoxSchema, RelationSchema, SceneGraphSchema, SceneObjectSchema, sceneGraphJsonSchema } from './schema.js';
+export {
+  BoxSchema,
+  RelationSchema,
+  SceneGraphSchema,
+  SceneObjectSchema,
+  sceneGraphJsonSchema,
+} from './schema.js';
 export { parseSceneGraph, validateSceneGraph, type ParseOptions } from './parse.js';
 export { formatSceneGraphText, parseSceneGraphText, type FormatOptions } from './text.js';
 export { INVERSE_PREDICATE, relationFromBoxes } from './relation.js';

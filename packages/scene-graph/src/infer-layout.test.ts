@@ -28,7 +28,11 @@ describe('inferLayout', () => {
     expect(satisfied('red circle above blue square')).toEqual([]);
     expect(satisfied('yellow circle inside sky')).toEqual([]);
     expect(satisfied('sky surrounding white triangle')).toEqual([]);
-    expect(satisfied('red circle left of blue square; blue square left of green triangle; sky above grass')).toEqual([]);
+    expect(
+      satisfied(
+        'red circle left of blue square; blue square left of green triangle; sky above grass',
+      ),
+    ).toEqual([]);
   });
 
   it('keeps boxes the graph already has', () => {

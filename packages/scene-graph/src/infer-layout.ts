@@ -6,7 +6,10 @@ import type { Box, SceneGraph } from './types.js';
  * For display only (terminal, SVG, editor); it is a heuristic, not a solver, and
  * deterministic for a given graph. Objects that already have boxes keep them.
  */
-export function inferLayout(graph: SceneGraph, { iterations = 300, margin = 0.02 } = {}): SceneGraph {
+export function inferLayout(
+  graph: SceneGraph,
+  { iterations = 300, margin = 0.02 } = {},
+): SceneGraph {
   const n = graph.objects.length;
   const index = new Map(graph.objects.map((o, i) => [o.id, i]));
   const fixed = graph.objects.map((o) => o.box !== undefined);
@@ -104,7 +107,15 @@ export function inferLayout(graph: SceneGraph, { iterations = 300, margin = 0.02
     objects: graph.objects.map((o, i) =>
       o.box
         ? o
-        : { ...o, box: [round(cx[i] - hw[i]), round(cy[i] - hh[i]), round(cx[i] + hw[i]), round(cy[i] + hh[i])] as Box },
+        : {
+            ...o,
+            box: [
+              round(cx[i] - hw[i]),
+              round(cy[i] - hh[i]),
+              round(cx[i] + hw[i]),
+              round(cy[i] + hh[i]),
+            ] as Box,
+          },
     ),
     relations: graph.relations,
   };

@@ -32,6 +32,8 @@ describe('layouts', () => {
     expect(svg).toContain('<rect x="50" y="50" width="50" height="50"');
     expect(svg).toContain('<line x1="50" y1="25" x2="75" y2="75"');
     expect(svg).toContain('>above</text>');
-    expect(svgLayout({ objects: [{ id: 'x', label: 'a<b', box: [0, 0, 1, 1] }], relations: [] })).toContain('a&#60;b');
+    expect(
+      svgLayout({ objects: [{ id: 'x', label: 'a<b', box: [0, 0, 1, 1] }], relations: [] }),
+    ).toContain('a&#60;b');
   });
 });

@@ -16,7 +16,10 @@ export interface AsciiLayoutOptions {
   height?: number;
 }
 
-export function asciiLayout(graph: SceneGraph, { width = 56, height = 20 }: AsciiLayoutOptions = {}): string {
+export function asciiLayout(
+  graph: SceneGraph,
+  { width = 56, height = 20 }: AsciiLayoutOptions = {},
+): string {
   const grid = Array.from({ length: height }, () => new Array<string>(width).fill(' '));
   const set = (x: number, y: number, ch: string) => {
     if (x >= 0 && x < width && y >= 0 && y < height) grid[y][x] = ch;
@@ -35,7 +38,13 @@ export function asciiLayout(graph: SceneGraph, { width = 56, height = 20 }: Asci
       set(x0, y, '|');
       set(x1, y, '|');
     }
-    for (const [x, y] of [[x0, y0], [x1, y0], [x0, y1], [x1, y1]]) set(x, y, '+');
+    for (const [x, y] of [
+      [x0, y0],
+      [x1, y0],
+      [x0, y1],
+      [x1, y1],
+    ])
+      set(x, y, '+');
     const text = label.slice(0, Math.max(0, x1 - x0 - 1));
     [...text].forEach((ch, i) => set(x0 + 1 + i, y0 + (y1 - y0 > 1 ? 1 : 0), ch));
   }

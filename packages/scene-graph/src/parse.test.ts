@@ -42,8 +42,14 @@ describe('parseSceneGraph', () => {
 
   it('reports wrong types with their paths', () => {
     const issues = issuesOf({ objects: [{ id: 3, label: 'sky', box: [0, 0, 1] }], relations: 'x' });
-    expect(issues.map((i) => i.path).sort()).toEqual(['objects[0].box', 'objects[0].id', 'relations']);
-    expect(issuesOf({ objects: [{ id: 'a', label: 'sky', colour: 'x' }] })[0].path).toBe('objects[0]');
+    expect(issues.map((i) => i.path).sort()).toEqual([
+      'objects[0].box',
+      'objects[0].id',
+      'relations',
+    ]);
+    expect(issuesOf({ objects: [{ id: 'a', label: 'sky', colour: 'x' }] })[0].path).toBe(
+      'objects[0]',
+    );
   });
 
   it('lists every semantic problem at once', () => {
@@ -64,25 +70,39 @@ describe('parseSceneGraph', () => {
     );
     const byPath = Object.fromEntries(issues.map((i) => [i.path, i.message]));
     expect(byPath['objects']).toBe('4 objects, more than the maximum of 3');
-    expect(byPath['objects[0].label']).toBe('unknown object label "red circel"; did you mean "red circle"?');
+    expect(byPath['objects[0].label']).toBe(
+      'unknown object label "red circel"; did you mean "red circle"?',
+    );
     expect(byPath['objects[1].id']).toBe('duplicate id "a" (also objects[0])');
     expect(byPath['objects[1].box']).toMatch(/inverted/);
     expect(byPath['objects[2].box']).toMatch(/outside \[0, 1\]/);
     expect(byPath['objects[3].attributes[0]']).toBe('unknown attribute "shiny"');
     expect(byPath['relations[0].object']).toBe('refers to missing object id "zz"');
     expect(byPath['relations[1]']).toMatch(/^self-relation/);
-    expect(byPath['relations[1].predicate']).toMatch(/unknown predicate "left off"; did you mean "left of"/);
+    expect(byPath['relations[1].predicate']).toMatch(
+      /unknown predicate "left off"; did you mean "left of"/,
+    );
     expect(issues).toHaveLength(9);
   });
 
   it('rejects non-finite box coordinates', () => {
     // JSON cannot carry NaN, but a value handed in from code can.
-    expect(issuesOf({ objects: [{ id: 'a', label: 'sky', box: [0, 0, NaN, 1] }] })[0].path).toMatch(/^objects\[0\]\.box/);
+    expect(issuesOf({ objects: [{ id: 'a', label: 'sky', box: [0, 0, NaN, 1] }] })[0].path).toMatch(
+      /^objects\[0\]\.box/,
+    );
   });
 
   it('puts every problem into the error message', () => {
-    expect(() => parseSceneGraph({ objects: [{ id: 'a', label: 'x' }, { id: 'a', label: 'sky' }] }, vocab)).toThrow(
-      /objects\[0\]\.label: unknown object label "x"[\s\S]*objects\[1\]\.id: duplicate id/,
-    );
+    expect(() =>
+      parseSceneGraph(
+        {
+          objects: [
+            { id: 'a', label: 'x' },
+            { id: 'a', label: 'sky' },
+          ],
+        },
+        vocab,
+      ),
+    ).toThrow(/objects\[0\]\.label: unknown object label "x"[\s\S]*objects\[1\]\.id: duplicate id/);
   });
 });

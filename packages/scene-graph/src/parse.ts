@@ -30,7 +30,9 @@ export function parseSceneGraph(
     try {
       value = JSON.parse(input);
     } catch (e) {
-      throw new SceneGraphError([{ path: '', message: `not valid JSON (${(e as Error).message})` }]);
+      throw new SceneGraphError([
+        { path: '', message: `not valid JSON (${(e as Error).message})` },
+      ]);
     }
   }
   if (value === undefined || value === null) {
@@ -67,7 +69,10 @@ export function validateSceneGraph(
     const path = `objects[${i}]`;
     const first = seen.get(o.id);
     if (first !== undefined) {
-      issues.push({ path: `${path}.id`, message: `duplicate id "${o.id}" (also objects[${first}])` });
+      issues.push({
+        path: `${path}.id`,
+        message: `duplicate id "${o.id}" (also objects[${first}])`,
+      });
     } else seen.set(o.id, i);
     const label = vocab.resolveObject(o.label);
     if (label === undefined) {
@@ -79,7 +84,10 @@ export function validateSceneGraph(
     if (o.box) {
       const [x0, y0, x1, y1] = o.box;
       if (!o.box.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)) {
-        issues.push({ path: `${path}.box`, message: `box [${o.box.join(', ')}] is outside [0, 1]` });
+        issues.push({
+          path: `${path}.box`,
+          message: `box [${o.box.join(', ')}] is outside [0, 1]`,
+        });
       }
       if (x1 <= x0 || y1 <= y0) {
         issues.push({
@@ -120,7 +128,11 @@ export function validateSceneGraph(
         message: `unknown predicate "${r.predicate}"${didYouMean(r.predicate, predicateWords)}`,
       });
     }
-    out.relations.push({ subject: r.subject, predicate: predicate ?? r.predicate, object: r.object });
+    out.relations.push({
+      subject: r.subject,
+      predicate: predicate ?? r.predicate,
+      object: r.object,
+    });
   });
   if (issues.length) throw new SceneGraphError(issues);
   return out;

@@ -4,7 +4,9 @@ import { sceneGraphJsonSchema } from './schema.js';
 
 describe('published JSON Schema', () => {
   it('matches the zod schema (regenerate with scripts/generate-json-schema.mjs)', () => {
-    const committed = JSON.parse(readFileSync(join(__dirname, '..', 'schema', 'scene-graph.schema.json'), 'utf8'));
+    const committed = JSON.parse(
+      readFileSync(join(__dirname, '..', 'schema', 'scene-graph.schema.json'), 'utf8'),
+    );
     expect(committed).toEqual(sceneGraphJsonSchema());
   });
 

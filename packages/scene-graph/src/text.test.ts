@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { SceneGraphError } from './errors.js';
 import { formatSceneGraphText, parseSceneGraphText } from './text.js';
 import type { SceneGraph } from './types.js';
-import { GEOMETRIC_PREDICATES, SYNTHETIC_STUFF, SYNTHETIC_THINGS, syntheticVocabulary } from './vocabularies/synthetic.js';
+import {
+  GEOMETRIC_PREDICATES,
+  SYNTHETIC_STUFF,
+  SYNTHETIC_THINGS,
+  syntheticVocabulary,
+} from './vocabularies/synthetic.js';
 import { Vocabulary } from './vocabulary.js';
 
 const vocab = syntheticVocabulary();
@@ -23,8 +28,20 @@ describe('parseSceneGraphText', () => {
       'red circle left of blue square; blue square above grass; yellow triangle inside sky',
       vocab,
     );
-    expect(g.objects.map((o) => o.label)).toEqual(['red circle', 'blue square', 'grass', 'yellow triangle', 'sky']);
-    expect(g.objects.map((o) => o.id)).toEqual(['red-circle', 'blue-square', 'grass', 'yellow-triangle', 'sky']);
+    expect(g.objects.map((o) => o.label)).toEqual([
+      'red circle',
+      'blue square',
+      'grass',
+      'yellow triangle',
+      'sky',
+    ]);
+    expect(g.objects.map((o) => o.id)).toEqual([
+      'red-circle',
+      'blue-square',
+      'grass',
+      'yellow-triangle',
+      'sky',
+    ]);
     expect(g.relations).toEqual([
       { subject: 'red-circle', predicate: 'left of', object: 'blue-square' },
       { subject: 'blue-square', predicate: 'above', object: 'grass' },
@@ -39,7 +56,10 @@ describe('parseSceneGraphText', () => {
   });
 
   it('tells repeated labels apart with #n', () => {
-    const g = parseSceneGraphText('red circle left of red circle #2; red circle#3 below red circle', vocab);
+    const g = parseSceneGraphText(
+      'red circle left of red circle #2; red circle#3 below red circle',
+      vocab,
+    );
     expect(g.objects.map((o) => o.id)).toEqual(['red-circle', 'red-circle-2', 'red-circle-3']);
     expect(g.relations.map((r) => [r.subject, r.object])).toEqual([
       ['red-circle', 'red-circle-2'],
@@ -56,15 +76,21 @@ describe('parseSceneGraphText', () => {
     expect(g.objects.map((o) => o.label)).toEqual(['table cloth', 'table']);
     expect(g.relations[0].predicate).toBe('on top of');
     // Aliases are multi-word too, and come back canonical.
-    expect(parseSceneGraphText('red circle to the left of sky', vocab).relations[0].predicate).toBe('left of');
+    expect(parseSceneGraphText('red circle to the left of sky', vocab).relations[0].predicate).toBe(
+      'left of',
+    );
   });
 
   it('names the unknown words with suggestions', () => {
     expect(issuesOf('red circel left of sky')[0].message).toBe(
       'unknown object label "red circel"; did you mean "red circle"?',
     );
-    expect(issuesOf('red circle leftof sky')[0].message).toMatch(/^unknown predicate "leftof"; did you mean "left of"/);
-    expect(issuesOf('red circle left of skyy')[0].message).toMatch(/^unknown object label "skyy"; did you mean "sky"/);
+    expect(issuesOf('red circle leftof sky')[0].message).toMatch(
+      /^unknown predicate "leftof"; did you mean "left of"/,
+    );
+    expect(issuesOf('red circle left of skyy')[0].message).toMatch(
+      /^unknown object label "skyy"; did you mean "sky"/,
+    );
     expect(issuesOf('red circle left of')[0].message).toBe('"left of" has no object after it');
     expect(issuesOf('red circle left of sky grass')[0].message).toMatch(/^unexpected "grass"/);
     expect(issuesOf('')[0].message).toBe('input is empty');
@@ -91,7 +117,9 @@ describe('formatSceneGraphText', () => {
       relations: [{ subject: 'b', predicate: 'below', object: 'a' }],
     };
     expect(formatSceneGraphText(g)).toBe('red circle #2 below red circle; sky');
-    expect(formatSceneGraphText(g, { separator: '\n' })).toBe('red circle #2 below red circle\nsky');
+    expect(formatSceneGraphText(g, { separator: '\n' })).toBe(
+      'red circle #2 below red circle\nsky',
+    );
   });
 
   const labels = [...SYNTHETIC_THINGS, ...SYNTHETIC_STUFF];
@@ -112,7 +140,9 @@ describe('formatSceneGraphText', () => {
     )
     .map(({ labels: ls, rels }) => ({
       objects: ls.map((label, i) => ({ id: `o${i}`, label })),
-      relations: rels.filter(([s, , o]) => s !== o).map(([s, p, o]) => ({ subject: `o${s}`, predicate: p, object: `o${o}` })),
+      relations: rels
+        .filter(([s, , o]) => s !== o)
+        .map(([s, p, o]) => ({ subject: `o${s}`, predicate: p, object: `o${o}` })),
     }));
 
   it('text → graph → text is the identity on formatted text', () => {
@@ -134,7 +164,9 @@ describe('formatSceneGraphText', () => {
         const labelOf = (x: SceneGraph) => new Map(x.objects.map((o) => [o.id, o.label]));
         const triples = (x: SceneGraph) => {
           const l = labelOf(x);
-          return x.relations.map((r) => `${l.get(r.subject)}|${r.predicate}|${l.get(r.object)}`).sort();
+          return x.relations
+            .map((r) => `${l.get(r.subject)}|${r.predicate}|${l.get(r.object)}`)
+            .sort();
         };
         expect(triples(back)).toEqual(triples(g));
       }),

@@ -72,7 +72,11 @@ function slug(label: string): string {
  * text order, otherwise first appearance. `formatSceneGraphText` numbers instances and lists
  * lone objects in object order, so this order makes format(parse(text)) give the text back.
  */
-function orderObjects(appearance: string[], mentions: Map<string, Mention>, lone: string[]): string[] {
+function orderObjects(
+  appearance: string[],
+  mentions: Map<string, Mention>,
+  lone: string[],
+): string[] {
   const rank = new Map(appearance.map((k, i) => [k, i]));
   const after = new Map<string, string[]>(appearance.map((k) => [k, []]));
   const indegree = new Map<string, number>(appearance.map((k) => [k, 0]));
@@ -116,7 +120,10 @@ export function parseSceneGraphText(
     [...vocab.objectNames, ...vocab.objectAliasNames].map((n) => [n, vocab.resolveObject(n)!]),
   );
   const predicates = new PhraseMatcher(
-    [...vocab.predicateNames, ...vocab.predicateAliasNames].map((n) => [n, vocab.resolvePredicate(n)!]),
+    [...vocab.predicateNames, ...vocab.predicateAliasNames].map((n) => [
+      n,
+      vocab.resolvePredicate(n)!,
+    ]),
   );
   const issues: SceneGraphIssue[] = [];
   const mentions = new Map<string, Mention>();
@@ -234,7 +241,11 @@ export function parseSceneGraphText(
   return validateSceneGraph(
     {
       objects: objectsOut,
-      relations: relations.map((r) => ({ subject: idOf.get(r.s)!, predicate: r.p, object: idOf.get(r.o)! })),
+      relations: relations.map((r) => ({
+        subject: idOf.get(r.s)!,
+        predicate: r.p,
+        object: idOf.get(r.o)!,
+      })),
     },
     vocab,
     options,
@@ -250,7 +261,10 @@ export interface FormatOptions {
  * Text form of a graph: one clause per relation, then a lone clause for each object in no
  * relation. Boxes and attributes are dropped. `parseSceneGraphText` inverts it.
  */
-export function formatSceneGraphText(graph: SceneGraph, { separator = '; ' }: FormatOptions = {}): string {
+export function formatSceneGraphText(
+  graph: SceneGraph,
+  { separator = '; ' }: FormatOptions = {},
+): string {
   const counts = new Map<string, number>();
   const names = new Map<string, string>();
   for (const o of graph.objects) {
@@ -262,7 +276,9 @@ export function formatSceneGraphText(graph: SceneGraph, { separator = '; ' }: Fo
   const name = (id: string) => {
     const n = names.get(id);
     if (n === undefined) {
-      throw new SceneGraphError([{ path: 'relations', message: `refers to missing object id "${id}"` }]);
+      throw new SceneGraphError([
+        { path: 'relations', message: `refers to missing object id "${id}"` },
+      ]);
     }
     return n;
   };

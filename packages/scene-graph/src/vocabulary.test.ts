@@ -8,9 +8,21 @@ describe('Vocabulary', () => {
     const v = syntheticVocabulary();
     expect(SYNTHETIC_THINGS).toHaveLength(24);
     expect(v.objectNames).toHaveLength(28);
-    expect(v.objectNames.slice(0, 4)).toEqual(['red circle', 'red square', 'red triangle', 'green circle']);
+    expect(v.objectNames.slice(0, 4)).toEqual([
+      'red circle',
+      'red square',
+      'red triangle',
+      'green circle',
+    ]);
     expect(v.objectNames.slice(24)).toEqual(['sky', 'grass', 'water', 'sand']);
-    expect(v.predicateNames).toEqual(['left of', 'right of', 'above', 'below', 'inside', 'surrounding']);
+    expect(v.predicateNames).toEqual([
+      'left of',
+      'right of',
+      'above',
+      'below',
+      'inside',
+      'surrounding',
+    ]);
     expect(v.imageIndex).toBe(0);
     expect(v.inImageIndex).toBe(0);
     expect(v.numObjects).toBe(29);

@@ -91,7 +91,10 @@ export class Vocabulary {
         }
       }
       if (required !== undefined && toIdx[required] === undefined) {
-        issues.push({ path: `${kind}_name_to_idx`, message: `missing the special "${required}" entry` });
+        issues.push({
+          path: `${kind}_name_to_idx`,
+          message: `missing the special "${required}" entry`,
+        });
       }
     };
     checkTable('object', v.object_idx_to_name, v.object_name_to_idx, IMAGE_OBJECT);
@@ -101,11 +104,17 @@ export class Vocabulary {
     }
     for (const [alias, target] of Object.entries(v.object_aliases ?? {})) {
       if (v.object_name_to_idx[target] === undefined)
-        issues.push({ path: `object_aliases.${alias}`, message: `targets unknown object "${target}"` });
+        issues.push({
+          path: `object_aliases.${alias}`,
+          message: `targets unknown object "${target}"`,
+        });
     }
     for (const [alias, target] of Object.entries(v.pred_aliases ?? {})) {
       if (v.pred_name_to_idx[target] === undefined)
-        issues.push({ path: `pred_aliases.${alias}`, message: `targets unknown predicate "${target}"` });
+        issues.push({
+          path: `pred_aliases.${alias}`,
+          message: `targets unknown predicate "${target}"`,
+        });
     }
     if (issues.length) throw new SceneGraphError(issues, 'invalid vocabulary');
     return new Vocabulary(structuredClone(v));
@@ -158,7 +167,9 @@ export class Vocabulary {
   /** Canonical object name for a name or alias, or undefined if unknown. */
   resolveObject(name: string): string | undefined {
     const canon = this.objectAliases.get(name) ?? name;
-    return canon !== IMAGE_OBJECT && this.json.object_name_to_idx[canon] !== undefined ? canon : undefined;
+    return canon !== IMAGE_OBJECT && this.json.object_name_to_idx[canon] !== undefined
+      ? canon
+      : undefined;
   }
   resolvePredicate(name: string): string | undefined {
     const canon = this.predicateAliases.get(name) ?? name;
@@ -172,17 +183,20 @@ export class Vocabulary {
 
   objectIndex(name: string): number {
     const idx = this.json.object_name_to_idx[this.objectAliases.get(name) ?? name];
-    if (idx === undefined) throw new SceneGraphError([{ path: '', message: `unknown object "${name}"` }]);
+    if (idx === undefined)
+      throw new SceneGraphError([{ path: '', message: `unknown object "${name}"` }]);
     return idx;
   }
   predicateIndex(name: string): number {
     const idx = this.json.pred_name_to_idx[this.predicateAliases.get(name) ?? name];
-    if (idx === undefined) throw new SceneGraphError([{ path: '', message: `unknown predicate "${name}"` }]);
+    if (idx === undefined)
+      throw new SceneGraphError([{ path: '', message: `unknown predicate "${name}"` }]);
     return idx;
   }
   attributeIndex(name: string): number {
     const idx = this.json.attribute_name_to_idx?.[name];
-    if (idx === undefined) throw new SceneGraphError([{ path: '', message: `unknown attribute "${name}"` }]);
+    if (idx === undefined)
+      throw new SceneGraphError([{ path: '', message: `unknown attribute "${name}"` }]);
     return idx;
   }
   objectName(idx: number): string {
@@ -192,7 +206,8 @@ export class Vocabulary {
   }
   predicateName(idx: number): string {
     const n = this.json.pred_idx_to_name[idx];
-    if (n == null) throw new SceneGraphError([{ path: '', message: `no predicate at index ${idx}` }]);
+    if (n == null)
+      throw new SceneGraphError([{ path: '', message: `no predicate at index ${idx}` }]);
     return n;
   }
 }

@@ -8,7 +8,11 @@ import { runCli } from '../program.js';
 // export → sample → edit. Two steps each: this checks the plumbing, not the quality.
 const root = mkdtempSync(join(tmpdir(), 'sgdiff-chain-'));
 const p = (name: string) => join(root, name);
-const quiet = { log: jest.spyOn(console, 'log'), err: jest.spyOn(console, 'error'), stderr: jest.spyOn(process.stderr, 'write') };
+const quiet = {
+  log: jest.spyOn(console, 'log'),
+  err: jest.spyOn(console, 'error'),
+  stderr: jest.spyOn(process.stderr, 'write'),
+};
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -26,68 +30,239 @@ const common = ['--backend', 'wasm', '--batch', '4'];
 
 describe('the sgdiff training chain', () => {
   it('runs end to end and resumes', async () => {
-    expect((await cli('data', 'synth', '--out', p('data'), '--count', '120', '--size', '64', '--seed', '5')).code).toBe(0);
+    expect(
+      (
+        await cli(
+          'data',
+          'synth',
+          '--out',
+          p('data'),
+          '--count',
+          '120',
+          '--size',
+          '64',
+          '--seed',
+          '5',
+        )
+      ).code,
+    ).toBe(0);
 
-    expect((await cli('pretrain', '--data', p('data'), '--out', p('pre'), '--steps', '2', '--val-pairs', '8', ...common)).code).toBe(0);
+    expect(
+      (
+        await cli(
+          'pretrain',
+          '--data',
+          p('data'),
+          '--out',
+          p('pre'),
+          '--steps',
+          '2',
+          '--val-pairs',
+          '8',
+          ...common,
+        )
+      ).code,
+    ).toBe(0);
     // Resume past the end: continues from step 2 to 3 with the saved config.
-    const resumed = await cli('pretrain', '--data', p('data'), '--out', p('pre'), '--steps', '3', '--resume', ...common);
+    const resumed = await cli(
+      'pretrain',
+      '--data',
+      p('data'),
+      '--out',
+      p('pre'),
+      '--steps',
+      '3',
+      '--resume',
+      ...common,
+    );
     expect(resumed.code).toBe(0);
     expect(resumed.err).toContain('resuming from');
     expect(readlinkSync(p('pre/latest'))).toBe(join('checkpoints', 'step-3'));
 
-    expect((await cli('train-autoencoder', '--data', p('data'), '--out', p('ae'), '--steps', '2', '--val-images', '4', ...common)).code).toBe(0);
-    expect((await cli('train', '--data', p('data'), '--encoder', p('pre'), '--autoencoder', p('ae'), '--out', p('ldm'), '--steps', '2', ...common)).code).toBe(0);
+    expect(
+      (
+        await cli(
+          'train-autoencoder',
+          '--data',
+          p('data'),
+          '--out',
+          p('ae'),
+          '--steps',
+          '2',
+          '--val-images',
+          '4',
+          ...common,
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await cli(
+          'train',
+          '--data',
+          p('data'),
+          '--encoder',
+          p('pre'),
+          '--autoencoder',
+          p('ae'),
+          '--out',
+          p('ldm'),
+          '--steps',
+          '2',
+          ...common,
+        )
+      ).code,
+    ).toBe(0);
     const lines = readFileSync(p('ldm/metrics.jsonl'), 'utf8').trim().split('\n');
     expect(lines.map((l) => JSON.parse(l).step)).toEqual([1, 2]);
 
-    expect((await cli('export', '--run', p('ldm'), '--out', p('model'), '--steps', '3')).code).toBe(0);
+    expect((await cli('export', '--run', p('ldm'), '--out', p('model'), '--steps', '3')).code).toBe(
+      0,
+    );
     const manifest = JSON.parse(readFileSync(p('model/sgdiff.json'), 'utf8'));
     expect(manifest.latentShape).toEqual([16, 16, 4]);
     expect(manifest.defaults.steps).toBe(3);
 
-    const s = await cli('sample', '--model', p('model'), '--text', 'red circle left of blue square', '--out', p('s.png'), '--n', '2', '--backend', 'wasm');
+    const s = await cli(
+      'sample',
+      '--model',
+      p('model'),
+      '--text',
+      'red circle left of blue square',
+      '--out',
+      p('s.png'),
+      '--n',
+      '2',
+      '--backend',
+      'wasm',
+    );
     expect(s.code).toBe(0);
     for (const f of ['s-1.png', 's-2.png', 's-grid.png']) expect(existsSync(p(f))).toBe(true);
     const img = PNG.sync.read(readFileSync(p('s-1.png')));
     expect([img.width, img.height]).toEqual([64, 64]);
 
     // `npm start` runs `show` on examples/: with a model it also draws each graph.
-    const shown = await cli('show', join(__dirname, '..', '..', '..', '..', 'examples'), '--out', p('show'), '--model', p('model'));
+    const shown = await cli(
+      'show',
+      join(__dirname, '..', '..', '..', '..', 'examples'),
+      '--out',
+      p('show'),
+      '--model',
+      p('model'),
+    );
     expect(shown.code).toBe(0);
     expect(shown.out).toContain(`image: ${p('show/meadow.png')}`);
     expect(PNG.sync.read(readFileSync(p('show/beach.png'))).width).toBe(64);
 
     writeFileSync(p('g.txt'), 'red circle left of blue square; sky');
-    writeFileSync(p('edits.json'), JSON.stringify([{ op: 'predicate', index: 0, predicate: 'right of' }]));
-    const e = await cli('edit', '--model', p('model'), '--graph', p('g.txt'), '--edits', p('edits.json'), '--relabel', 'sky=water', '--out', p('edit'), '--backend', 'wasm');
+    writeFileSync(
+      p('edits.json'),
+      JSON.stringify([{ op: 'predicate', index: 0, predicate: 'right of' }]),
+    );
+    const e = await cli(
+      'edit',
+      '--model',
+      p('model'),
+      '--graph',
+      p('g.txt'),
+      '--edits',
+      p('edits.json'),
+      '--relabel',
+      'sky=water',
+      '--out',
+      p('edit'),
+      '--backend',
+      'wasm',
+    );
     expect(e.code).toBe(0);
     expect(e.out).toContain('touched: red-circle, blue-square, sky');
-    for (const f of ['before.png', 'after.png', 'diff.png']) expect(existsSync(p(`edit/${f}`))).toBe(true);
+    for (const f of ['before.png', 'after.png', 'diff.png'])
+      expect(existsSync(p(`edit/${f}`))).toBe(true);
     // Editing a given image: it is DDIM-inverted first.
-    const inv = await cli('edit', '--model', p('model'), '--graph', p('g.txt'), '--image', p('s-1.png'), '--relabel', 'sky=water', '--out', p('edit2'), '--backend', 'wasm');
+    const inv = await cli(
+      'edit',
+      '--model',
+      p('model'),
+      '--graph',
+      p('g.txt'),
+      '--image',
+      p('s-1.png'),
+      '--relabel',
+      'sky=water',
+      '--out',
+      p('edit2'),
+      '--backend',
+      'wasm',
+    );
     expect(inv.code).toBe(0);
     expect(existsSync(p('edit2/after.png'))).toBe(true);
   }, 240_000);
 
   it('explains mistakes without stack traces', async () => {
-    const noModel = await cli('sample', '--model', p('nowhere'), '--text', 'sky', '--out', p('x.png'));
+    const noModel = await cli(
+      'sample',
+      '--model',
+      p('nowhere'),
+      '--text',
+      'sky',
+      '--out',
+      p('x.png'),
+    );
     expect(noModel.code).toBe(1);
     expect(noModel.err).toMatch(/--model .*nowhere: no sgdiff\.json there/);
 
     const both = await cli('sample', '--model', p('model'), '--out', p('x.png'));
     expect(both.err).toContain('give exactly one of --graph FILE or --text');
 
-    const noRun = await cli('train', '--data', p('data'), '--encoder', p('nope'), '--autoencoder', p('ae'), '--out', p('ldm2'));
+    const noRun = await cli(
+      'train',
+      '--data',
+      p('data'),
+      '--encoder',
+      p('nope'),
+      '--autoencoder',
+      p('ae'),
+      '--out',
+      p('ldm2'),
+    );
     expect(noRun.code).toBe(1);
     expect(noRun.err).toMatch(/--encoder: .*nope holds no training run/);
 
-    const again = await cli('train-autoencoder', '--data', p('data'), '--out', p('ae'), '--steps', '2');
+    const again = await cli(
+      'train-autoencoder',
+      '--data',
+      p('data'),
+      '--out',
+      p('ae'),
+      '--steps',
+      '2',
+    );
     expect(again.err).toMatch(/already holds a training run; pass --resume/);
 
-    const badEdit = await cli('edit', '--model', p('model'), '--graph', p('g.txt'), '--predicate', 'sky:0=above', '--out', p('e2'));
+    const badEdit = await cli(
+      'edit',
+      '--model',
+      p('model'),
+      '--graph',
+      p('g.txt'),
+      '--predicate',
+      'sky:0=above',
+      '--out',
+      p('e2'),
+    );
     expect(badEdit.err).toMatch(/relation 0's subject is "red-circle", not "sky"/);
 
-    const unknown = await cli('sample', '--model', p('model'), '--text', 'red circle left of dragon', '--out', p('x.png'), '--backend', 'wasm');
+    const unknown = await cli(
+      'sample',
+      '--model',
+      p('model'),
+      '--text',
+      'red circle left of dragon',
+      '--out',
+      p('x.png'),
+      '--backend',
+      'wasm',
+    );
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(/unknown object label "dragon"/);
     expect(unknown.err).not.toMatch(/\n\s+at /);

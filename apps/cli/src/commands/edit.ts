@@ -23,9 +23,18 @@ const EditSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('relabel'), id: z.string(), label: z.string() }),
   z.object({ op: z.literal('remove'), id: z.string() }),
   z.object({ op: z.literal('add-object'), id: z.string(), label: z.string(), box: Box.optional() }),
-  z.object({ op: z.literal('add-relation'), subject: z.string(), predicate: z.string(), object: z.string() }),
+  z.object({
+    op: z.literal('add-relation'),
+    subject: z.string(),
+    predicate: z.string(),
+    object: z.string(),
+  }),
   z.object({ op: z.literal('remove-relation'), index: z.number().int().nonnegative() }),
-  z.object({ op: z.literal('predicate'), index: z.number().int().nonnegative(), predicate: z.string() }),
+  z.object({
+    op: z.literal('predicate'),
+    index: z.number().int().nonnegative(),
+    predicate: z.string(),
+  }),
   z.object({ op: z.literal('move'), id: z.string(), box: Box }),
 ]);
 export type EditOp = z.infer<typeof EditSchema>;
@@ -43,7 +52,10 @@ interface Flags extends SamplingFlags {
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** `--relabel ID=LABEL`, `--predicate ID:IDX=PRED` (IDX: the relation's index), `--remove ID`. */
-export function flagsToEdits(flags: Pick<Flags, 'relabel' | 'predicate' | 'remove'>, graph: SceneGraph): EditOp[] {
+export function flagsToEdits(
+  flags: Pick<Flags, 'relabel' | 'predicate' | 'remove'>,
+  graph: SceneGraph,
+): EditOp[] {
   const ops: EditOp[] = [];
   for (const r of flags.relabel ?? []) {
     const m = /^([^=]+)=(.+)$/.exec(r);
@@ -52,11 +64,17 @@ export function flagsToEdits(flags: Pick<Flags, 'relabel' | 'predicate' | 'remov
   }
   for (const p of flags.predicate ?? []) {
     const m = /^([^:]+):(\d+)=(.+)$/.exec(p);
-    if (!m) throw new UserError(`--predicate ${p}: expected ID:IDX=PREDICATE (IDX is the relation's index)`);
+    if (!m)
+      throw new UserError(
+        `--predicate ${p}: expected ID:IDX=PREDICATE (IDX is the relation's index)`,
+      );
     const index = Number(m[2]);
     const rel = graph.relations[index];
     if (!rel) throw new UserError(`--predicate ${p}: the graph has no relation ${index}`);
-    if (rel.subject !== m[1]) throw new UserError(`--predicate ${p}: relation ${index}'s subject is "${rel.subject}", not "${m[1]}"`);
+    if (rel.subject !== m[1])
+      throw new UserError(
+        `--predicate ${p}: relation ${index}'s subject is "${rel.subject}", not "${m[1]}"`,
+      );
     ops.push({ op: 'predicate', index, predicate: m[3] });
   }
   for (const id of flags.remove ?? []) ops.push({ op: 'remove', id });
@@ -106,7 +124,9 @@ function readEditsFile(path: string): EditOp[] {
   }
   const r = z.array(EditSchema).safeParse(json);
   if (!r.success) {
-    throw new UserError(`--edits ${path}: ${r.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ')}`);
+    throw new UserError(
+      `--edits ${path}: ${r.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ')}`,
+    );
   }
   return r.data;
 }
@@ -115,35 +135,60 @@ export function registerEdit(program: Command): void {
   addSamplingOptions(
     program
       .command('edit')
-      .description('semantic manipulation: edit a graph and regenerate with the same seed (before/after/diff PNGs)')
+      .description(
+        'semantic manipulation: edit a graph and regenerate with the same seed (before/after/diff PNGs)',
+      )
       .requiredOption('--graph <file>', 'scene graph file (JSON or text syntax)')
-      .option('--edits <file.json>', 'JSON array of edits: {op: relabel|remove|add-object|add-relation|remove-relation|predicate|move, ...}')
+      .option(
+        '--edits <file.json>',
+        'JSON array of edits: {op: relabel|remove|add-object|add-relation|remove-relation|predicate|move, ...}',
+      )
       .option('--relabel <id=label>', 'relabel an object (repeatable)', collect)
-      .option('--predicate <id:idx=pred>', 'change relation IDX (whose subject is ID) to PRED (repeatable)', collect)
+      .option(
+        '--predicate <id:idx=pred>',
+        'change relation IDX (whose subject is ID) to PRED (repeatable)',
+        collect,
+      )
       .option('--remove <id>', 'remove an object and its relations (repeatable)', collect)
-      .option('--image <file.png>', 'edit this image (DDIM-inverted under --graph) instead of a seeded draw')
+      .option(
+        '--image <file.png>',
+        'edit this image (DDIM-inverted under --graph) instead of a seeded draw',
+      )
       .requiredOption('--out <dir>', 'folder for before.png, after.png, diff.png'),
   ).action(async (flags: Flags) => {
     const pipe = await openModel(flags);
     const graph = pipe.parseGraph(readFileSync(flags.graph, 'utf8'));
     const ops = [...(flags.edits ? readEditsFile(flags.edits) : []), ...flagsToEdits(flags, graph)];
-    if (!ops.length) throw new UserError('no edit given: use --edits, --relabel, --predicate or --remove');
+    if (!ops.length)
+      throw new UserError('no edit given: use --edits, --relabel, --predicate or --remove');
     const edited = applyEdits(graph, ops);
     let noise: Float32Array | undefined;
     if (flags.image) {
       const png = readPng(flags.image);
-      noise = await pipe.invert({ rgba: png.data, width: png.width, height: png.height }, graph, { steps: flags.steps });
+      noise = await pipe.invert({ rgba: png.data, width: png.width, height: png.height }, graph, {
+        steps: flags.steps,
+      });
     }
     // An inverted image is redrawn by deterministic DDIM; a seeded draw uses the model's sampler.
     const sampler = flags.image ? 'ddim' : flags.sampler;
-    const r = await pipe.edit(graph, edited.graph, { seed: flags.seed, steps: flags.steps, sampler, eta: flags.image ? 0 : undefined, guidance: flags.guidance, touched: edited.touched, noise });
+    const r = await pipe.edit(graph, edited.graph, {
+      seed: flags.seed,
+      steps: flags.steps,
+      sampler,
+      eta: flags.image ? 0 : undefined,
+      guidance: flags.guidance,
+      touched: edited.touched,
+      noise,
+    });
     const { width, height } = r.before;
     writePng(join(flags.out, 'before.png'), r.before.rgba, width, height);
     writePng(join(flags.out, 'after.png'), r.after.rgba, width, height);
     writePng(join(flags.out, 'diff.png'), diffImage(r.before.rgba, r.after.rgba), width, height);
     console.log(`touched: ${edited.touched.join(', ')}`);
     if (r.unchangedOutside !== undefined) {
-      console.log(`unchanged outside the touched boxes: ${(100 * r.unchangedOutside).toFixed(1)}% of pixels`);
+      console.log(
+        `unchanged outside the touched boxes: ${(100 * r.unchangedOutside).toFixed(1)}% of pixels`,
+      );
     }
     for (const f of ['before.png', 'after.png', 'diff.png']) console.log(join(flags.out, f));
     pipe.dispose();

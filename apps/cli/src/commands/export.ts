@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
-import { Denoiser, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelManifest } from '@sgdiff/diffusion';
+import {
+  Denoiser,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type ModelManifest,
+} from '@sgdiff/diffusion';
 import { writeModelDirectory } from '@sgdiff/diffusion/node';
 import type { Command } from 'commander';
 import type { BackendChoice } from '@sgdiff/nn';
@@ -23,30 +28,47 @@ interface Flags {
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('write a model directory (sgdiff.json + encoder/, autoencoder/, unet/ with EMA weights) from a train run')
+    .description(
+      'write a model directory (sgdiff.json + encoder/, autoencoder/, unet/ with EMA weights) from a train run',
+    )
     .requiredOption('--run <dir>', 'train run folder')
     .requiredOption('--out <dir>', 'model directory to write (replaced atomically)')
-    .option('--fp16', 'store weights as float16 (not supported yet: the checkpoint format holds float32)')
+    .option(
+      '--fp16',
+      'store weights as float16 (not supported yet: the checkpoint format holds float32)',
+    )
     .option('--steps <n>', 'default sampling steps', (v) => parseInt(v, 10), 50)
     .option('--guidance <g>', 'default guidance scale', Number, 2)
     .option('--sampler <name>', 'default sampler', 'ddim')
     .addOption(backendOption().default('cpu'))
     .action(async (flags: Flags) => {
-      if (flags.fp16) throw new UserError('--fp16 is not supported yet: checkpoints store float32 weights');
+      if (flags.fp16)
+        throw new UserError('--fp16 is not supported yet: checkpoints store float32 weights');
       await startBackend(flags.backend);
       const { run } = await RunFolder.existing(flags.run);
       const cfg = run.config as unknown as TrainRunConfig;
-      if (cfg.command !== 'train') throw new UserError(`${flags.run} is a ${String(cfg.command)} run; export takes a train run`);
+      if (cfg.command !== 'train')
+        throw new UserError(
+          `${flags.run} is a ${String(cfg.command)} run; export takes a train run`,
+        );
       const checkpoint = await latestCheckpointOf(flags.run, '--run');
       const dataset = await readManifest(cfg.data);
       const frozen = await loadFrozenParts(cfg);
-      const ema = await loadModuleFromCheckpoint(join(checkpoint, 'ema'), (c: Denoiser['config']) => new Denoiser(c), 'EMA weights');
+      const ema = await loadModuleFromCheckpoint(
+        join(checkpoint, 'ema'),
+        (c: Denoiser['config']) => new Denoiser(c),
+        'EMA weights',
+      );
       const manifest: ModelManifest = {
         format: MODEL_FORMAT,
         formatVersion: MODEL_FORMAT_VERSION,
         vocabulary: dataset.vocab,
         imageSize: cfg.imageSize,
-        latentShape: [cfg.imageSize / 2 ** (frozen.autoencoder.config.channelMult.length - 1), cfg.imageSize / 2 ** (frozen.autoencoder.config.channelMult.length - 1), frozen.autoencoder.config.latentChannels],
+        latentShape: [
+          cfg.imageSize / 2 ** (frozen.autoencoder.config.channelMult.length - 1),
+          cfg.imageSize / 2 ** (frozen.autoencoder.config.channelMult.length - 1),
+          frozen.autoencoder.config.latentChannels,
+        ],
         latentScale: cfg.latentScale,
         maxObjects: cfg.maxObjects,
         schedule: cfg.schedule,
@@ -57,9 +79,19 @@ export function registerExport(program: Command): void {
           unet: { path: 'unet', config: { ...cfg.denoiser } },
         },
         versions: {},
-        provenance: { trainRun: flags.run, checkpoint, encoderCheckpoint: cfg.encoderCheckpoint, autoencoderCheckpoint: cfg.autoencoderCheckpoint, dataset: dataset.dataset },
+        provenance: {
+          trainRun: flags.run,
+          checkpoint,
+          encoderCheckpoint: cfg.encoderCheckpoint,
+          autoencoderCheckpoint: cfg.autoencoderCheckpoint,
+          dataset: dataset.dataset,
+        },
       };
-      await writeModelDirectory(flags.out, manifest, { encoder: frozen.encoder, autoencoder: frozen.autoencoder, unet: ema.module });
+      await writeModelDirectory(flags.out, manifest, {
+        encoder: frozen.encoder,
+        autoencoder: frozen.autoencoder,
+        unet: ema.module,
+      });
       console.log(`wrote ${flags.out} from ${checkpoint}`);
     });
 }

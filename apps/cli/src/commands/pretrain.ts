@@ -16,7 +16,12 @@ import {
   type EncoderPreset,
   type PretrainConfig,
 } from '@sgdiff/encoder';
-import { loadCheckpointInto, loadOptimizerState, saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
+import {
+  loadCheckpointInto,
+  loadOptimizerState,
+  saveCheckpoint,
+  saveOptimizerState,
+} from '@sgdiff/nn/node';
 import { Vocabulary, type SceneGraph } from '@sgdiff/scene-graph';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
@@ -48,22 +53,32 @@ interface PretrainRunConfig {
   data: string;
   model: PretrainConfig;
   variant: AblationVariant;
-  training: { lr: number; warmupSteps: number; totalSteps: number; weightDecay: number; clipNorm: number };
+  training: {
+    lr: number;
+    warmupSteps: number;
+    totalSteps: number;
+    weightDecay: number;
+    clipNorm: number;
+  };
   batch: number;
   seed: number;
   maxObjects: number;
 }
 
 /** Retrieval R@1/R@5 both ways and compliance discrimination on held-out pairs. */
-async function evaluate(model: MaskedContrastiveModel, vocab: Vocabulary, batch: { images: Uint8Array; graphs: SceneGraph[] }) {
+async function evaluate(
+  model: MaskedContrastiveModel,
+  vocab: Vocabulary,
+  batch: { images: Uint8Array; graphs: SceneGraph[] },
+) {
   model.eval();
   try {
     const m = scoreGraphsImages(model, batch.graphs, batch.images, vocab);
     const out: Record<string, number> = {
-      'r1_g2i': recallAtK(m, 1, 'graph→image'),
-      'r5_g2i': recallAtK(m, 5, 'graph→image'),
-      'r1_i2g': recallAtK(m, 1, 'image→graph'),
-      'r5_i2g': recallAtK(m, 5, 'image→graph'),
+      r1_g2i: recallAtK(m, 1, 'graph→image'),
+      r5_g2i: recallAtK(m, 5, 'graph→image'),
+      r1_i2g: recallAtK(m, 1, 'image→graph'),
+      r5_i2g: recallAtK(m, 5, 'image→graph'),
     };
     const c = complianceDiscrimination(model, batch.graphs, batch.images, vocab, new Rng(7));
     for (const [kind, r] of Object.entries(c)) out[`discrim_${kind}`] = r.accuracy;
@@ -76,19 +91,33 @@ async function evaluate(model: MaskedContrastiveModel, vocab: Vocabulary, batch:
 export function registerPretrain(program: Command): void {
   program
     .command('pretrain')
-    .description('pre-train the scene-graph encoder (masked autoencoding + contrastive with hard negatives)')
+    .description(
+      'pre-train the scene-graph encoder (masked autoencoding + contrastive with hard negatives)',
+    )
     .requiredOption('--data <dir>', 'dataset folder')
     .requiredOption('--out <dir>', 'training run folder')
     .option('--config <file>', 'JSON file overriding the pretrain config (PretrainConfig fields)')
-    .addOption(new Option('--preset <name>', 'model size').choices(['synthetic', 'sgdiff', 'tiny']).default('synthetic'))
-    .addOption(new Option('--variant <name>', 'ablation variant').choices([...ABLATION_VARIANTS]).default('both+hard'))
+    .addOption(
+      new Option('--preset <name>', 'model size')
+        .choices(['synthetic', 'sgdiff', 'tiny'])
+        .default('synthetic'),
+    )
+    .addOption(
+      new Option('--variant <name>', 'ablation variant')
+        .choices([...ABLATION_VARIANTS])
+        .default('both+hard'),
+    )
     .option('--steps <n>', 'total optimiser steps', positiveInt, 3000)
     .option('--batch <n>', 'batch size (in-batch negatives)', positiveInt, 32)
     .option('--lr <x>', 'peak learning rate', positiveNumber, 1e-3)
     .option('--seed <n>', 'run seed', positiveInt, 1)
     .addOption(backendOption())
     .option('--resume', 'continue the run in --out from its latest checkpoint')
-    .option('--time-limit <minutes>', 'stop with a checkpoint after this many minutes', positiveNumber)
+    .option(
+      '--time-limit <minutes>',
+      'stop with a checkpoint after this many minutes',
+      positiveNumber,
+    )
     .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInt, 250)
     .option('--val-every <n>', 'steps between retrieval/compliance validation', positiveInt, 500)
     .option('--val-pairs <n>', 'validation graph–image pairs', positiveInt, 256)
@@ -98,26 +127,41 @@ export function registerPretrain(program: Command): void {
       let model = pretrainConfig(vocab, flags.preset);
       if (flags.config) {
         try {
-          model = { ...model, ...(JSON.parse(readFileSync(flags.config, 'utf8')) as Partial<PretrainConfig>) };
+          model = {
+            ...model,
+            ...(JSON.parse(readFileSync(flags.config, 'utf8')) as Partial<PretrainConfig>),
+          };
         } catch (e) {
           throw new UserError(`--config ${flags.config}: ${(e as Error).message}`);
         }
       }
       model = ablationConfig(model, flags.variant);
       if (model.imageSize !== manifest.image.size) {
-        throw new UserError(`the ${flags.preset} preset expects ${model.imageSize}² images; ${flags.data} has ${manifest.image.size}²`);
+        throw new UserError(
+          `the ${flags.preset} preset expects ${model.imageSize}² images; ${flags.data} has ${manifest.image.size}²`,
+        );
       }
       const fresh: PretrainRunConfig = {
         command: 'pretrain',
         data: flags.data,
         model,
         variant: flags.variant,
-        training: { lr: flags.lr, warmupSteps: Math.min(200, Math.ceil(flags.steps / 10)), totalSteps: flags.steps, weightDecay: 0.01, clipNorm: 1 },
+        training: {
+          lr: flags.lr,
+          warmupSteps: Math.min(200, Math.ceil(flags.steps / 10)),
+          totalSteps: flags.steps,
+          weightDecay: 0.01,
+          clipNorm: 1,
+        },
         batch: flags.batch,
         seed: flags.seed,
         maxObjects: 8,
       };
-      const { run, resumeFrom } = await RunFolder.open(flags.out, fresh as unknown as Record<string, unknown>, { resume: flags.resume });
+      const { run, resumeFrom } = await RunFolder.open(
+        flags.out,
+        fresh as unknown as Record<string, unknown>,
+        { resume: flags.resume },
+      );
       const cfg = run.config as unknown as PretrainRunConfig;
       if (flags.resume && flags.steps !== 3000) cfg.training.totalSteps = flags.steps;
       await startBackend(flags.backend);
@@ -148,7 +192,16 @@ export function registerPretrain(program: Command): void {
         resumeFrom: resumeFrom?.state.data as never,
         onWarning: warn,
       });
-      const val = await (await createLoader({ dir: cfg.data, split: 'val', batchSize: flags.valPairs, epochs: 1, maxObjects: cfg.maxObjects, onWarning: warn })).next();
+      const val = await (
+        await createLoader({
+          dir: cfg.data,
+          split: 'val',
+          batchSize: flags.valPairs,
+          epochs: 1,
+          maxObjects: cfg.maxObjects,
+          onWarning: warn,
+        })
+      ).next();
       const result = await trainLoop({
         run,
         label: 'pretrain',
@@ -159,16 +212,35 @@ export function registerPretrain(program: Command): void {
         checkpointEvery: flags.checkpointEvery,
         step: async (step) => {
           const batch = await loader.next();
-          if (!batch) throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
-          const r = await pretrainStep(net, optimizer, batch, vocab, new Rng(stepSeed(cfg.seed, step)), { clipNorm: t.clipNorm });
-          return { loss: r.loss, contrastive: r.contrastive, masked: r.masked, gradNorm: r.gradNorm, lr: r.lr, logitScale: r.logitScale };
+          if (!batch)
+            throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
+          const r = await pretrainStep(
+            net,
+            optimizer,
+            batch,
+            vocab,
+            new Rng(stepSeed(cfg.seed, step)),
+            { clipNorm: t.clipNorm },
+          );
+          return {
+            loss: r.loss,
+            contrastive: r.contrastive,
+            masked: r.masked,
+            gradNorm: r.gradNorm,
+            lr: r.lr,
+            logitScale: r.logitScale,
+          };
         },
         validateEvery: val && cfg.model.contrastive.enabled ? flags.valEvery : undefined,
         validate: async () => evaluate(net, vocab, val!),
         save: async (dir, step) => {
           // The whole pre-training model (to resume) and the encoder alone (what diffusion loads).
           await saveCheckpoint(join(dir, 'pretrain'), net, { kind: 'pretrain', config: cfg.model });
-          await saveCheckpoint(join(dir, 'encoder'), net.encoder, { kind: 'encoder', config: cfg.model.encoder, vocabulary: manifest.vocab });
+          await saveCheckpoint(join(dir, 'encoder'), net.encoder, {
+            kind: 'encoder',
+            config: cfg.model.encoder,
+            vocabulary: manifest.vocab,
+          });
           await saveOptimizerState(dir, optimizer);
           return { step, seed: cfg.seed, data: loader.position() };
         },
@@ -176,8 +248,14 @@ export function registerPretrain(program: Command): void {
       if (val && cfg.model.contrastive.enabled) {
         const final = await evaluate(net, vocab, val);
         await run.appendMetrics({ step: result.step, split: 'val', ...final });
-        console.log(Object.entries(final).map(([k, v]) => `${k} ${v.toFixed(3)}`).join('  '));
+        console.log(
+          Object.entries(final)
+            .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+            .join('  '),
+        );
       }
-      console.log(`${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; checkpoint ${result.lastCheckpoint ?? '(none)'}`);
+      console.log(
+        `${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; checkpoint ${result.lastCheckpoint ?? '(none)'}`,
+      );
     });
 }

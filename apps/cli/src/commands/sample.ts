@@ -26,7 +26,13 @@ export function addSamplingOptions(cmd: Command): Command {
     .option('--model <dir>', 'model directory (sgdiff export)', DEFAULT_MODEL)
     .option('--seed <n>', 'noise seed', nonNegativeInt, 0)
     .option('--steps <n>', 'sampler steps (default: the model’s)', positiveInt)
-    .addOption(new Option('--sampler <name>', 'sampler (default: the model’s)').choices(['ddpm', 'ddim', 'dpmpp-2m']))
+    .addOption(
+      new Option('--sampler <name>', 'sampler (default: the model’s)').choices([
+        'ddpm',
+        'ddim',
+        'dpmpp-2m',
+      ]),
+    )
     .option('--guidance <g>', 'classifier-free guidance scale (default: the model’s)', Number)
     .addOption(backendOption());
 }
@@ -58,9 +64,15 @@ export function registerSample(program: Command): void {
       .option('--graph <file>', 'scene graph file (JSON or text syntax)')
       .option('--text <graph>', 'scene graph in the text syntax')
       .requiredOption('--out <file.png>', 'output PNG')
-      .option('--n <k>', 'images to draw (seeds seed … seed+k−1); k > 1 also writes a grid', positiveInt, 1),
+      .option(
+        '--n <k>',
+        'images to draw (seeds seed … seed+k−1); k > 1 also writes a grid',
+        positiveInt,
+        1,
+      ),
   ).action(async (flags: Flags) => {
-    if (!flags.graph === !flags.text) throw new UserError('give exactly one of --graph FILE or --text "…"');
+    if (!flags.graph === !flags.text)
+      throw new UserError('give exactly one of --graph FILE or --text "…"');
     const source = flags.text ?? readFileSync(flags.graph!, 'utf8');
     const pipe = await openModel(flags);
     const graph = pipe.parseGraph(source);

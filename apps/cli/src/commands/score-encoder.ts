@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import { createLoader, readManifest } from '@sgdiff/datasets/node';
-import { complianceDiscrimination, MaskedContrastiveModel, recallAtK, Rng, scoreGraphsImages, type PretrainConfig } from '@sgdiff/encoder';
+import {
+  complianceDiscrimination,
+  MaskedContrastiveModel,
+  recallAtK,
+  Rng,
+  scoreGraphsImages,
+  type PretrainConfig,
+} from '@sgdiff/encoder';
 import type { BackendChoice } from '@sgdiff/nn';
 import { Vocabulary } from '@sgdiff/scene-graph';
 import type { Command } from 'commander';
@@ -26,7 +33,9 @@ interface Flags {
 export function registerScoreEncoder(program: Command): void {
   program
     .command('score-encoder')
-    .description('retrieval R@1/R@5 and compliance discrimination of a pretrain run on held-out pairs')
+    .description(
+      'retrieval R@1/R@5 and compliance discrimination of a pretrain run on held-out pairs',
+    )
     .requiredOption('--run <dir>', 'pretrain run folder (its latest checkpoint)')
     .requiredOption('--data <dir>', 'dataset folder')
     .option('--split <name>', 'split to score', 'val')
@@ -42,14 +51,31 @@ export function registerScoreEncoder(program: Command): void {
         (c: PretrainConfig) => new MaskedContrastiveModel(c),
         'pretrain model',
       );
-      if (!model.imageEncoder) throw new UserError(`${flags.run} was trained without the contrastive head; retrieval needs it`);
+      if (!model.imageEncoder)
+        throw new UserError(
+          `${flags.run} was trained without the contrastive head; retrieval needs it`,
+        );
       model.eval();
       const vocab = Vocabulary.fromJSON((await readManifest(flags.data)).vocab);
-      const batch = await (await createLoader({ dir: flags.data, split: flags.split, batchSize: flags.pairs, epochs: 1, maxObjects: 8 })).next();
+      const batch = await (
+        await createLoader({
+          dir: flags.data,
+          split: flags.split,
+          batchSize: flags.pairs,
+          epochs: 1,
+          maxObjects: 8,
+        })
+      ).next();
       if (!batch) throw new UserError(`${flags.data}: split "${flags.split}" is empty`);
       const n = batch.graphs.length;
       const m = scoreGraphsImages(model, batch.graphs, batch.images, vocab);
-      const discrimination = complianceDiscrimination(model, batch.graphs, batch.images, vocab, new Rng(flags.seed));
+      const discrimination = complianceDiscrimination(
+        model,
+        batch.graphs,
+        batch.images,
+        vocab,
+        new Rng(flags.seed),
+      );
       const report = {
         run: flags.run,
         checkpoint,
@@ -58,16 +84,26 @@ export function registerScoreEncoder(program: Command): void {
           'graph→image': { r1: recallAtK(m, 1, 'graph→image'), r5: recallAtK(m, 5, 'graph→image') },
           'image→graph': { r1: recallAtK(m, 1, 'image→graph'), r5: recallAtK(m, 5, 'image→graph') },
         },
-        discrimination: Object.fromEntries(Object.entries(discrimination).map(([k, r]) => [k, { accuracy: r.accuracy, pairs: r.total }])),
+        discrimination: Object.fromEntries(
+          Object.entries(discrimination).map(([k, r]) => [
+            k,
+            { accuracy: r.accuracy, pairs: r.total },
+          ]),
+        ),
       };
       if (flags.json) {
         console.log(JSON.stringify(report, null, 2));
       } else {
         const r = report.retrieval;
         console.log(`${n} pairs from ${flags.split}, checkpoint ${checkpoint}`);
-        console.log(`graph→image R@1 ${r['graph→image'].r1.toFixed(3)} R@5 ${r['graph→image'].r5.toFixed(3)}`);
-        console.log(`image→graph R@1 ${r['image→graph'].r1.toFixed(3)} R@5 ${r['image→graph'].r5.toFixed(3)}`);
-        for (const [k, d] of Object.entries(report.discrimination)) console.log(`discrimination ${k}: ${d.accuracy.toFixed(3)} over ${d.pairs} pairs`);
+        console.log(
+          `graph→image R@1 ${r['graph→image'].r1.toFixed(3)} R@5 ${r['graph→image'].r5.toFixed(3)}`,
+        );
+        console.log(
+          `image→graph R@1 ${r['image→graph'].r1.toFixed(3)} R@5 ${r['image→graph'].r5.toFixed(3)}`,
+        );
+        for (const [k, d] of Object.entries(report.discrimination))
+          console.log(`discrimination ${k}: ${d.accuracy.toFixed(3)} over ${d.pairs} pairs`);
       }
       model.dispose();
     });

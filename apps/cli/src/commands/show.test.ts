@@ -9,7 +9,9 @@ describe('sgdiff show', () => {
   it('validates the examples and writes an SVG layout for each', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sgdiff-show-'));
     const lines: string[] = [];
-    const log = jest.spyOn(console, 'log').mockImplementation((...a) => void lines.push(a.join(' ')));
+    const log = jest
+      .spyOn(console, 'log')
+      .mockImplementation((...a) => void lines.push(a.join(' ')));
     const code = await runCli(['show', examples, '--out', out, '--no-model']);
     log.mockRestore();
     expect(code).toBe(0);

@@ -1,6 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { SceneGraphError, asciiLayout, formatSceneGraphText, inferLayout, svgLayout } from '@sgdiff/scene-graph';
+import {
+  SceneGraphError,
+  asciiLayout,
+  formatSceneGraphText,
+  inferLayout,
+  svgLayout,
+} from '@sgdiff/scene-graph';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { readGraphFile } from '../graph-input.js';
@@ -42,17 +48,29 @@ export function registerShow(program: Command): void {
     .command('show')
     .description('validate scene graphs and draw their layouts (ASCII in the terminal, SVG files)')
     .argument('<paths...>', 'scene graph files or folders of them (.json, .txt, .sg)')
-    .option('--vocab <name|path>', 'synthetic, coco, or a vocabulary/manifest JSON path', 'synthetic')
+    .option(
+      '--vocab <name|path>',
+      'synthetic, coco, or a vocabulary/manifest JSON path',
+      'synthetic',
+    )
     .option('--out <dir>', 'where SVG layouts are written', 'out')
     .option('--no-svg', 'do not write SVG files')
-    .option('--model <dir>', 'also generate a PNG per graph with this model directory, when it exists', DEFAULT_MODEL)
+    .option(
+      '--model <dir>',
+      'also generate a PNG per graph with this model directory, when it exists',
+      DEFAULT_MODEL,
+    )
     .option('--no-model', 'do not generate images')
     .option('--seed <n>', 'noise seed for generated images', nonNegativeInt, 0)
     .action(async (paths: string[], opts: ShowOptions) => {
-      const pipe = opts.model && existsSync(join(opts.model, 'sgdiff.json')) ? await openModel({ model: opts.model, seed: opts.seed, backend: 'auto' }) : undefined;
+      const pipe =
+        opts.model && existsSync(join(opts.model, 'sgdiff.json'))
+          ? await openModel({ model: opts.model, seed: opts.seed, backend: 'auto' })
+          : undefined;
       const vocab = pipe?.vocab ?? loadVocabulary(opts.vocab);
       const files = expandInputs(paths);
-      if (!files.length) throw new UserError(`no scene graph files (.json, .txt, .sg) in ${paths.join(', ')}`);
+      if (!files.length)
+        throw new UserError(`no scene graph files (.json, .txt, .sg) in ${paths.join(', ')}`);
       let failures = 0;
       for (const file of files) {
         console.log(`\n== ${file}`);
@@ -62,7 +80,8 @@ export function registerShow(program: Command): void {
           const inferred = graph.objects.some((o) => !o.box);
           const laidOut = inferLayout(graph);
           console.log(asciiLayout(laidOut));
-          if (inferred) console.log('(boxes not given in the graph were inferred from its relations)');
+          if (inferred)
+            console.log('(boxes not given in the graph were inferred from its relations)');
           if (opts.svg) {
             mkdirSync(opts.out, { recursive: true });
             const target = join(opts.out, `${basename(file, extname(file))}.svg`);
@@ -83,7 +102,8 @@ export function registerShow(program: Command): void {
         }
       }
       console.log(`\n${files.length - failures}/${files.length} scene graphs valid`);
-      if (!pipe && opts.model) console.log(`(no model at ${opts.model}: layouts only; see the README to train one)`);
+      if (!pipe && opts.model)
+        console.log(`(no model at ${opts.model}: layouts only; see the README to train one)`);
       pipe?.dispose();
       process.exitCode = failures ? 1 : 0;
     });

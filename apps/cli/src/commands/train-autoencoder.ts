@@ -9,7 +9,12 @@ import {
   type AutoencoderPreset,
   type AutoencoderTrainConfig,
 } from '@sgdiff/diffusion';
-import { loadCheckpointInto, loadOptimizerState, saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
+import {
+  loadCheckpointInto,
+  loadOptimizerState,
+  saveCheckpoint,
+  saveOptimizerState,
+} from '@sgdiff/nn/node';
 import { Option, type Command } from 'commander';
 import type { BackendChoice } from '@sgdiff/nn';
 import { UserError } from '../errors.js';
@@ -44,14 +49,30 @@ export function registerTrainAutoencoder(program: Command): void {
     .description('train the latent autoencoder (KL, latent-diffusion style) on a prepared dataset')
     .requiredOption('--data <dir>', 'dataset folder (sgdiff data synth / prepare)')
     .requiredOption('--out <dir>', 'training run folder')
-    .addOption(new Option('--preset <name>', 'autoencoder shape').choices(Object.keys(AUTOENCODER_PRESETS)).default('f4-small'))
-    .option('--steps <n>', `total optimiser steps (default ${DEFAULT_AUTOENCODER_TRAINING.totalSteps})`, positiveInt)
+    .addOption(
+      new Option('--preset <name>', 'autoencoder shape')
+        .choices(Object.keys(AUTOENCODER_PRESETS))
+        .default('f4-small'),
+    )
+    .option(
+      '--steps <n>',
+      `total optimiser steps (default ${DEFAULT_AUTOENCODER_TRAINING.totalSteps})`,
+      positiveInt,
+    )
     .option('--batch <n>', 'batch size', positiveInt, 16)
-    .option('--lr <x>', `peak learning rate (default ${DEFAULT_AUTOENCODER_TRAINING.lr})`, positiveNumber)
+    .option(
+      '--lr <x>',
+      `peak learning rate (default ${DEFAULT_AUTOENCODER_TRAINING.lr})`,
+      positiveNumber,
+    )
     .option('--seed <n>', 'run seed', positiveInt, 1)
     .addOption(backendOption())
     .option('--resume', 'continue the run in --out from its latest checkpoint')
-    .option('--time-limit <minutes>', 'stop with a checkpoint after this many minutes', positiveNumber)
+    .option(
+      '--time-limit <minutes>',
+      'stop with a checkpoint after this many minutes',
+      positiveNumber,
+    )
     .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInt, 250)
     .option('--val-every <n>', 'steps between validation PSNR measurements', positiveInt, 250)
     .option('--val-images <n>', 'validation images for PSNR', positiveInt, 64)
@@ -77,7 +98,9 @@ export function registerTrainAutoencoder(program: Command): void {
       if (flags.steps && flags.resume) cfg.training.totalSteps = flags.steps;
       const model: AutoencoderConfig = cfg.model;
       if (size % downsamplingFactor(model) !== 0) {
-        throw new UserError(`image size ${size} does not divide by the autoencoder's factor ${downsamplingFactor(model)}`);
+        throw new UserError(
+          `image size ${size} does not divide by the autoencoder's factor ${downsamplingFactor(model)}`,
+        );
       }
       await startBackend(flags.backend);
 
@@ -101,10 +124,21 @@ export function registerTrainAutoencoder(program: Command): void {
         resumeFrom: resumeFrom?.state.data as never,
         onWarning: warn,
       });
-      const val = await (await createLoader({ dir: cfg.data, split: 'val', batchSize: flags.valImages, epochs: 1, onWarning: warn })).next();
+      const val = await (
+        await createLoader({
+          dir: cfg.data,
+          split: 'val',
+          batchSize: flags.valImages,
+          epochs: 1,
+          onWarning: warn,
+        })
+      ).next();
 
       const saveParts = async (dir: string) => {
-        await saveCheckpoint(join(dir, 'autoencoder'), trainer.model, { kind: 'autoencoder', config: trainer.config });
+        await saveCheckpoint(join(dir, 'autoencoder'), trainer.model, {
+          kind: 'autoencoder',
+          config: trainer.config,
+        });
         await saveOptimizerState(dir, trainer.optimizer);
       };
       const result = await trainLoop({
@@ -117,12 +151,15 @@ export function registerTrainAutoencoder(program: Command): void {
         checkpointEvery: flags.checkpointEvery,
         step: async (step) => {
           const batch = await loader.next();
-          if (!batch) throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
+          if (!batch)
+            throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
           const r = await trainer.step(batch.images, cfg.batch, size, stepSeed(cfg.seed, step));
           return { loss: r.loss, rec: r.rec, gradNorm: r.gradNorm, lr: r.lr };
         },
         validateEvery: val ? flags.valEvery : undefined,
-        validate: async () => ({ psnr: (await trainer.evaluate(val!.images, val!.graphs.length, size)).psnr }),
+        validate: async () => ({
+          psnr: (await trainer.evaluate(val!.images, val!.graphs.length, size)).psnr,
+        }),
         save: async (dir, step) => {
           await saveParts(dir);
           return { step, seed: cfg.seed, data: loader.position() };
@@ -132,8 +169,12 @@ export function registerTrainAutoencoder(program: Command): void {
         const { psnr } = await trainer.evaluate(val.images, val.graphs.length, size);
         const scale = trainer.latentScale(val.images, val.graphs.length, size);
         await run.appendMetrics({ step: result.step, split: 'val', psnr, latentScale: scale });
-        console.log(`val PSNR ${psnr.toFixed(2)} dB over ${val.graphs.length} images; latent scale ${scale.toFixed(4)}`);
+        console.log(
+          `val PSNR ${psnr.toFixed(2)} dB over ${val.graphs.length} images; latent scale ${scale.toFixed(4)}`,
+        );
       }
-      console.log(`${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; checkpoint ${result.lastCheckpoint ?? '(none)'}`);
+      console.log(
+        `${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; checkpoint ${result.lastCheckpoint ?? '(none)'}`,
+      );
     });
 }

@@ -15,7 +15,12 @@ import {
 } from '@sgdiff/diffusion';
 import { SceneGraphEncoder, type EncoderConfig } from '@sgdiff/encoder';
 import { tf, type BackendChoice } from '@sgdiff/nn';
-import { loadCheckpointInto, loadOptimizerState, saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
+import {
+  loadCheckpointInto,
+  loadOptimizerState,
+  saveCheckpoint,
+  saveOptimizerState,
+} from '@sgdiff/nn/node';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { latestCheckpointOf, loadModuleFromCheckpoint } from '../model-parts.js';
@@ -60,7 +65,9 @@ export interface TrainRunConfig {
   maxObjects: number;
 }
 
-export async function loadFrozenParts(cfg: Pick<TrainRunConfig, 'encoderCheckpoint' | 'autoencoderCheckpoint'>) {
+export async function loadFrozenParts(
+  cfg: Pick<TrainRunConfig, 'encoderCheckpoint' | 'autoencoderCheckpoint'>,
+) {
   const encoder = await loadModuleFromCheckpoint(
     join(cfg.encoderCheckpoint, 'encoder'),
     (c: EncoderConfig) => new SceneGraphEncoder(c),
@@ -79,20 +86,41 @@ export async function loadFrozenParts(cfg: Pick<TrainRunConfig, 'encoderCheckpoi
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train the graph-conditioned latent diffusion model (encoder and autoencoder frozen)')
+    .description(
+      'train the graph-conditioned latent diffusion model (encoder and autoencoder frozen)',
+    )
     .requiredOption('--data <dir>', 'dataset folder')
     .requiredOption('--encoder <run>', 'pretrain run folder (its latest checkpoint is used)')
-    .requiredOption('--autoencoder <run>', 'train-autoencoder run folder (its latest checkpoint is used)')
+    .requiredOption(
+      '--autoencoder <run>',
+      'train-autoencoder run folder (its latest checkpoint is used)',
+    )
     .requiredOption('--out <dir>', 'training run folder')
-    .addOption(new Option('--preset <name>', 'UNet shape').choices(Object.keys(UNET_PRESETS)).default('synthetic-64'))
-    .option('--steps <n>', `total optimiser steps (default ${DEFAULT_LDM_TRAINING.totalSteps})`, positiveInt)
+    .addOption(
+      new Option('--preset <name>', 'UNet shape')
+        .choices(Object.keys(UNET_PRESETS))
+        .default('synthetic-64'),
+    )
+    .option(
+      '--steps <n>',
+      `total optimiser steps (default ${DEFAULT_LDM_TRAINING.totalSteps})`,
+      positiveInt,
+    )
     .option('--batch <n>', 'batch size', positiveInt, 16)
     .option('--lr <x>', `peak learning rate (default ${DEFAULT_LDM_TRAINING.lr})`, positiveNumber)
-    .option('--cond-dropout <p>', `null-graph probability for guidance (default ${DEFAULT_LDM_TRAINING.condDropout})`, Number)
+    .option(
+      '--cond-dropout <p>',
+      `null-graph probability for guidance (default ${DEFAULT_LDM_TRAINING.condDropout})`,
+      Number,
+    )
     .option('--seed <n>', 'run seed', positiveInt, 1)
     .addOption(backendOption())
     .option('--resume', 'continue the run in --out from its latest checkpoint')
-    .option('--time-limit <minutes>', 'stop with a checkpoint after this many minutes', positiveNumber)
+    .option(
+      '--time-limit <minutes>',
+      'stop with a checkpoint after this many minutes',
+      positiveNumber,
+    )
     .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInt, 250)
     .option('--val-every <n>', 'steps between validation losses', positiveInt, 250)
     .action(async (flags: Flags) => {
@@ -101,7 +129,11 @@ export function registerTrain(program: Command): void {
       let resumeFrom: Awaited<ReturnType<typeof RunFolder.open>>['resumeFrom'];
       let cfg: TrainRunConfig;
       if (flags.resume) {
-        ({ run, resumeFrom } = await RunFolder.open(flags.out, { training: undefined }, { resume: true }));
+        ({ run, resumeFrom } = await RunFolder.open(
+          flags.out,
+          { training: undefined },
+          { resume: true },
+        ));
         cfg = run.config as unknown as TrainRunConfig;
         if (flags.steps) cfg.training.totalSteps = flags.steps;
       } else {
@@ -112,17 +144,32 @@ export function registerTrain(program: Command): void {
         const enc = frozen.encoder.config;
         const vocabSize = manifest.vocab.object_idx_to_name.length;
         if (enc.numObjects !== vocabSize) {
-          throw new UserError(`--encoder was trained on ${enc.numObjects} object classes, the dataset has ${vocabSize}`);
+          throw new UserError(
+            `--encoder was trained on ${enc.numObjects} object classes, the dataset has ${vocabSize}`,
+          );
         }
-        const unet = unetConfig(flags.preset, { inChannels: frozen.autoencoder.config.latentChannels, outChannels: frozen.autoencoder.config.latentChannels });
+        const unet = unetConfig(flags.preset, {
+          inChannels: frozen.autoencoder.config.latentChannels,
+          outChannels: frozen.autoencoder.config.latentChannels,
+        });
         const denoiser: DenoiserConfig = {
           unet,
-          context: { localDim: enc.tokenDim, globalDim: enc.tokenDim, contextDim: unet.contextDim, numLocalTokens: enc.tokens },
+          context: {
+            localDim: enc.tokenDim,
+            globalDim: enc.tokenDim,
+            contextDim: unet.contextDim,
+            numLocalTokens: enc.tokens,
+          },
         };
         // latent-diffusion's scale factor, from a batch of training images.
-        const probe = await (await createLoader({ dir: flags.data, split: 'train', batchSize: 32, epochs: 1 })).next();
+        const probe = await (
+          await createLoader({ dir: flags.data, split: 'train', batchSize: 32, epochs: 1 })
+        ).next();
         if (!probe) throw new UserError(`${flags.data}: the train split is empty`);
-        const trainer = new LatentDiffusionTrainer({ ...frozen, latentScale: 1 }, { denoiser, diffusion: {}, training: DEFAULT_LDM_TRAINING });
+        const trainer = new LatentDiffusionTrainer(
+          { ...frozen, latentScale: 1 },
+          { denoiser, diffusion: {}, training: DEFAULT_LDM_TRAINING },
+        );
         const z = trainer.latents(probe.images, probe.graphs.length, manifest.image.size, 1);
         const { variance: v } = tf.moments(z);
         const variance = (await v.data())[0];
@@ -163,9 +210,13 @@ export function registerTrain(program: Command): void {
       let startStep = 0;
       if (resumeFrom) {
         await loadCheckpointInto(trainer.denoiser, join(resumeFrom.dir, 'unet'));
-        const emaUpdates = (resumeFrom.state.emaUpdates as number | undefined) ?? resumeFrom.state.step;
+        const emaUpdates =
+          (resumeFrom.state.emaUpdates as number | undefined) ?? resumeFrom.state.step;
         await loadCheckpointInto(
-          { parameters: () => trainer.ema.parameters(), loadWeights: (w) => trainer.ema.load(w, emaUpdates) },
+          {
+            parameters: () => trainer.ema.parameters(),
+            loadWeights: (w) => trainer.ema.load(w, emaUpdates),
+          },
           join(resumeFrom.dir, 'ema'),
         );
         await loadOptimizerState(resumeFrom.dir, trainer.optimizer);
@@ -195,17 +246,27 @@ export function registerTrain(program: Command): void {
         checkpointEvery: flags.checkpointEvery,
         step: async (step) => {
           const batch = await loader.next();
-          if (!batch) throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
+          if (!batch)
+            throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
           const r = await trainer.step(batch, cfg.imageSize, stepSeed(cfg.seed, step));
           return { loss: r.loss, gradNorm: r.gradNorm, lr: r.lr };
         },
         save: async (dir, step) => {
-          await saveCheckpoint(join(dir, 'unet'), trainer.denoiser, { kind: 'denoiser', config: cfg.denoiser });
-          await saveCheckpoint(join(dir, 'ema'), trainer.ema, { kind: 'denoiser-ema', config: cfg.denoiser, decay: trainer.ema.decay });
+          await saveCheckpoint(join(dir, 'unet'), trainer.denoiser, {
+            kind: 'denoiser',
+            config: cfg.denoiser,
+          });
+          await saveCheckpoint(join(dir, 'ema'), trainer.ema, {
+            kind: 'denoiser-ema',
+            config: cfg.denoiser,
+            decay: trainer.ema.decay,
+          });
           await saveOptimizerState(dir, trainer.optimizer);
           return { step, seed: cfg.seed, data: loader.position(), emaUpdates: trainer.ema.updates };
         },
       });
-      console.log(`${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; checkpoint ${result.lastCheckpoint ?? '(none)'}`);
+      console.log(
+        `${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; checkpoint ${result.lastCheckpoint ?? '(none)'}`,
+      );
     });
 }

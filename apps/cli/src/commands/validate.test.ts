@@ -7,8 +7,12 @@ function capture() {
   const out: string[] = [];
   const err: string[] = [];
   const log = jest.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = jest.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+  const error = jest
+    .spyOn(console, 'error')
+    .mockImplementation((...a) => void err.push(a.join(' ')));
+  const write = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((s) => (out.push(String(s)), true));
   return {
     out,
     err,
@@ -41,13 +45,23 @@ describe('sgdiff validate', () => {
     const io = capture();
     const code = await runCli([
       'validate',
-      file('bad.json', JSON.stringify({ objects: [{ id: 'a', label: 'red circel' }, { id: 'a', label: 'sky' }] })),
+      file(
+        'bad.json',
+        JSON.stringify({
+          objects: [
+            { id: 'a', label: 'red circel' },
+            { id: 'a', label: 'sky' },
+          ],
+        }),
+      ),
     ]);
     io.restore();
     expect(code).toBe(1);
     const text = io.out.join('\n');
     expect(text).toContain('2 problems');
-    expect(text).toContain('objects[0].label: unknown object label "red circel"; did you mean "red circle"?');
+    expect(text).toContain(
+      'objects[0].label: unknown object label "red circel"; did you mean "red circle"?',
+    );
     expect(text).toContain('objects[1].id: duplicate id "a"');
   });
 
@@ -64,7 +78,12 @@ describe('sgdiff validate', () => {
 
   it('checks against COCO-Stuff with --vocab coco', async () => {
     const io = capture();
-    const code = await runCli(['validate', '--vocab', 'coco', file('coco.txt', 'person left of dog; sky-other above grass')]);
+    const code = await runCli([
+      'validate',
+      '--vocab',
+      'coco',
+      file('coco.txt', 'person left of dog; sky-other above grass'),
+    ]);
     io.restore();
     expect(code).toBe(0);
   });
@@ -78,10 +97,14 @@ describe('sgdiff validate', () => {
     io = capture();
     expect(await runCli(['validate', '--vocab', join(dir, 'nope.json'), 'x'])).toBe(1);
     io.restore();
-    expect(io.err[0]).toMatch(/^sgdiff: --vocab .*nope\.json: not "synthetic", "coco", or an existing file$/);
+    expect(io.err[0]).toMatch(
+      /^sgdiff: --vocab .*nope\.json: not "synthetic", "coco", or an existing file$/,
+    );
 
     io = capture();
-    expect(await runCli(['validate', '--vocab', file('v.json', '{"object_idx_to_name": 3}'), 'x'])).toBe(1);
+    expect(
+      await runCli(['validate', '--vocab', file('v.json', '{"object_idx_to_name": 3}'), 'x']),
+    ).toBe(1);
     io.restore();
     expect(io.err[0]).toMatch(/^sgdiff: invalid vocabulary:/);
     expect(io.err.join('\n')).not.toMatch(/\n\s+at /);

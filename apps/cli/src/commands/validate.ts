@@ -14,7 +14,11 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('check scene graph files (JSON or text syntax) against a vocabulary')
     .argument('<files...>', 'scene graph files; "-" reads stdin')
-    .option('--vocab <name|path>', 'synthetic, coco, or a vocabulary/manifest JSON path', 'synthetic')
+    .option(
+      '--vocab <name|path>',
+      'synthetic, coco, or a vocabulary/manifest JSON path',
+      'synthetic',
+    )
     .option('--max-objects <n>', 'reject graphs with more objects', (v) => parseInt(v, 10))
     .option('--json', 'print a machine-readable report')
     .action((files: string[], opts: ValidateOptions) => {
@@ -33,7 +37,9 @@ export function registerValidate(program: Command): void {
       } else {
         for (const r of results) {
           if (r.valid) {
-            console.log(`✓ ${r.file}: ${r.graph.objects.length} objects, ${r.graph.relations.length} relations`);
+            console.log(
+              `✓ ${r.file}: ${r.graph.objects.length} objects, ${r.graph.relations.length} relations`,
+            );
             console.log(`  ${formatSceneGraphText(r.graph)}`);
           } else {
             console.log(`✗ ${r.file}: ${r.issues.length} problem${r.issues.length > 1 ? 's' : ''}`);

@@ -6,7 +6,12 @@ export interface Progress {
   stop(): void;
 }
 
-export function createProgress(label: string, total: number, start = 0, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(
+  label: string,
+  total: number,
+  start = 0,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   if (stream.isTTY) {
     const bar = new SingleBar({
       format: `${label} {bar} {value}/{total} | {info} | {rate} it/s | ETA {eta_formatted}`,
@@ -31,7 +36,9 @@ export function createProgress(label: string, total: number, start = 0, stream: 
       if (value % every !== 0 && value !== total) return;
       const rate = (value - start) / Math.max(1e-3, (Date.now() - t0) / 1000);
       const eta = rate > 0 ? Math.round((total - value) / rate) : NaN;
-      stream.write(`${label} ${value}/${total} | ${formatPayload(payload)} | ${rate.toFixed(2)} it/s | ETA ${eta}s\n`);
+      stream.write(
+        `${label} ${value}/${total} | ${formatPayload(payload)} | ${rate.toFixed(2)} it/s | ETA ${eta}s\n`,
+      );
     },
     stop() {
       // Plain lines need no cleanup.
@@ -41,6 +48,9 @@ export function createProgress(label: string, total: number, start = 0, stream: 
 
 function formatPayload(payload: Record<string, string | number>): string {
   return Object.entries(payload)
-    .map(([k, v]) => `${k} ${typeof v === 'number' ? (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(4)) : v}`)
+    .map(
+      ([k, v]) =>
+        `${k} ${typeof v === 'number' ? (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(4)) : v}`,
+    )
     .join(' ');
 }

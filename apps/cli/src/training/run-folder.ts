@@ -1,4 +1,15 @@
-import { appendFile, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  readFile,
+  readdir,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDirAtomically } from '@sgdiff/nn/node';
 import { UserError } from '../errors.js';
@@ -57,7 +68,9 @@ export class RunFolder {
       return { run, resumeFrom: latest };
     }
     if (await exists(configPath)) {
-      throw new UserError(`${dir} already holds a training run; pass --resume to continue it, or choose another --out`);
+      throw new UserError(
+        `${dir} already holds a training run; pass --resume to continue it, or choose another --out`,
+      );
     }
     await mkdir(join(dir, 'checkpoints'), { recursive: true });
     await writeFile(configPath, JSON.stringify(config, null, 2) + '\n');
@@ -65,10 +78,15 @@ export class RunFolder {
   }
 
   /** Opens an existing run read-only (to take its checkpoints elsewhere). */
-  static async existing(dir: string): Promise<{ run: RunFolder; latest?: { dir: string; state: RunState } }> {
+  static async existing(
+    dir: string,
+  ): Promise<{ run: RunFolder; latest?: { dir: string; state: RunState } }> {
     let config: Record<string, unknown>;
     try {
-      config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+      config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
     } catch {
       throw new UserError(`${dir} holds no training run (no readable config.json)`);
     }
@@ -77,7 +95,10 @@ export class RunFolder {
   }
 
   async appendMetrics(record: Record<string, unknown>): Promise<void> {
-    await appendFile(join(this.dir, 'metrics.jsonl'), JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
+    await appendFile(
+      join(this.dir, 'metrics.jsonl'),
+      JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n',
+    );
   }
 
   /** The newest complete checkpoint, if any. */
@@ -93,7 +114,9 @@ export class RunFolder {
     try {
       state = JSON.parse(await readFile(join(dir, STATE_JSON), 'utf8')) as RunState;
     } catch (e) {
-      throw new UserError(`${dir}: checkpoint has no readable ${STATE_JSON} (${(e as Error).message})`);
+      throw new UserError(
+        `${dir}: checkpoint has no readable ${STATE_JSON} (${(e as Error).message})`,
+      );
     }
     if (!Number.isSafeInteger(state.step) || state.step < 0) {
       throw new UserError(`${join(dir, STATE_JSON)}: "step" must be a non-negative integer`);
@@ -106,12 +129,17 @@ export class RunFolder {
    * state, which goes in last as state.json), then points `latest` at it, then keeps only the
    * newest `keep` checkpoints.
    */
-  async saveCheckpoint(step: number, write: (dir: string) => Promise<RunState>, { keep = 3 } = {}): Promise<string> {
+  async saveCheckpoint(
+    step: number,
+    write: (dir: string) => Promise<RunState>,
+    { keep = 3 } = {},
+  ): Promise<string> {
     const name = `step-${step}`;
     const target = join(this.dir, 'checkpoints', name);
     await writeDirAtomically(target, async (tmp) => {
       const state = await write(tmp);
-      if (state.step !== step) throw new Error(`checkpoint state says step ${state.step}, saving step ${step}`);
+      if (state.step !== step)
+        throw new Error(`checkpoint state says step ${state.step}, saving step ${step}`);
       await writeFile(join(tmp, STATE_JSON), JSON.stringify(state, null, 2) + '\n');
     });
     const tmpLink = join(this.dir, `.latest-${process.pid}`);
@@ -124,7 +152,8 @@ export class RunFolder {
       .map((m) => Number(m[1]))
       .sort((a, b) => b - a);
     for (const old of steps.slice(Math.max(keep, 1))) {
-      if (old !== step) await rm(join(this.dir, 'checkpoints', `step-${old}`), { recursive: true, force: true });
+      if (old !== step)
+        await rm(join(this.dir, 'checkpoints', `step-${old}`), { recursive: true, force: true });
     }
     return target;
   }

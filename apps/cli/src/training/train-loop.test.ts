@@ -2,7 +2,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AdamW, Linear, NonFiniteError, tf, trainStep } from '@sgdiff/nn';
-import { initBackend, loadCheckpointInto, loadOptimizerState, saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
+import {
+  initBackend,
+  loadCheckpointInto,
+  loadOptimizerState,
+  saveCheckpoint,
+  saveOptimizerState,
+} from '@sgdiff/nn/node';
 import { UserError } from '../errors.js';
 import { RunFolder, type RunState } from './run-folder.js';
 import { trainLoop } from './train-loop.js';
@@ -22,7 +28,11 @@ function makeJob(seed = 1) {
     });
   const step = async (i: number) => {
     const { x, y } = batch(i);
-    const r = await trainStep(model, opt, () => tf.losses.meanSquaredError(y, model.forward(x)) as tf.Scalar);
+    const r = await trainStep(
+      model,
+      opt,
+      () => tf.losses.meanSquaredError(y, model.forward(x)) as tf.Scalar,
+    );
     tf.dispose([x, y]);
     return { loss: r.loss };
   };
@@ -45,7 +55,16 @@ describe('trainLoop with RunFolder', () => {
     const straight = makeJob();
     const dirA = mkdtempSync(join(tmpdir(), 'run-a-'));
     const a = await RunFolder.open(dirA, { steps: 10 });
-    await trainLoop({ run: a.run, label: 'a', startStep: 0, totalSteps: 10, step: straight.step, checkpointEvery: 4, save: straight.save, signals: [] });
+    await trainLoop({
+      run: a.run,
+      label: 'a',
+      startStep: 0,
+      totalSteps: 10,
+      step: straight.step,
+      checkpointEvery: 4,
+      save: straight.save,
+      signals: [],
+    });
 
     // Interrupted at step 6 (not a checkpoint step): the loop saves step-6 before returning.
     const first = makeJob();
@@ -56,7 +75,16 @@ describe('trainLoop with RunFolder', () => {
       if (i === 5) process.emit('SIGUSR2');
       return m;
     };
-    const r1 = await trainLoop({ run: b.run, label: 'b', startStep: 0, totalSteps: 10, step: stepThenSignal, checkpointEvery: 4, save: first.save, signals: ['SIGUSR2'] });
+    const r1 = await trainLoop({
+      run: b.run,
+      label: 'b',
+      startStep: 0,
+      totalSteps: 10,
+      step: stepThenSignal,
+      checkpointEvery: 4,
+      save: first.save,
+      signals: ['SIGUSR2'],
+    });
     expect(r1).toMatchObject({ step: 6, interrupted: true });
     expect(readlinkSync(join(dirB, 'latest'))).toBe(join('checkpoints', 'step-6'));
 
@@ -64,12 +92,24 @@ describe('trainLoop with RunFolder', () => {
     const reopened = await RunFolder.open(dirB, { steps: 10 }, { resume: true });
     expect(reopened.resumeFrom!.state).toEqual({ step: 6, seed: 1 });
     await second.load(reopened.resumeFrom!.dir);
-    const r2 = await trainLoop({ run: reopened.run, label: 'b', startStep: 6, totalSteps: 10, step: second.step, checkpointEvery: 4, save: second.save, signals: [] });
+    const r2 = await trainLoop({
+      run: reopened.run,
+      label: 'b',
+      startStep: 6,
+      totalSteps: 10,
+      step: second.step,
+      checkpointEvery: 4,
+      save: second.save,
+      signals: [],
+    });
     expect(r2).toMatchObject({ step: 10, interrupted: false });
     expect(weights(second.model)).toEqual(weights(straight.model));
 
     // metrics.jsonl has one line per step across both sessions; old checkpoints are pruned to 3.
-    const lines = readFileSync(join(dirB, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dirB, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(readdirSync(join(dirB, 'checkpoints')).sort()).toEqual(['step-10', 'step-6', 'step-8']);
   });
@@ -79,7 +119,17 @@ describe('trainLoop with RunFolder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'run-t-'));
     const { run } = await RunFolder.open(dir, {});
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const r = await trainLoop({ run, label: 't', startStep: 0, totalSteps: 10, step: job.step, checkpointEvery: 4, save: job.save, signals: [], timeLimitSeconds: 0 });
+    const r = await trainLoop({
+      run,
+      label: 't',
+      startStep: 0,
+      totalSteps: 10,
+      step: job.step,
+      checkpointEvery: 4,
+      save: job.save,
+      signals: [],
+      timeLimitSeconds: 0,
+    });
     stderr.mockRestore();
     expect(r).toMatchObject({ step: 1, interrupted: true });
     expect(readlinkSync(join(dir, 'latest'))).toBe(join('checkpoints', 'step-1'));
@@ -88,14 +138,22 @@ describe('trainLoop with RunFolder', () => {
   it('refuses to overwrite a run, and to resume a folder without one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'run-c-'));
     await RunFolder.open(dir, { a: 1 });
-    await expect(RunFolder.open(dir, { a: 1 })).rejects.toThrow(/already holds a training run; pass --resume/);
-    await expect(RunFolder.open(join(dir, 'nope'), {}, { resume: true })).rejects.toThrow(UserError);
+    await expect(RunFolder.open(dir, { a: 1 })).rejects.toThrow(
+      /already holds a training run; pass --resume/,
+    );
+    await expect(RunFolder.open(join(dir, 'nope'), {}, { resume: true })).rejects.toThrow(
+      UserError,
+    );
   });
 
   it('keeps the saved config on resume except for overridable keys', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'run-d-'));
     await RunFolder.open(dir, { lr: 1, steps: 5 });
-    const { run } = await RunFolder.open(dir, { lr: 2, steps: 9 }, { resume: true, overridable: ['steps'] });
+    const { run } = await RunFolder.open(
+      dir,
+      { lr: 2, steps: 9 },
+      { resume: true, overridable: ['steps'] },
+    );
     expect(run.config).toEqual({ lr: 1, steps: 9 });
   });
 
@@ -109,7 +167,13 @@ describe('trainLoop with RunFolder', () => {
         const w = job.model.parameters().get('weight')!;
         const before = Array.from(w.dataSync());
         const x = tf.fill([8, 3], NaN);
-        await expect(trainStep(job.model, new AdamW(job.model.parameters(), { lr: 0.1 }), () => tf.sum(job.model.forward(x)) as tf.Scalar)).rejects.toThrow();
+        await expect(
+          trainStep(
+            job.model,
+            new AdamW(job.model.parameters(), { lr: 0.1 }),
+            () => tf.sum(job.model.forward(x)) as tf.Scalar,
+          ),
+        ).rejects.toThrow();
         expect(Array.from(w.dataSync())).toEqual(before);
         x.dispose();
         throw new NonFiniteError(3, 'loss', NaN);
@@ -117,7 +181,16 @@ describe('trainLoop with RunFolder', () => {
       return job.step(i);
     };
     await expect(
-      trainLoop({ run, label: 'e', startStep: 0, totalSteps: 10, step: poisoned, checkpointEvery: 2, save: job.save, signals: [] }),
+      trainLoop({
+        run,
+        label: 'e',
+        startStep: 0,
+        totalSteps: 10,
+        step: poisoned,
+        checkpointEvery: 2,
+        save: job.save,
+        signals: [],
+      }),
     ).rejects.toThrow(/training diverged at step 3: .*the last good checkpoint is .*step-2/);
     expect(readlinkSync(join(dir, 'latest'))).toBe(join('checkpoints', 'step-2'));
     expect(existsSync(join(dir, 'checkpoints', 'step-4'))).toBe(false);

@@ -3,7 +3,6 @@ import { UserError } from '../errors.js';
 import { createProgress } from './progress.js';
 import type { RunFolder, RunState } from './run-folder.js';
 
-
 export interface TrainLoopOptions {
   run: RunFolder;
   label: string;
@@ -42,7 +41,9 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   const onSignal = () => {
     if (interrupted) process.exit(130); // a second Ctrl-C does not wait
     interrupted = true;
-    process.stderr.write('\nInterrupted: saving a checkpoint after this step (Ctrl-C again to quit now)\n');
+    process.stderr.write(
+      '\nInterrupted: saving a checkpoint after this step (Ctrl-C again to quit now)\n',
+    );
   };
   const signals = o.signals ?? ['SIGINT', 'SIGTERM'];
   for (const s of signals) process.on(s, onSignal);
@@ -50,7 +51,8 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   let lastCheckpoint = o.resumedFrom;
   let step = o.startStep;
   const started = Date.now();
-  const outOfTime = () => o.timeLimitSeconds !== undefined && (Date.now() - started) / 1000 >= o.timeLimitSeconds;
+  const outOfTime = () =>
+    o.timeLimitSeconds !== undefined && (Date.now() - started) / 1000 >= o.timeLimitSeconds;
   const save = async () => {
     lastCheckpoint = await o.run.saveCheckpoint(step, (dir) => o.save(dir, step));
   };

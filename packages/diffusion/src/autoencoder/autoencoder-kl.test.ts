@@ -28,7 +28,10 @@ describe('AutoencoderKL', () => {
     // One image of 2 pixels (1×2×1… padded to RGB) and one latent element pair.
     const images = tf.tensor4d([0, 0, 0, 1, 1, 1], [1, 1, 2, 3]);
     const recon = tf.tensor4d([0.5, 0, 0, 1, 1, 0], [1, 1, 2, 3]);
-    const dist = { mean: tf.tensor4d([1, 0], [1, 1, 1, 2]), logvar: tf.tensor4d([0, Math.log(2)], [1, 1, 1, 2]) };
+    const dist = {
+      mean: tf.tensor4d([1, 0], [1, 1, 1, 2]),
+      logvar: tf.tensor4d([0, Math.log(2)], [1, 1, 1, 2]),
+    };
     const { loss, rec, kl } = autoencoderLoss(images, recon, dist, { klWeight: 0.1 });
     // L1 mean = (0.5 + 1) / 6 = 0.25
     expect(rec.dataSync()[0]).toBeCloseTo(0.25, 6);
@@ -40,7 +43,9 @@ describe('AutoencoderKL', () => {
 
   it('learns to reconstruct a fixed batch (loss falls)', () => {
     const small = new AutoencoderKL({ ...config, channelMult: [1, 2] });
-    const x = tf.tidy(() => tf.sub(tf.mul(tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 3), 2), 1)) as tf.Tensor4D;
+    const x = tf.tidy(() =>
+      tf.sub(tf.mul(tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 3), 2), 1),
+    ) as tf.Tensor4D;
     const opt = tf.train.adam(3e-3);
     const vars = [...small.parameters().values()];
     const step = () =>

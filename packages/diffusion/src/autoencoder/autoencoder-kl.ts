@@ -24,7 +24,9 @@ class Encoder extends Module {
     this.convIn = new Conv2d(c.imageChannels, ch, { kernelSize: 3 });
     c.channelMult.forEach((mult, level) => {
       for (let i = 0; i < c.numResBlocks; i++) {
-        this.blocks.push(new ResBlock(ch, { outChannels: c.baseChannels * mult, groups: c.groups }));
+        this.blocks.push(
+          new ResBlock(ch, { outChannels: c.baseChannels * mult, groups: c.groups }),
+        );
         ch = c.baseChannels * mult;
       }
       this.downs.push(level < c.channelMult.length - 1 ? new Downsample(ch) : null);
@@ -65,7 +67,9 @@ class Decoder extends Module {
     this.mid = new ResBlock(ch, { groups: c.groups });
     mults.forEach((mult, r) => {
       for (let i = 0; i < c.numResBlocks + 1; i++) {
-        this.blocks.push(new ResBlock(ch, { outChannels: c.baseChannels * mult, groups: c.groups }));
+        this.blocks.push(
+          new ResBlock(ch, { outChannels: c.baseChannels * mult, groups: c.groups }),
+        );
         ch = c.baseChannels * mult;
       }
       this.ups.push(r < mults.length - 1 ? new Upsample(ch) : null);
@@ -111,7 +115,13 @@ export class AutoencoderKL extends Module {
   /** A reparameterised sample mean + σ·ε; the gradient flows through mean and logvar. */
   sample(dist: LatentDistribution, seed?: number): tf.Tensor4D {
     return tf.tidy(() =>
-      tf.add(dist.mean, tf.mul(tf.exp(tf.mul(dist.logvar, 0.5)), tf.randomNormal(dist.mean.shape, 0, 1, 'float32', seed))),
+      tf.add(
+        dist.mean,
+        tf.mul(
+          tf.exp(tf.mul(dist.logvar, 0.5)),
+          tf.randomNormal(dist.mean.shape, 0, 1, 'float32', seed),
+        ),
+      ),
     );
   }
 
@@ -134,7 +144,10 @@ export function autoencoderLoss(
   return tf.tidy(() => {
     const diff = tf.sub(recon, images);
     const rec = tf.mean(reconstruction === 'l1' ? tf.abs(diff) : tf.square(diff)) as tf.Scalar;
-    const klPerElem = tf.mul(0.5, tf.sub(tf.add(tf.square(dist.mean), tf.exp(dist.logvar)), tf.add(1, dist.logvar)));
+    const klPerElem = tf.mul(
+      0.5,
+      tf.sub(tf.add(tf.square(dist.mean), tf.exp(dist.logvar)), tf.add(1, dist.logvar)),
+    );
     const kl = tf.div(tf.sum(klPerElem), images.shape[0]) as tf.Scalar;
     return { loss: tf.add(rec, tf.mul(klWeight, kl)) as tf.Scalar, rec, kl };
   });

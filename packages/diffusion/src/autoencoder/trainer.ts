@@ -34,13 +34,22 @@ export class AutoencoderTrainer {
   ) {
     this.model = new AutoencoderKL(config);
     this.optimizer = new AdamW(this.model.parameters(), {
-      lr: warmupCosine({ peakLr: training.lr, warmupSteps: training.warmupSteps, totalSteps: training.totalSteps }),
+      lr: warmupCosine({
+        peakLr: training.lr,
+        warmupSteps: training.warmupSteps,
+        totalSteps: training.totalSteps,
+      }),
       weightDecay: training.weightDecay,
     });
   }
 
   // images: Uint8Array [B, H, W, 3]
-  async step(images: Uint8Array, batch: number, size: number, seed: number): Promise<TrainStepResult & { rec: number }> {
+  async step(
+    images: Uint8Array,
+    batch: number,
+    size: number,
+    seed: number,
+  ): Promise<TrainStepResult & { rec: number }> {
     const x = imagesToTensor(images, batch, size);
     let rec: tf.Scalar | undefined;
     try {
@@ -66,8 +75,14 @@ export class AutoencoderTrainer {
   }
 
   /** Reconstructs through the posterior mean (no sampling) and returns the PSNR in dB. */
-  async evaluate(images: Uint8Array, batch: number, size: number): Promise<{ psnr: number; recon: Uint8Array }> {
-    const recon = tf.tidy(() => this.model.decode(this.model.encode(imagesToTensor(images, batch, size)).mean));
+  async evaluate(
+    images: Uint8Array,
+    batch: number,
+    size: number,
+  ): Promise<{ psnr: number; recon: Uint8Array }> {
+    const recon = tf.tidy(() =>
+      this.model.decode(this.model.encode(imagesToTensor(images, batch, size)).mean),
+    );
     const bytes = await tensorToImages(recon);
     recon.dispose();
     return { psnr: psnr(images, bytes), recon: bytes };

@@ -35,7 +35,11 @@ export class SpatialTransformer extends Module {
     this.norm = new GroupNorm(normGroups(channels, options.groups ?? 32), channels, { eps: 1e-6 });
     this.projIn = new Linear(channels, channels);
     this.norm1 = new LayerNorm(channels);
-    this.selfAttn = new MultiHeadAttention(channels, { heads, dropout: options.dropout, bias: false });
+    this.selfAttn = new MultiHeadAttention(channels, {
+      heads,
+      dropout: options.dropout,
+      bias: false,
+    });
     this.norm2 = new LayerNorm(channels);
     this.crossAttn = new MultiHeadAttention(channels, {
       heads,
@@ -44,7 +48,11 @@ export class SpatialTransformer extends Module {
       bias: false,
     });
     this.norm3 = new LayerNorm(channels);
-    this.mlp = new MLP(channels, { hidden: 4 * channels, activation: 'gelu', dropout: options.dropout });
+    this.mlp = new MLP(channels, {
+      hidden: 4 * channels,
+      activation: 'gelu',
+      dropout: options.dropout,
+    });
     this.projOut = new Linear(channels, channels, { init: 'zeros' });
   }
 
@@ -54,7 +62,10 @@ export class SpatialTransformer extends Module {
       const [b, h, w, c] = x.shape;
       let t = this.projIn.forward(tf.reshape(this.norm.forward(x), [b, h * w, c])) as tf.Tensor3D;
       t = tf.add(t, this.selfAttn.forward(this.norm1.forward(t) as tf.Tensor3D));
-      t = tf.add(t, this.crossAttn.forward(this.norm2.forward(t) as tf.Tensor3D, context, contextMask));
+      t = tf.add(
+        t,
+        this.crossAttn.forward(this.norm2.forward(t) as tf.Tensor3D, context, contextMask),
+      );
       t = tf.add(t, this.mlp.forward(this.norm3.forward(t)));
       return tf.add(x, tf.reshape(this.projOut.forward(t), [b, h, w, c]));
     });

@@ -32,9 +32,12 @@ export class GraphContext extends Module {
     super();
     this.localProj = new Linear(config.localDim, config.contextDim, { init: 'xavier' });
     this.globalProj = new Linear(config.globalDim, config.contextDim, { init: 'xavier' });
-    this.nullContext = this.param(() => tf.randomNormal([config.numLocalTokens + 1, config.contextDim], 0, 0.02), {
-      decay: false,
-    });
+    this.nullContext = this.param(
+      () => tf.randomNormal([config.numLocalTokens + 1, config.contextDim], 0, 0.02),
+      {
+        decay: false,
+      },
+    );
   }
 
   /**
@@ -52,10 +55,16 @@ export class GraphContext extends Module {
       const local = this.localProj.forward(tokens.local);
       const global = tf.reshape(this.globalProj.forward(tokens.global), [b, 1, -1]);
       let context = tf.concat([local, global], 1) as tf.Tensor3D;
-      let mask = tf.concat([tf.cast(tokens.localMask, 'float32'), tf.ones([b, 1])], 1) as tf.Tensor2D;
+      let mask = tf.concat(
+        [tf.cast(tokens.localMask, 'float32'), tf.ones([b, 1])],
+        1,
+      ) as tf.Tensor2D;
       if (keep) {
         const k3 = tf.reshape(tf.cast(keep, 'float32'), [b, 1, 1]);
-        context = tf.add(tf.mul(context, k3), tf.mul(tf.sub(1, k3), tf.expandDims(this.nullContext, 0)));
+        context = tf.add(
+          tf.mul(context, k3),
+          tf.mul(tf.sub(1, k3), tf.expandDims(this.nullContext, 0)),
+        );
         const k2 = tf.reshape(k3, [b, 1]);
         mask = tf.add(tf.mul(mask, k2), tf.sub(1, k2));
       }

@@ -6,13 +6,17 @@ export function imagesToTensor(images: Uint8Array, batch: number, size: number):
   if (images.length !== batch * size * size * 3) {
     throw new Error(`imagesToTensor: ${images.length} bytes is not ${batch}×${size}×${size}×3`);
   }
-  return tf.tidy(() => tf.sub(tf.div(tf.tensor4d(images, [batch, size, size, 3], 'float32'), 127.5), 1));
+  return tf.tidy(() =>
+    tf.sub(tf.div(tf.tensor4d(images, [batch, size, size, 3], 'float32'), 127.5), 1),
+  );
 }
 
 /** Floats in [−1, 1] back to bytes, clamped and rounded. */
 // x: [B, H, W, 3] → Uint8Array [B, H, W, 3]
 export async function tensorToImages(x: tf.Tensor4D): Promise<Uint8Array> {
-  const bytes = tf.tidy(() => tf.cast(tf.round(tf.clipByValue(tf.mul(tf.add(x, 1), 127.5), 0, 255)), 'int32'));
+  const bytes = tf.tidy(() =>
+    tf.cast(tf.round(tf.clipByValue(tf.mul(tf.add(x, 1), 127.5), 0, 255)), 'int32'),
+  );
   const data = await bytes.data();
   bytes.dispose();
   return Uint8Array.from(data);

@@ -1,5 +1,9 @@
 import { Module, tf } from '@sgdiff/nn';
-import { GraphContext, type GraphContextConfig, type GraphTokens } from '../conditioning/graph-context.js';
+import {
+  GraphContext,
+  type GraphContextConfig,
+  type GraphTokens,
+} from '../conditioning/graph-context.js';
 import type { EpsModel } from '../model.js';
 import type { UNetConfig } from '../unet/config.js';
 import { UNet } from '../unet/unet.js';
@@ -26,7 +30,9 @@ export class Denoiser extends Module {
   constructor(readonly config: DenoiserConfig) {
     super();
     if (config.unet.contextDim !== config.context.contextDim) {
-      throw new Error(`Denoiser: UNet context width ${config.unet.contextDim} ≠ graph context width ${config.context.contextDim}`);
+      throw new Error(
+        `Denoiser: UNet context width ${config.unet.contextDim} ≠ graph context width ${config.context.contextDim}`,
+      );
     }
     this.unet = new UNet(config.unet);
     this.graphContext = new GraphContext(config.context);

@@ -19,10 +19,17 @@ describe('LatentDiffusionTrainer', () => {
         training: { ...DEFAULT_LDM_TRAINING, lr: 1e-3, warmupSteps: 1, totalSteps: 20 },
       },
     );
-    const graphs = ['red circle left of blue square', 'sky above grass'].map((t) => parseSceneGraphText(t, m.vocab));
-    const batch = { images: new Uint8Array(2 * 16 * 16 * 3).map((_, i) => (i * 37) % 256), packed: packGraphs(graphs, m.vocab) };
+    const graphs = ['red circle left of blue square', 'sky above grass'].map((t) =>
+      parseSceneGraphText(t, m.vocab),
+    );
+    const batch = {
+      images: new Uint8Array(2 * 16 * 16 * 3).map((_, i) => (i * 37) % 256),
+      packed: packGraphs(graphs, m.vocab),
+    };
     const encBefore = Array.from(m.encoder.parameters().get('objectEmbedding.weight')!.dataSync());
-    const aeBefore = Array.from(m.autoencoder.parameters().get('encoder.convIn.weight')!.dataSync());
+    const aeBefore = Array.from(
+      m.autoencoder.parameters().get('encoder.convIn.weight')!.dataSync(),
+    );
     const first = await trainer.step(batch, 16, 1);
     const tensors = tf.memory().numTensors;
     const losses = [first.loss];
@@ -32,8 +39,12 @@ describe('LatentDiffusionTrainer', () => {
     expect(trainer.optimizer.step).toBe(6);
     expect(trainer.ema.updates).toBe(6);
     // Frozen parts stay frozen.
-    expect(Array.from(m.encoder.parameters().get('objectEmbedding.weight')!.dataSync())).toEqual(encBefore);
-    expect(Array.from(m.autoencoder.parameters().get('encoder.convIn.weight')!.dataSync())).toEqual(aeBefore);
+    expect(Array.from(m.encoder.parameters().get('objectEmbedding.weight')!.dataSync())).toEqual(
+      encBefore,
+    );
+    expect(Array.from(m.autoencoder.parameters().get('encoder.convIn.weight')!.dataSync())).toEqual(
+      aeBefore,
+    );
   });
 
   it('draws the same batch randomness for the same step seed', async () => {
@@ -41,13 +52,20 @@ describe('LatentDiffusionTrainer', () => {
     const mk = () =>
       new LatentDiffusionTrainer(
         { encoder: m.encoder, autoencoder: m.autoencoder, latentScale: 1 },
-        { denoiser: m.manifest.parts.unet.config, diffusion: { schedule: m.manifest.schedule }, training: DEFAULT_LDM_TRAINING },
+        {
+          denoiser: m.manifest.parts.unet.config,
+          diffusion: { schedule: m.manifest.schedule },
+          training: DEFAULT_LDM_TRAINING,
+        },
       );
     const a = mk();
     const b = mk();
     b.denoiser.loadWeights(a.denoiser.parameters());
     const graphs = [parseSceneGraphText('sky', m.vocab)];
-    const batch = { images: new Uint8Array(16 * 16 * 3).fill(100), packed: packGraphs(graphs, m.vocab) };
+    const batch = {
+      images: new Uint8Array(16 * 16 * 3).fill(100),
+      packed: packGraphs(graphs, m.vocab),
+    };
     expect((await a.step(batch, 16, 42)).loss).toBe((await b.step(batch, 16, 42)).loss);
   });
 });

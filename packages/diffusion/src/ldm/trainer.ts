@@ -44,8 +44,16 @@ export class LatentDiffusionTrainer {
   readonly diffusion: GaussianDiffusion;
 
   constructor(
-    readonly parts: { encoder: FrozenGraphEncoder; autoencoder: AutoencoderKL; latentScale: number },
-    readonly config: { denoiser: DenoiserConfig; diffusion: Partial<DiffusionConfig>; training: LatentDiffusionTrainConfig },
+    readonly parts: {
+      encoder: FrozenGraphEncoder;
+      autoencoder: AutoencoderKL;
+      latentScale: number;
+    },
+    readonly config: {
+      denoiser: DenoiserConfig;
+      diffusion: Partial<DiffusionConfig>;
+      training: LatentDiffusionTrainConfig;
+    },
   ) {
     this.denoiser = new Denoiser(config.denoiser);
     this.diffusion = new GaussianDiffusion(config.diffusion);
@@ -62,17 +70,28 @@ export class LatentDiffusionTrainer {
   latents(images: Uint8Array, batch: number, size: number, seed: number): tf.Tensor4D {
     return tf.tidy(() => {
       const dist = this.parts.autoencoder.encode(imagesToTensor(images, batch, size));
-      return tf.mul(this.parts.autoencoder.sample(dist, seed), this.parts.latentScale) as tf.Tensor4D;
+      return tf.mul(
+        this.parts.autoencoder.sample(dist, seed),
+        this.parts.latentScale,
+      ) as tf.Tensor4D;
     });
   }
 
-  async step(batch: { images: Uint8Array; packed: PackedGraphs }, size: number, seed: number): Promise<TrainStepResult> {
+  async step(
+    batch: { images: Uint8Array; packed: PackedGraphs },
+    size: number,
+    seed: number,
+  ): Promise<TrainStepResult> {
     const B = batch.packed.numGraphs;
     const rng = new Rng(seed);
     const tokens = this.parts.encoder.forward(batch.packed);
     const z0 = this.latents(batch.images, B, size, rng.int(0x7fffffff));
     const t = this.diffusion.sampleTimesteps(rng, B);
-    const keep = tf.tensor1d(Float32Array.from({ length: B }, () => (rng.uniform() < this.config.training.condDropout ? 0 : 1)));
+    const keep = tf.tensor1d(
+      Float32Array.from({ length: B }, () =>
+        rng.uniform() < this.config.training.condDropout ? 0 : 1,
+      ),
+    );
     const noise = tf.tidy(() => tf.tensor(rng.normals(z0.size), z0.shape));
     try {
       const result = await trainStep(
@@ -81,7 +100,13 @@ export class LatentDiffusionTrainer {
         () => {
           // Intermediates here are freed by the gradient computation's own scope.
           const cond = this.denoiser.condition(tokens, keep);
-          return this.diffusion.trainingLoss(this.denoiser.eps, z0, tf.cast(t, 'float32'), cond, noise);
+          return this.diffusion.trainingLoss(
+            this.denoiser.eps,
+            z0,
+            tf.cast(t, 'float32'),
+            cond,
+            noise,
+          );
         },
         { clipNorm: this.config.training.clipNorm },
       );

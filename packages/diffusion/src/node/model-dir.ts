@@ -1,7 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadCheckpointInto, saveCheckpoint, writeDirAtomically, type WeightSource } from '@sgdiff/nn/node';
-import { SGDiffPipeline, type LoadPipelineOptions, type ModelSource } from '../pipeline/pipeline.js';
+import {
+  loadCheckpointInto,
+  saveCheckpoint,
+  writeDirAtomically,
+  type WeightSource,
+} from '@sgdiff/nn/node';
+import {
+  SGDiffPipeline,
+  type LoadPipelineOptions,
+  type ModelSource,
+} from '../pipeline/pipeline.js';
 import { MODEL_MANIFEST, type ModelManifest } from '../pipeline/manifest.js';
 
 /** Reads a model directory from disk (paths or file: URLs). */
@@ -17,9 +26,15 @@ export function fsModelSource(): ModelSource {
 }
 
 /** `SGDiffPipeline.load` for a folder on disk, or a URL (http: is fetched). */
-export function loadPipeline(dirOrUrl: string, options: LoadPipelineOptions = {}): Promise<SGDiffPipeline> {
+export function loadPipeline(
+  dirOrUrl: string,
+  options: LoadPipelineOptions = {},
+): Promise<SGDiffPipeline> {
   const isUrl = /^https?:\/\//.test(dirOrUrl);
-  return SGDiffPipeline.load(dirOrUrl, { ...options, source: options.source ?? (isUrl ? undefined : fsModelSource()) });
+  return SGDiffPipeline.load(dirOrUrl, {
+    ...options,
+    source: options.source ?? (isUrl ? undefined : fsModelSource()),
+  });
 }
 
 /**
@@ -33,7 +48,10 @@ export async function writeModelDirectory(
 ): Promise<void> {
   await writeDirAtomically(out, async (tmp) => {
     for (const part of ['encoder', 'autoencoder', 'unet'] as const) {
-      await saveCheckpoint(join(tmp, manifest.parts[part].path), weights[part], { kind: part, config: manifest.parts[part].config });
+      await saveCheckpoint(join(tmp, manifest.parts[part].path), weights[part], {
+        kind: part,
+        config: manifest.parts[part].config,
+      });
     }
     await writeFile(join(tmp, MODEL_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
   });

@@ -17,7 +17,11 @@ const ManifestSchema = z.object({
   vocabulary: VocabularyJsonSchema,
   imageSize: z.number().int().positive(),
   /** [h, w, c] of the diffusion latents. */
-  latentShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+  latentShape: z.tuple([
+    z.number().int().positive(),
+    z.number().int().positive(),
+    z.number().int().positive(),
+  ]),
   latentScale: z.number().positive(),
   maxObjects: z.number().int().positive(),
   schedule: z.unknown(),
@@ -42,7 +46,12 @@ export interface ModelManifest {
   latentScale: number;
   maxObjects: number;
   schedule: ScheduleConfig;
-  defaults: { sampler: 'ddpm' | 'ddim' | 'dpmpp-2m'; steps: number; guidance: number; eta?: number };
+  defaults: {
+    sampler: 'ddpm' | 'ddim' | 'dpmpp-2m';
+    steps: number;
+    guidance: number;
+    eta?: number;
+  };
   parts: {
     encoder: { path: string; config: Record<string, unknown> };
     autoencoder: { path: string; config: AutoencoderConfig & Record<string, unknown> };
@@ -63,7 +72,9 @@ export class ModelError extends Error {
 export function parseModelManifest(json: unknown, where: string): ModelManifest {
   const r = ManifestSchema.safeParse(json);
   if (!r.success) {
-    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const issues = r.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
     throw new ModelError(`${where}: not a valid ${MODEL_MANIFEST} (${issues})`);
   }
   let schedule: ScheduleConfig;

@@ -17,7 +17,11 @@ beforeAll(async () => {
   await initBackend({ backend: 'wasm', log: false });
   const m = tinyModel();
   dir = join(mkdtempSync(join(tmpdir(), 'sgdiff-model-')), 'model');
-  await writeModelDirectory(dir, m.manifest, { encoder: m.encoder, autoencoder: m.autoencoder, unet: m.denoiser });
+  await writeModelDirectory(dir, m.manifest, {
+    encoder: m.encoder,
+    autoencoder: m.autoencoder,
+    unet: m.denoiser,
+  });
   pipe = await loadPipeline(dir);
   // The loaded UNet must equal the saved one (zero-initialised outputs would hide a mix-up).
   expect(Array.from(pipe.denoiser.parameters().get('unet.inputConv.weight')!.dataSync())).toEqual(
@@ -25,7 +29,8 @@ beforeAll(async () => {
   );
   // Non-zero output layers, so images depend on the graph and the noise.
   for (const [name, v] of pipe.denoiser.parameters()) {
-    if (/outConv|conv2|projOut/.test(name)) v.assign(tf.randomNormal(v.shape, 0, 0.2, 'float32', 3));
+    if (/outConv|conv2|projOut/.test(name))
+      v.assign(tf.randomNormal(v.shape, 0, 0.2, 'float32', 3));
   }
 });
 
@@ -59,11 +64,22 @@ describe('SGDiffPipeline', () => {
 
   it('reports every sampler step and can be cancelled', async () => {
     const seen: number[] = [];
-    await pipe.generate(graph, { seed: 1, steps: 5, sampler: 'dpmpp-2m', onStep: (s) => void seen.push(s.i) });
+    await pipe.generate(graph, {
+      seed: 1,
+      steps: 5,
+      sampler: 'dpmpp-2m',
+      onStep: (s) => void seen.push(s.i),
+    });
     expect(seen).toEqual([0, 1, 2, 3, 4]);
     const ctl = new AbortController();
     const before = tf.memory().numTensors;
-    await expect(pipe.generate(graph, { seed: 1, onStep: (s) => (s.i === 1 ? ctl.abort(new Error('stop')) : undefined), signal: ctl.signal })).rejects.toThrow('stop');
+    await expect(
+      pipe.generate(graph, {
+        seed: 1,
+        onStep: (s) => (s.i === 1 ? ctl.abort(new Error('stop')) : undefined),
+        signal: ctl.signal,
+      }),
+    ).rejects.toThrow('stop');
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -97,23 +113,32 @@ describe('SGDiffPipeline', () => {
   });
 
   it('DDIM-inverts an image into noise that regenerates it', async () => {
-    const drawn = (await pipe.generate(graph, { seed: 11, sampler: 'ddim', steps: 4, guidance: 1 })).images[0];
+    const drawn = (await pipe.generate(graph, { seed: 11, sampler: 'ddim', steps: 4, guidance: 1 }))
+      .images[0];
     const noise = await pipe.invert(drawn, graph, { steps: 4 });
     expect(noise.length).toBe(8 * 8 * 4);
-    const again = (await pipe.generate(graph, { noise, sampler: 'ddim', steps: 4, guidance: 1 })).images[0];
+    const again = (await pipe.generate(graph, { noise, sampler: 'ddim', steps: 4, guidance: 1 }))
+      .images[0];
     // Through an untrained autoencoder and 4 steps the round trip is rough; it must still be
     // much closer to the image than an unrelated draw is.
-    const other = (await pipe.generate(graph, { seed: 12, sampler: 'ddim', steps: 4, guidance: 1 })).images[0];
-    const dist = (a: Uint8ClampedArray, b: Uint8ClampedArray) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0);
+    const other = (await pipe.generate(graph, { seed: 12, sampler: 'ddim', steps: 4, guidance: 1 }))
+      .images[0];
+    const dist = (a: Uint8ClampedArray, b: Uint8ClampedArray) =>
+      a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0);
     expect(dist(again.rgba, drawn.rgba)).toBeLessThan(dist(other.rgba, drawn.rgba));
-    await expect(pipe.invert({ ...drawn, width: 8 }, graph)).rejects.toThrow(/this model works at 16×16/);
+    await expect(pipe.invert({ ...drawn, width: 8 }, graph)).rejects.toThrow(
+      /this model works at 16×16/,
+    );
   });
 
   it('loads the same directory over HTTP with fetch', async () => {
     const server: Server = createServer((req, res) => {
       try {
         const body = readFileSync(join(dir, decodeURIComponent(req.url!.split('?')[0])));
-        res.writeHead(200, { 'content-type': extname(req.url!) === '.json' ? 'application/json' : 'application/octet-stream' });
+        res.writeHead(200, {
+          'content-type':
+            extname(req.url!) === '.json' ? 'application/json' : 'application/octet-stream',
+        });
         res.end(body);
       } catch {
         res.writeHead(404).end();
@@ -124,7 +149,9 @@ describe('SGDiffPipeline', () => {
     try {
       const web = await SGDiffPipeline.load(`http://127.0.0.1:${port}`);
       const w = web.denoiser.parameters().get('unet.timeEmbed1.weight')!;
-      expect(Array.from(w.dataSync())).toEqual(Array.from(pipe.denoiser.parameters().get('unet.timeEmbed1.weight')!.dataSync()));
+      expect(Array.from(w.dataSync())).toEqual(
+        Array.from(pipe.denoiser.parameters().get('unet.timeEmbed1.weight')!.dataSync()),
+      );
       web.dispose();
     } finally {
       server.close();
@@ -132,9 +159,14 @@ describe('SGDiffPipeline', () => {
   });
 
   it('explains a missing or broken model directory', async () => {
-    await expect(loadPipeline(join(dir, 'nope'))).rejects.toThrow(/sgdiff\.json: cannot read the model manifest/);
+    await expect(loadPipeline(join(dir, 'nope'))).rejects.toThrow(
+      /sgdiff\.json: cannot read the model manifest/,
+    );
     const broken = mkdtempSync(join(tmpdir(), 'sgdiff-broken-'));
-    writeFileSync(join(broken, MODEL_MANIFEST), JSON.stringify({ format: 'sgdiff-model', formatVersion: 1 }));
+    writeFileSync(
+      join(broken, MODEL_MANIFEST),
+      JSON.stringify({ format: 'sgdiff-model', formatVersion: 1 }),
+    );
     await expect(loadPipeline(broken)).rejects.toThrow(ModelError);
     await expect(loadPipeline(broken)).rejects.toThrow(/not a valid sgdiff\.json \(vocabulary/);
     rmSync(broken, { recursive: true });

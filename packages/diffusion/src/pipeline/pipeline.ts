@@ -103,11 +103,15 @@ export class SGDiffPipeline {
     try {
       json = await source.readJson(manifestPath);
     } catch (e) {
-      throw new ModelError(`${manifestPath}: cannot read the model manifest (${(e as Error).message})`);
+      throw new ModelError(
+        `${manifestPath}: cannot read the model manifest (${(e as Error).message})`,
+      );
     }
     const manifest = parseModelManifest(json, manifestPath);
     const vocab = Vocabulary.fromJSON(manifest.vocabulary);
-    const encoder = new SceneGraphEncoder(manifest.parts.encoder.config as unknown as EncoderConfig);
+    const encoder = new SceneGraphEncoder(
+      manifest.parts.encoder.config as unknown as EncoderConfig,
+    );
     const autoencoder = new AutoencoderKL(manifest.parts.autoencoder.config);
     const denoiser = new Denoiser(manifest.parts.unet.config);
     const parts: [string, Module][] = [
@@ -118,7 +122,11 @@ export class SGDiffPipeline {
     try {
       for (const [name, module] of parts) {
         const path = join(dir, manifest.parts[name as keyof ModelManifest['parts']].path);
-        await source.loadInto(module, path, options.onProgress && ((e) => options.onProgress!({ ...e, part: name })));
+        await source.loadInto(
+          module,
+          path,
+          options.onProgress && ((e) => options.onProgress!({ ...e, part: name })),
+        );
       }
     } catch (e) {
       for (const [, m] of parts) m.dispose();
@@ -140,7 +148,10 @@ export class SGDiffPipeline {
   private conditions(graphs: SceneGraph[]): { cond: ContextCond; uncond: ContextCond } {
     const enc = this.encoder.encodeGraphs(graphs, this.vocab);
     try {
-      return { cond: this.denoiser.condition(enc), uncond: this.denoiser.nullCondition(graphs.length) };
+      return {
+        cond: this.denoiser.condition(enc),
+        uncond: this.denoiser.nullCondition(graphs.length),
+      };
     } finally {
       tf.dispose([enc.local, enc.localMask, enc.global]);
     }
@@ -150,7 +161,10 @@ export class SGDiffPipeline {
    * Generates one image per graph. Graph i starts from the noise of seed `seed + i`, so an image
    * does not depend on what else is in the batch.
    */
-  async generate(input: SceneGraph | string | (SceneGraph | string)[], options: GenerateOptions = {}): Promise<GenerateResult> {
+  async generate(
+    input: SceneGraph | string | (SceneGraph | string)[],
+    options: GenerateOptions = {},
+  ): Promise<GenerateResult> {
     const graphs = (Array.isArray(input) ? input : [input]).map((g) => this.parseGraph(g));
     const d = this.manifest.defaults;
     const seed = options.seed ?? 0;
@@ -167,7 +181,11 @@ export class SGDiffPipeline {
     const xT = tf.tensor4d(noise, [B, h, w, c]);
     const { cond, uncond } = this.conditions(graphs);
     const guidance = options.guidance ?? d.guidance;
-    const model = withGuidance(this.denoiser.eps, { scale: guidance, uncond, concat: concatContext });
+    const model = withGuidance(this.denoiser.eps, {
+      scale: guidance,
+      uncond,
+      concat: concatContext,
+    });
     let z: tf.Tensor | undefined;
     try {
       z = await getSampler(options.sampler ?? d.sampler)(model as never, xT, {
@@ -182,7 +200,12 @@ export class SGDiffPipeline {
       const latents = (await z.data()) as Float32Array;
       const images = await this.decode(z as tf.Tensor4D);
       return {
-        images: images.map((rgba, i) => ({ rgba, width: this.manifest.imageSize, height: this.manifest.imageSize, seed: seed + i })),
+        images: images.map((rgba, i) => ({
+          rgba,
+          width: this.manifest.imageSize,
+          height: this.manifest.imageSize,
+          seed: seed + i,
+        })),
         latents: Float32Array.from(latents),
         latentShape: [B, h, w, c],
       };
@@ -197,17 +220,31 @@ export class SGDiffPipeline {
    * DDIM-inverts a real image under `graph`: the starting noise from which DDIM (η = 0, same
    * steps) redraws it, so that an edited graph can be regenerated from the image itself.
    */
-  async invert(image: { rgba: Uint8ClampedArray | Uint8Array; width: number; height: number }, graph: SceneGraph | string, options: { steps?: number; signal?: AbortSignal } = {}): Promise<Float32Array> {
+  async invert(
+    image: { rgba: Uint8ClampedArray | Uint8Array; width: number; height: number },
+    graph: SceneGraph | string,
+    options: { steps?: number; signal?: AbortSignal } = {},
+  ): Promise<Float32Array> {
     const size = this.manifest.imageSize;
     if (image.width !== size || image.height !== size) {
-      throw new ModelError(`the image is ${image.width}×${image.height}; this model works at ${size}×${size}`);
+      throw new ModelError(
+        `the image is ${image.width}×${image.height}; this model works at ${size}×${size}`,
+      );
     }
     const rgb = new Uint8Array(size * size * 3);
-    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) rgb.set(image.rgba.subarray(j, j + 3), i);
-    const z0 = tf.tidy(() => tf.mul(this.autoencoder.encode(imagesToTensor(rgb, 1, size)).mean, this.manifest.latentScale));
+    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4)
+      rgb.set(image.rgba.subarray(j, j + 3), i);
+    const z0 = tf.tidy(() =>
+      tf.mul(this.autoencoder.encode(imagesToTensor(rgb, 1, size)).mean, this.manifest.latentScale),
+    );
     const { cond, uncond } = this.conditions([this.parseGraph(graph)]);
     try {
-      const xT = await ddimInvert(this.denoiser.eps, z0, { schedule: this.schedule, steps: options.steps ?? this.manifest.defaults.steps, cond, signal: options.signal });
+      const xT = await ddimInvert(this.denoiser.eps, z0, {
+        schedule: this.schedule,
+        steps: options.steps ?? this.manifest.defaults.steps,
+        cond,
+        signal: options.signal,
+      });
       const out = (await xT.data()) as Float32Array;
       xT.dispose();
       return Float32Array.from(out);
@@ -221,7 +258,9 @@ export class SGDiffPipeline {
   /** Scaled latents → RGBA images (also for live previews of `denoised`). */
   // z: [B, h, w, c]
   async decode(z: tf.Tensor4D): Promise<Uint8ClampedArray[]> {
-    const x = tf.tidy(() => this.autoencoder.decode(tf.div(z, this.manifest.latentScale) as tf.Tensor4D));
+    const x = tf.tidy(() =>
+      this.autoencoder.decode(tf.div(z, this.manifest.latentScale) as tf.Tensor4D),
+    );
     const bytes = await tensorToImages(x);
     x.dispose();
     const n = z.shape[0];
@@ -245,7 +284,8 @@ export class SGDiffPipeline {
     const boxes = [...g0.objects, ...g1.objects]
       .filter((o) => (options.touched ? options.touched.includes(o.id) : true) && o.box)
       .map((o) => o.box!);
-    const unchangedOutside = options.touched && boxes.length ? unchangedFraction(before, after, boxes) : undefined;
+    const unchangedOutside =
+      options.touched && boxes.length ? unchangedFraction(before, after, boxes) : undefined;
     return { before, after, unchangedOutside };
   }
 
@@ -275,7 +315,12 @@ export function unchangedFraction(
       if (boxes.some(([x0, y0, x1, y1]) => u >= x0 && u <= x1 && v >= y0 && v <= y1)) continue;
       outside++;
       const i = (y * a.width + x) * 4;
-      if (Math.abs(a.rgba[i] - b.rgba[i]) < tolerance && Math.abs(a.rgba[i + 1] - b.rgba[i + 1]) < tolerance && Math.abs(a.rgba[i + 2] - b.rgba[i + 2]) < tolerance) same++;
+      if (
+        Math.abs(a.rgba[i] - b.rgba[i]) < tolerance &&
+        Math.abs(a.rgba[i + 1] - b.rgba[i + 1]) < tolerance &&
+        Math.abs(a.rgba[i + 2] - b.rgba[i + 2]) < tolerance
+      )
+        same++;
     }
   }
   return outside ? same / outside : 1;

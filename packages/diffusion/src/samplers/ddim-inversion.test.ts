@@ -14,7 +14,12 @@ describe('ddimInvert', () => {
   const model = gaussianDenoiser(schedule, mu, s);
 
   it('inverts DDIM (η = 0): sampling the inverted noise gives the data back', async () => {
-    const x0 = tf.tidy(() => tf.add(tf.mul(tf.randomNormal([4, 4, 4, 2], 0, 1, 'float32', 9), tf.tensor1d(s)), tf.tensor1d(mu)));
+    const x0 = tf.tidy(() =>
+      tf.add(
+        tf.mul(tf.randomNormal([4, 4, 4, 2], 0, 1, 'float32', 9), tf.tensor1d(s)),
+        tf.tensor1d(mu),
+      ),
+    );
     const before = tf.memory().numTensors;
     const xT = await ddimInvert(model, x0, { schedule, steps: 100, cond: null });
     expect(tf.memory().numTensors).toBe(before + 1);
@@ -43,7 +48,9 @@ describe('ddimInvert', () => {
     const ctl = new AbortController();
     ctl.abort(new Error('cancelled'));
     const before = tf.memory().numTensors;
-    await expect(ddimInvert(model, x0, { schedule, steps: 10, cond: null, signal: ctl.signal })).rejects.toThrow('cancelled');
+    await expect(
+      ddimInvert(model, x0, { schedule, steps: 10, cond: null, signal: ctl.signal }),
+    ).rejects.toThrow('cancelled');
     expect(tf.memory().numTensors).toBe(before);
     x0.dispose();
   });

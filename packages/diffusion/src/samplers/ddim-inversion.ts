@@ -16,8 +16,16 @@ export interface DdimInversionOptions<C> {
 }
 
 /** x0: [B, ...] clean latents → the x_T that DDIM (η = 0) maps back to them. Caller owns the result. */
-export async function ddimInvert<C>(model: EpsModel<C>, x0: tf.Tensor, options: DdimInversionOptions<C>): Promise<tf.Tensor> {
-  const ts = samplingTimesteps(options.schedule, options.steps, options.spacing ?? 'trailing').reverse(); // ascending
+export async function ddimInvert<C>(
+  model: EpsModel<C>,
+  x0: tf.Tensor,
+  options: DdimInversionOptions<C>,
+): Promise<tf.Tensor> {
+  const ts = samplingTimesteps(
+    options.schedule,
+    options.steps,
+    options.spacing ?? 'trailing',
+  ).reverse(); // ascending
   const ab = options.schedule.alphasCumprod;
   let x = tf.clone(x0);
   let alphaPrev = 1;

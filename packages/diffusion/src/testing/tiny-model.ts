@@ -11,10 +11,27 @@ import { unetConfig } from '../unet/config.js';
 export function tinyModel() {
   const vocab = syntheticVocabulary();
   const enc = encoderConfig(vocab, 'tiny');
-  const ae: AutoencoderConfig = { ...AUTOENCODER_PRESETS['f4-small'], baseChannels: 8, channelMult: [1, 2], groups: 4 };
+  const ae: AutoencoderConfig = {
+    ...AUTOENCODER_PRESETS['f4-small'],
+    baseChannels: 8,
+    channelMult: [1, 2],
+    groups: 4,
+  };
   const den: DenoiserConfig = {
-    unet: unetConfig('synthetic-64', { modelChannels: 8, channelMult: [1, 2], attentionLevels: [1], headChannels: 8, contextDim: 8, groups: 4 }),
-    context: { localDim: enc.tokenDim, globalDim: enc.tokenDim, contextDim: 8, numLocalTokens: enc.tokens },
+    unet: unetConfig('synthetic-64', {
+      modelChannels: 8,
+      channelMult: [1, 2],
+      attentionLevels: [1],
+      headChannels: 8,
+      contextDim: 8,
+      groups: 4,
+    }),
+    context: {
+      localDim: enc.tokenDim,
+      globalDim: enc.tokenDim,
+      contextDim: 8,
+      numLocalTokens: enc.tokens,
+    },
   };
   const manifest: ModelManifest = {
     format: MODEL_FORMAT,

@@ -28,7 +28,8 @@ describe('timestepEmbedding', () => {
       [Math.cos(3), Math.cos(0.03), Math.sin(3), Math.sin(0.03)],
     ];
     const got = e.arraySync();
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 4; j++) expect(got[i][j]).toBeCloseTo(want[i][j], 6);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 4; j++) expect(got[i][j]).toBeCloseTo(want[i][j], 6);
     e.dispose();
   });
 });
@@ -52,7 +53,8 @@ describe('UNet', () => {
     unet = new UNet(tiny);
     // Give the zero-initialised output layers weights, so the output depends on the inputs.
     for (const [name, v] of unet.parameters()) {
-      if (/outConv|conv2|projOut/.test(name)) v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 7));
+      if (/outConv|conv2|projOut/.test(name))
+        v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 7));
     }
     x = tf.randomNormal([2, 8, 8, 4], 0, 1, 'float32', 1) as tf.Tensor4D;
     t = tf.tensor1d([10, 500]);
@@ -78,7 +80,10 @@ describe('UNet', () => {
       [1, 1, 0, 0, 1],
       [1, 0, 0, 0, 1],
     ]);
-    const noise = tf.mul(tf.randomNormal([2, 5, 6], 0, 5, 'float32', 3), tf.reshape(tf.sub(1, mask), [2, 5, 1]));
+    const noise = tf.mul(
+      tf.randomNormal([2, 5, 6], 0, 5, 'float32', 3),
+      tf.reshape(tf.sub(1, mask), [2, 5, 1]),
+    );
     const a = unet.forward(x, t, ctx, mask);
     const b = unet.forward(x, t, tf.add(ctx, noise) as tf.Tensor3D, mask);
     const c = unet.forward(x, t, tf.add(ctx, noise) as tf.Tensor3D);
@@ -91,8 +96,12 @@ describe('UNet', () => {
     const a = unet.forward(x, t, ctx);
     const b = unet.forward(x, tf.tensor1d([11, 500]), ctx);
     expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeGreaterThan(0);
-    expect(() => unet.forward(tf.zeros([1, 7, 8, 4]) as tf.Tensor4D, tf.tensor1d([1]), ctx)).toThrow(/must divide by 2/);
-    expect(() => unet.forward(x, t, tf.zeros([2, 5, 3]) as tf.Tensor3D)).toThrow(/context width 3, expected 6/);
+    expect(() =>
+      unet.forward(tf.zeros([1, 7, 8, 4]) as tf.Tensor4D, tf.tensor1d([1]), ctx),
+    ).toThrow(/must divide by 2/);
+    expect(() => unet.forward(x, t, tf.zeros([2, 5, 3]) as tf.Tensor3D)).toThrow(
+      /context width 3, expected 6/,
+    );
   });
 
   it('has stable dotted parameter names', () => {
@@ -139,9 +148,15 @@ describe('GraphContext', () => {
     const { context, mask } = gc.forward(tokens, tf.tensor1d([1, 0]));
     const kept = gc.forward(tokens).context;
     const nul = gc.nullBatch(2);
-    expect(tf.max(tf.abs(tf.sub(tf.slice(context, 0, 1), tf.slice(kept, 0, 1)))).dataSync()[0]).toBe(0);
-    expect(tf.max(tf.abs(tf.sub(tf.slice(context, 1, 1), tf.slice(nul.context, 1, 1)))).dataSync()[0]).toBe(0);
+    expect(
+      tf.max(tf.abs(tf.sub(tf.slice(context, 0, 1), tf.slice(kept, 0, 1)))).dataSync()[0],
+    ).toBe(0);
+    expect(
+      tf.max(tf.abs(tf.sub(tf.slice(context, 1, 1), tf.slice(nul.context, 1, 1)))).dataSync()[0],
+    ).toBe(0);
     expect(mask.arraySync()[1]).toEqual([1, 1, 1, 1, 1]);
-    expect(() => gc.forward({ ...tokens, local: tf.zeros([2, 3, 3]) as tf.Tensor3D })).toThrow(/3 local tokens, expected 4/);
+    expect(() => gc.forward({ ...tokens, local: tf.zeros([2, 3, 3]) as tf.Tensor3D })).toThrow(
+      /3 local tokens, expected 4/,
+    );
   });
 });

@@ -42,7 +42,15 @@ export class UNet extends Module {
 
   constructor(readonly config: UNetConfig) {
     super();
-    const { modelChannels: mc, channelMult, numResBlocks, dropout, groups, contextDim, headChannels } = config;
+    const {
+      modelChannels: mc,
+      channelMult,
+      numResBlocks,
+      dropout,
+      groups,
+      contextDim,
+      headChannels,
+    } = config;
     const embDim = 4 * mc;
     this.timeEmbed1 = new Linear(mc, embDim);
     this.timeEmbed2 = new Linear(embDim, embDim);
@@ -57,7 +65,12 @@ export class UNet extends Module {
     channelMult.forEach((mult, level) => {
       for (let i = 0; i < numResBlocks; i++) {
         const out = mc * mult;
-        this.down.push(new Stage(new ResBlock(ch, { outChannels: out, embDim, dropout, groups }), attn(level, out)));
+        this.down.push(
+          new Stage(
+            new ResBlock(ch, { outChannels: out, embDim, dropout, groups }),
+            attn(level, out),
+          ),
+        );
         ch = out;
         skipChannels.push(ch);
       }
@@ -73,7 +86,12 @@ export class UNet extends Module {
       for (let i = 0; i <= numResBlocks; i++) {
         const skip = skipChannels.pop()!;
         const out = mc * mult;
-        this.up.push(new Stage(new ResBlock(ch + skip, { outChannels: out, embDim, dropout, groups }), attn(level, out)));
+        this.up.push(
+          new Stage(
+            new ResBlock(ch + skip, { outChannels: out, embDim, dropout, groups }),
+            attn(level, out),
+          ),
+        );
         ch = out;
       }
       this.upsample.push(level === 0 ? null : new Upsample(ch));
@@ -83,14 +101,23 @@ export class UNet extends Module {
   }
 
   // x: [B, h, w, C] noisy latents, t: [B] timesteps, context: [B, L, Dc], contextMask: [B, L] → ε [B, h, w, C]
-  forward(x: tf.Tensor4D, t: tf.Tensor1D, context: tf.Tensor3D, contextMask?: tf.Tensor2D): tf.Tensor4D {
+  forward(
+    x: tf.Tensor4D,
+    t: tf.Tensor1D,
+    context: tf.Tensor3D,
+    contextMask?: tf.Tensor2D,
+  ): tf.Tensor4D {
     const levels = this.config.channelMult.length;
     const div = 2 ** (levels - 1);
     if (x.shape[1] % div || x.shape[2] % div) {
-      throw new Error(`UNet: latent ${x.shape[1]}×${x.shape[2]} must divide by ${div} for ${levels} levels`);
+      throw new Error(
+        `UNet: latent ${x.shape[1]}×${x.shape[2]} must divide by ${div} for ${levels} levels`,
+      );
     }
     if (context.shape[2] !== this.config.contextDim) {
-      throw new Error(`UNet: context width ${context.shape[2]}, expected ${this.config.contextDim}`);
+      throw new Error(
+        `UNet: context width ${context.shape[2]}, expected ${this.config.contextDim}`,
+      );
     }
     return tf.tidy(() => {
       const temb = timestepEmbedding(t, this.config.modelChannels);
@@ -114,7 +141,12 @@ export class UNet extends Module {
       s = 0;
       this.upsample.forEach((up) => {
         for (let i = 0; i <= this.config.numResBlocks; i++) {
-          h = this.up[s++].forward(tf.concat([h, skips.pop()!], 3) as tf.Tensor4D, emb, context, contextMask);
+          h = this.up[s++].forward(
+            tf.concat([h, skips.pop()!], 3) as tf.Tensor4D,
+            emb,
+            context,
+            contextMask,
+          );
         }
         if (up) h = up.forward(h);
       });

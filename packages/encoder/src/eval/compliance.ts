@@ -1,6 +1,10 @@
 import type { SceneGraph, Vocabulary } from '@sgdiff/scene-graph';
 import type { MaskedContrastiveModel } from '../pretrain/model.js';
-import { PERTURBATION_KINDS, randomPerturbation, type PerturbationKind } from '../pretrain/perturb.js';
+import {
+  PERTURBATION_KINDS,
+  randomPerturbation,
+  type PerturbationKind,
+} from '../pretrain/perturb.js';
 import type { Rng } from '../random.js';
 import { embedGraphs, embedImages } from './retrieval.js';
 
@@ -48,7 +52,11 @@ export function complianceDiscrimination(
     pairs.forEach((i, j) => {
       if (dot(original, i, imageVecs, i) > dot(pv, j, imageVecs, i)) correct++;
     });
-    out[kind] = { total: pairs.length, correct, accuracy: pairs.length ? correct / pairs.length : NaN };
+    out[kind] = {
+      total: pairs.length,
+      correct,
+      accuracy: pairs.length ? correct / pairs.length : NaN,
+    };
   }
   return out;
 }

@@ -14,9 +14,15 @@ describe('recallAtK', () => {
     graphs: 3,
     images: 3,
     scores: Float32Array.from([
-      0.9, 0.1, 0.2, // graph 0: own image best
-      0.8, 0.5, 0.1, // graph 1: own image second
-      0.1, 0.2, 0.0, // graph 2: own image last
+      0.9,
+      0.1,
+      0.2, // graph 0: own image best
+      0.8,
+      0.5,
+      0.1, // graph 1: own image second
+      0.1,
+      0.2,
+      0.0, // graph 2: own image last
     ]),
   };
 
@@ -30,7 +36,9 @@ describe('recallAtK', () => {
   });
 
   it('gives a constant scorer no credit for ties', () => {
-    expect(recallAtK({ graphs: 2, images: 2, scores: new Float32Array(4) }, 1, 'graph→image')).toBe(0);
+    expect(recallAtK({ graphs: 2, images: 2, scores: new Float32Array(4) }, 1, 'graph→image')).toBe(
+      0,
+    );
   });
 
   it('computes cosine matrices of unit rows', () => {
@@ -42,12 +50,24 @@ describe('recallAtK', () => {
 describe('graph–image scoring', () => {
   const graphs: SceneGraph[] = [
     {
-      objects: [{ id: 'a', label: 'red circle' }, { id: 'b', label: 'blue square' }],
+      objects: [
+        { id: 'a', label: 'red circle' },
+        { id: 'b', label: 'blue square' },
+      ],
       relations: [{ subject: 'a', predicate: 'left of', object: 'b' }],
     },
-    { objects: [{ id: 'c', label: 'sky' }, { id: 'd', label: 'red circle' }], relations: [] },
     {
-      objects: [{ id: 'e', label: 'sand' }, { id: 'f', label: 'cyan triangle' }],
+      objects: [
+        { id: 'c', label: 'sky' },
+        { id: 'd', label: 'red circle' },
+      ],
+      relations: [],
+    },
+    {
+      objects: [
+        { id: 'e', label: 'sand' },
+        { id: 'f', label: 'cyan triangle' },
+      ],
       relations: [{ subject: 'f', predicate: 'inside', object: 'e' }],
     },
   ];
@@ -75,7 +95,9 @@ describe('graph–image scoring', () => {
   });
 
   it('refuses to score images with a model pre-trained without the image tower', () => {
-    const model = new MaskedContrastiveModel(ablationConfig(pretrainConfig(vocab, 'tiny'), 'masked'));
+    const model = new MaskedContrastiveModel(
+      ablationConfig(pretrainConfig(vocab, 'tiny'), 'masked'),
+    );
     expect(() => scoreGraphsImages(model, graphs, images, vocab)).toThrow(EncoderError);
     model.dispose();
   });

@@ -6,12 +6,20 @@ import { imagesToTensor } from '../pretrain/images.js';
 import { l2Normalize } from '../pretrain/contrastive.js';
 
 function requireImageTower(model: MaskedContrastiveModel) {
-  if (!model.imageEncoder) throw new EncoderError('this model has no image encoder (it was pre-trained without the contrastive loss)');
+  if (!model.imageEncoder)
+    throw new EncoderError(
+      'this model has no image encoder (it was pre-trained without the contrastive loss)',
+    );
   return model.imageEncoder;
 }
 
 /** Unit-length global graph tokens. → [N, C] flattened. */
-export function embedGraphs(model: MaskedContrastiveModel, graphs: readonly SceneGraph[], vocab: Vocabulary, batchSize = 64): Float32Array {
+export function embedGraphs(
+  model: MaskedContrastiveModel,
+  graphs: readonly SceneGraph[],
+  vocab: Vocabulary,
+  batchSize = 64,
+): Float32Array {
   const C = model.config.encoder.tokenDim;
   const out = new Float32Array(graphs.length * C);
   for (let i = 0; i < graphs.length; i += batchSize) {
@@ -27,16 +35,24 @@ export function embedGraphs(model: MaskedContrastiveModel, graphs: readonly Scen
 }
 
 /** Unit-length image vectors. images: [N, S, S, 3] RGB flattened → [N, C] flattened. */
-export function embedImages(model: MaskedContrastiveModel, images: Uint8Array, count: number, batchSize = 64): Float32Array {
+export function embedImages(
+  model: MaskedContrastiveModel,
+  images: Uint8Array,
+  count: number,
+  batchSize = 64,
+): Float32Array {
   const tower = requireImageTower(model);
   const S = model.config.imageSize;
   const px = S * S * 3;
-  if (images.length !== count * px) throw new EncoderError(`images hold ${images.length} bytes, expected ${count}×${S}×${S}×3`);
+  if (images.length !== count * px)
+    throw new EncoderError(`images hold ${images.length} bytes, expected ${count}×${S}×${S}×3`);
   const C = model.config.encoder.tokenDim;
   const out = new Float32Array(count * C);
   for (let i = 0; i < count; i += batchSize) {
     const n = Math.min(batchSize, count - i);
-    const v = tf.tidy(() => l2Normalize(tower.forward(imagesToTensor(images.subarray(i * px, (i + n) * px), n, S, S))));
+    const v = tf.tidy(() =>
+      l2Normalize(tower.forward(imagesToTensor(images.subarray(i * px, (i + n) * px), n, S, S))),
+    );
     out.set(v.dataSync(), i * C);
     v.dispose();
   }
@@ -61,7 +77,11 @@ export function scoreGraphsImages(
   const g = embedGraphs(model, graphs, vocab, batchSize);
   const count = images.length / (model.config.imageSize ** 2 * 3);
   const im = embedImages(model, images, count, batchSize);
-  return { graphs: graphs.length, images: count, scores: cosineMatrix(g, im, model.config.encoder.tokenDim) };
+  return {
+    graphs: graphs.length,
+    images: count,
+    scores: cosineMatrix(g, im, model.config.encoder.tokenDim),
+  };
 }
 
 /** a: [N, C], b: [M, C], both unit rows → [N, M]. Plain JS: exact and backend-free. */
@@ -84,12 +104,17 @@ export function cosineMatrix(a: Float32Array, b: Float32Array, dim: number): Flo
  * k best-scoring images; 'image→graph' the other way. Ties count against (strictly greater
  * scores rank ahead, equal scores too), so a constant scorer gets 0, not 1.
  */
-export function recallAtK(m: ScoreMatrix, k: number, direction: 'graph→image' | 'image→graph'): number {
+export function recallAtK(
+  m: ScoreMatrix,
+  k: number,
+  direction: 'graph→image' | 'image→graph',
+): number {
   const n = Math.min(m.graphs, m.images);
   if (n === 0) return 0;
   let hits = 0;
   for (let i = 0; i < n; i++) {
-    const score = (a: number, b: number) => (direction === 'graph→image' ? m.scores[a * m.images + b] : m.scores[b * m.images + a]);
+    const score = (a: number, b: number) =>
+      direction === 'graph→image' ? m.scores[a * m.images + b] : m.scores[b * m.images + a];
     const others = direction === 'graph→image' ? m.images : m.graphs;
     const own = score(i, i);
     let ahead = 0;

@@ -30,11 +30,35 @@ type Architecture = Omit<EncoderConfig, 'numObjects' | 'numPredicates' | 'inImag
 
 export const ENCODER_PRESETS: Record<EncoderPreset, Architecture> = {
   /** Small enough to pre-train on a 2-core CPU in under an hour (64×64 synthetic data). */
-  synthetic: { dim: 128, hidden: 256, layers: 4, tokens: 15, tokenDim: 128, useBoxes: false, useRelations: true },
+  synthetic: {
+    dim: 128,
+    hidden: 256,
+    layers: 4,
+    tokens: 15,
+    tokenDim: 128,
+    useBoxes: false,
+    useRelations: true,
+  },
   /** The paper's encoder: width 512, 6 layers, 15 local tokens. */
-  sgdiff: { dim: 512, hidden: 512, layers: 6, tokens: 15, tokenDim: 512, useBoxes: false, useRelations: true },
+  sgdiff: {
+    dim: 512,
+    hidden: 512,
+    layers: 6,
+    tokens: 15,
+    tokenDim: 512,
+    useBoxes: false,
+    useRelations: true,
+  },
   /** For tests. */
-  tiny: { dim: 16, hidden: 32, layers: 2, tokens: 6, tokenDim: 16, useBoxes: false, useRelations: true },
+  tiny: {
+    dim: 16,
+    hidden: 32,
+    layers: 2,
+    tokens: 6,
+    tokenDim: 16,
+    useBoxes: false,
+    useRelations: true,
+  },
 };
 
 /** A complete config: a preset's architecture, the vocabulary's table sizes, then overrides. */

@@ -18,7 +18,10 @@ const graphA: SceneGraph = {
   ],
 };
 const graphB: SceneGraph = {
-  objects: [{ id: 'x', label: 'yellow triangle' }, { id: 'y', label: 'sky' }],
+  objects: [
+    { id: 'x', label: 'yellow triangle' },
+    { id: 'y', label: 'sky' },
+  ],
   relations: [{ subject: 'x', predicate: 'inside', object: 'y' }],
 };
 
@@ -54,7 +57,10 @@ describe('SceneGraphEncoder', () => {
     cut.loadWeights(encoder.parameters());
     const encCut = cut.encodeGraphs([graphA], vocab);
     const full = (await enc.local.array()) as number[][][];
-    expectClose((await encCut.local.array() as number[][][])[0].flat(), full[0].slice(0, 2).flat());
+    expectClose(
+      ((await encCut.local.array()) as number[][][])[0].flat(),
+      full[0].slice(0, 2).flat(),
+    );
     disposeEncoding(enc);
     disposeEncoding(encCut);
     cut.dispose();
@@ -76,7 +82,10 @@ describe('SceneGraphEncoder', () => {
       objects: [graphA.objects[2], graphA.objects[0], graphA.objects[1]],
       relations: graphA.relations,
     };
-    const reversedRelations: SceneGraph = { ...shuffled, relations: [...graphA.relations].reverse() };
+    const reversedRelations: SceneGraph = {
+      ...shuffled,
+      relations: [...graphA.relations].reverse(),
+    };
     const enc = encoder.encodeGraphs([graphA, shuffled, reversedRelations], vocab);
     const g = (await enc.global.array()) as number[][];
     expectClose(g[1], g[0]);
@@ -107,8 +116,14 @@ describe('SceneGraphEncoder', () => {
 
   it('adds a box embedding only where a box is given', async () => {
     const boxed = new SceneGraphEncoder({ ...config, useBoxes: true });
-    const withBox: SceneGraph = { ...graphB, objects: [{ ...graphB.objects[0], box: [0.1, 0.1, 0.3, 0.3] }, graphB.objects[1]] };
-    const moved: SceneGraph = { ...graphB, objects: [{ ...graphB.objects[0], box: [0.6, 0.6, 0.9, 0.9] }, graphB.objects[1]] };
+    const withBox: SceneGraph = {
+      ...graphB,
+      objects: [{ ...graphB.objects[0], box: [0.1, 0.1, 0.3, 0.3] }, graphB.objects[1]],
+    };
+    const moved: SceneGraph = {
+      ...graphB,
+      objects: [{ ...graphB.objects[0], box: [0.6, 0.6, 0.9, 0.9] }, graphB.objects[1]],
+    };
     const enc = boxed.encodeGraphs([withBox, moved, graphB], vocab);
     const g = (await enc.global.array()) as number[][];
     expect(Math.max(...g[0].map((v, i) => Math.abs(v - g[1][i])))).toBeGreaterThan(1e-4);
@@ -129,10 +144,16 @@ describe('SceneGraphEncoder', () => {
     expect(() => small.forward(packed)).toThrow(/outside the model's vocabulary of 5 objects/);
     small.dispose();
     const noPreds = new SceneGraphEncoder({ ...config, numPredicates: 2 });
-    expect(() => noPreds.forward(packed)).toThrow(/predicate label \d+ .* outside the model's vocabulary of 2 predicates/);
+    expect(() => noPreds.forward(packed)).toThrow(
+      /predicate label \d+ .* outside the model's vocabulary of 2 predicates/,
+    );
     noPreds.dispose();
-    expect(() => encoder.encodeGraphs([graphA, { objects: [], relations: [] }], vocab)).toThrow(/graph 1 is empty/);
-    expect(() => encoder.forward(packGraphs([graphA, { objects: [], relations: [] }], vocab))).toThrow(/graph 1 is empty/);
+    expect(() => encoder.encodeGraphs([graphA, { objects: [], relations: [] }], vocab)).toThrow(
+      /graph 1 is empty/,
+    );
+    expect(() =>
+      encoder.forward(packGraphs([graphA, { objects: [], relations: [] }], vocab)),
+    ).toThrow(/graph 1 is empty/);
     expect(() => encoder.encodeGraphs([], vocab)).toThrow(EncoderError);
     const unknown: SceneGraph = { objects: [{ id: 'u', label: 'unicorn' }], relations: [] };
     let error: unknown;

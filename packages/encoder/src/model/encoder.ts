@@ -1,5 +1,11 @@
 import { Embedding, Linear, Module, tf } from '@sgdiff/nn';
-import { packGraphs, SceneGraphError, type PackedGraphs, type SceneGraph, type Vocabulary } from '@sgdiff/scene-graph';
+import {
+  packGraphs,
+  SceneGraphError,
+  type PackedGraphs,
+  type SceneGraph,
+  type Vocabulary,
+} from '@sgdiff/scene-graph';
 import { EncoderError } from '../errors.js';
 import type { EncoderConfig } from './config.js';
 import { inverseCounts, prepareTriples, type TripleBatch } from './graph-batch.js';
@@ -70,19 +76,35 @@ export class SceneGraphEncoder extends Module {
           objVecs = tf.add(objVecs, tf.mul(this.boxEmbedding.forward(boxes), hasBox));
         }
         const predIds = tf.tensor1d(b.predicates, 'int32');
-        const conv = this.graphConv.forward(objVecs, this.predicateEmbedding.forward(predIds) as tf.Tensor2D, edges);
+        const conv = this.graphConv.forward(
+          objVecs,
+          this.predicateEmbedding.forward(predIds) as tf.Tensor2D,
+          edges,
+        );
 
         // Local tokens: [s ‖ p ‖ o] per triple, then gathered into K slots per graph.
-        const triples = tf.concat([tf.gather(conv.objVecs, edges.subjects), conv.predVecs, tf.gather(conv.objVecs, edges.objects)], 1); // [T, 3D]
+        const triples = tf.concat(
+          [
+            tf.gather(conv.objVecs, edges.subjects),
+            conv.predVecs,
+            tf.gather(conv.objVecs, edges.objects),
+          ],
+          1,
+        ); // [T, 3D]
         const perTriple = this.localProjection.forward(triples); // [T, C]
         const mask = tf.tensor2d(b.tokenMask, [B, K]);
         const gathered = tf.gather(perTriple, tf.tensor1d(b.tokenSource, 'int32')); // [B·K, C]
-        const local = tf.mul(tf.reshape(gathered, [B, K, this.config.tokenDim]), tf.expandDims(mask, 2)) as tf.Tensor3D;
+        const local = tf.mul(
+          tf.reshape(gathered, [B, K, this.config.tokenDim]),
+          tf.expandDims(mask, 2),
+        ) as tf.Tensor3D;
 
         // Global token: per-graph means (segment sums scaled by 1/count keep it order-free).
         const objMean = segmentMean(conv.objVecs, b.objToImg, B);
         const predMean = segmentMean(conv.predVecs, b.tripleToImg, B);
-        const global = this.globalProjection.forward(tf.concat([objMean, predMean], 1)) as tf.Tensor2D; // [B, C]
+        const global = this.globalProjection.forward(
+          tf.concat([objMean, predMean], 1),
+        ) as tf.Tensor2D; // [B, C]
         return { local, localMask: mask, global };
       });
     } finally {
@@ -95,7 +117,10 @@ export class SceneGraphEncoder extends Module {
 function segmentMean(x: tf.Tensor2D, ids: Int32Array, numSegments: number): tf.Tensor2D {
   return tf.tidy(() => {
     const sum = tf.unsortedSegmentSum(x, tf.tensor1d(ids, 'int32'), numSegments);
-    return tf.mul(sum, tf.tensor2d(inverseCounts(ids, numSegments), [numSegments, 1])) as tf.Tensor2D;
+    return tf.mul(
+      sum,
+      tf.tensor2d(inverseCounts(ids, numSegments), [numSegments, 1]),
+    ) as tf.Tensor2D;
   });
 }
 
@@ -103,12 +128,14 @@ function segmentMean(x: tf.Tensor2D, ids: Int32Array, numSegments: number): tf.T
 export function packForEncoder(graphs: readonly SceneGraph[], vocab: Vocabulary): PackedGraphs {
   if (graphs.length === 0) throw new EncoderError('no graphs to encode: the batch is empty');
   graphs.forEach((g, i) => {
-    if (g.objects.length === 0) throw new EncoderError(`graph ${i} is empty: a scene graph needs at least one object`);
+    if (g.objects.length === 0)
+      throw new EncoderError(`graph ${i} is empty: a scene graph needs at least one object`);
   });
   try {
     return packGraphs(graphs, vocab);
   } catch (e) {
-    if (e instanceof SceneGraphError) throw new EncoderError(`cannot encode the graphs: ${e.message}`);
+    if (e instanceof SceneGraphError)
+      throw new EncoderError(`cannot encode the graphs: ${e.message}`);
     throw e;
   }
 }

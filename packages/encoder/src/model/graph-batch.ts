@@ -28,11 +28,20 @@ export interface TripleBatch {
 export function checkPackedGraphs(packed: PackedGraphs, config: EncoderConfig): void {
   const { numGraphs: B, numObjects: O, numTriples: T } = packed;
   if (B <= 0) throw new EncoderError('no graphs to encode: the batch is empty');
-  if (packed.objs.length !== O || packed.objToImg.length !== O || packed.boxes.length !== 4 * O || packed.hasBox.length !== O) {
-    throw new EncoderError(`packed graphs are inconsistent: numObjects is ${O} but the object arrays disagree`);
+  if (
+    packed.objs.length !== O ||
+    packed.objToImg.length !== O ||
+    packed.boxes.length !== 4 * O ||
+    packed.hasBox.length !== O
+  ) {
+    throw new EncoderError(
+      `packed graphs are inconsistent: numObjects is ${O} but the object arrays disagree`,
+    );
   }
   if (packed.triples.length !== 3 * T || packed.tripleToImg.length !== T) {
-    throw new EncoderError(`packed graphs are inconsistent: numTriples is ${T} but the triple arrays disagree`);
+    throw new EncoderError(
+      `packed graphs are inconsistent: numTriples is ${T} but the triple arrays disagree`,
+    );
   }
   for (let i = 0; i < O; i++) {
     const label = packed.objs[i];
@@ -42,13 +51,15 @@ export function checkPackedGraphs(packed: PackedGraphs, config: EncoderConfig): 
       );
     }
     const g = packed.objToImg[i];
-    if (g < 0 || g >= B) throw new EncoderError(`objToImg[${i}] = ${g} is not a graph of this batch (${B} graphs)`);
+    if (g < 0 || g >= B)
+      throw new EncoderError(`objToImg[${i}] = ${g} is not a graph of this batch (${B} graphs)`);
   }
   const triplesPerGraph = new Int32Array(B);
   for (let t = 0; t < T; t++) {
     const [s, p, o] = packed.triples.subarray(3 * t, 3 * t + 3);
     const g = packed.tripleToImg[t];
-    if (g < 0 || g >= B) throw new EncoderError(`tripleToImg[${t}] = ${g} is not a graph of this batch (${B} graphs)`);
+    if (g < 0 || g >= B)
+      throw new EncoderError(`tripleToImg[${t}] = ${g} is not a graph of this batch (${B} graphs)`);
     if (p < 0 || p >= config.numPredicates) {
       throw new EncoderError(
         `predicate label ${p} (graph ${g}) is outside the model's vocabulary of ${config.numPredicates} predicates`,
@@ -56,13 +67,16 @@ export function checkPackedGraphs(packed: PackedGraphs, config: EncoderConfig): 
     }
     for (const node of [s, o]) {
       if (node < 0 || node >= O || packed.objToImg[node] !== g) {
-        throw new EncoderError(`triple ${t} refers to object ${node}, which is not in its graph ${g}`);
+        throw new EncoderError(
+          `triple ${t} refers to object ${node}, which is not in its graph ${g}`,
+        );
       }
     }
     triplesPerGraph[g]++;
   }
   const empty = triplesPerGraph.findIndex((n) => n === 0);
-  if (empty >= 0) throw new EncoderError(`graph ${empty} is empty: a scene graph needs at least one object`);
+  if (empty >= 0)
+    throw new EncoderError(`graph ${empty} is empty: a scene graph needs at least one object`);
 }
 
 /**
@@ -90,8 +104,10 @@ export function prepareTriples(packed: PackedGraphs, config: EncoderConfig): Tri
     tripleToImg[i] = packed.tripleToImg[t];
   });
   const perGraph: number[][] = Array.from({ length: B }, () => []);
-  for (let i = 0; i < T; i++) if (predicates[i] !== inImagePredicate) perGraph[tripleToImg[i]].push(i);
-  for (let i = 0; i < T; i++) if (predicates[i] === inImagePredicate) perGraph[tripleToImg[i]].push(i);
+  for (let i = 0; i < T; i++)
+    if (predicates[i] !== inImagePredicate) perGraph[tripleToImg[i]].push(i);
+  for (let i = 0; i < T; i++)
+    if (predicates[i] === inImagePredicate) perGraph[tripleToImg[i]].push(i);
   const tokenSource = new Int32Array(B * K);
   const tokenMask = new Float32Array(B * K);
   perGraph.forEach((list, g) => {

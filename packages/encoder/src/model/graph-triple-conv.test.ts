@@ -1,6 +1,10 @@
 import { Linear, tf } from '@sgdiff/nn';
-import { averageOntoNodes, disposeEdges, graphEdges, GraphTripleConv } from './graph-triple-conv.js';
-
+import {
+  averageOntoNodes,
+  disposeEdges,
+  graphEdges,
+  GraphTripleConv,
+} from './graph-triple-conv.js';
 
 function setLinear(l: Linear, w: number[][], b?: number[]): void {
   l.weight.assign(tf.tensor2d(w));
@@ -11,8 +15,16 @@ describe('averageOntoNodes', () => {
   it('sums subject and object candidates per node and divides by degree (hand-computed)', async () => {
     // 3 nodes, triples (0→1), (0→2), (2→2): degrees 2, 1, 3.
     const edges = graphEdges(Int32Array.from([0, 0, 2]), Int32Array.from([1, 2, 2]), 4);
-    const newS = tf.tensor2d([[1, 10], [2, 20], [3, 30]]);
-    const newO = tf.tensor2d([[100, 1], [200, 2], [300, 3]]);
+    const newS = tf.tensor2d([
+      [1, 10],
+      [2, 20],
+      [3, 30],
+    ]);
+    const newO = tf.tensor2d([
+      [100, 1],
+      [200, 2],
+      [300, 3],
+    ]);
     const pooled = averageOntoNodes(newS, newO, edges);
     // node 0: (s1 + s2)/2 = [1.5, 15]; node 1: o1 = [100, 1];
     // node 2: (s3 + o2 + o3)/3 = [(3+200+300)/3, (30+2+3)/3]; node 3: no edges → 0.

@@ -14,7 +14,11 @@ export interface GraphEdges {
 }
 
 /** Builds `GraphEdges` from subject/object indices. The caller disposes it (`disposeEdges`). */
-export function graphEdges(subjects: Int32Array, objects: Int32Array, numNodes: number): GraphEdges {
+export function graphEdges(
+  subjects: Int32Array,
+  objects: Int32Array,
+  numNodes: number,
+): GraphEdges {
   const degree = new Float32Array(numNodes);
   for (const i of subjects) degree[i]++;
   for (const i of objects) degree[i]++;
@@ -40,9 +44,17 @@ export function disposeEdges(e: GraphEdges): void {
  * degree. `unsortedSegmentSum` rather than `scatterND`: the latter has no gradient in tfjs.
  */
 // newS, newO: [T, H] → [O, H]
-export function averageOntoNodes(newS: tf.Tensor2D, newO: tf.Tensor2D, edges: GraphEdges): tf.Tensor2D {
+export function averageOntoNodes(
+  newS: tf.Tensor2D,
+  newO: tf.Tensor2D,
+  edges: GraphEdges,
+): tf.Tensor2D {
   return tf.tidy(() => {
-    const summed = tf.unsortedSegmentSum(tf.concat([newS, newO], 0), edges.endpoints, edges.numNodes);
+    const summed = tf.unsortedSegmentSum(
+      tf.concat([newS, newO], 0),
+      edges.endpoints,
+      edges.numNodes,
+    );
     return tf.mul(summed, edges.invDegree) as tf.Tensor2D;
   });
 }
@@ -70,12 +82,21 @@ export class GraphTripleConv extends Module {
   }
 
   // objVecs: [O, D], predVecs: [T, D] → same shapes
-  forward(objVecs: tf.Tensor2D, predVecs: tf.Tensor2D, edges: GraphEdges): { objVecs: tf.Tensor2D; predVecs: tf.Tensor2D } {
+  forward(
+    objVecs: tf.Tensor2D,
+    predVecs: tf.Tensor2D,
+    edges: GraphEdges,
+  ): { objVecs: tf.Tensor2D; predVecs: tf.Tensor2D } {
     const [newObj, newPred] = tf.tidy(() => {
       const h = this.hidden;
       const t = predVecs.shape[0];
-      const triples = tf.concat([tf.gather(objVecs, edges.subjects), predVecs, tf.gather(objVecs, edges.objects)], 1); // [T, 3D]
-      const mixed = tf.relu(this.net1b.forward(tf.relu(this.net1a.forward(triples)))) as tf.Tensor2D; // [T, 2H + D]
+      const triples = tf.concat(
+        [tf.gather(objVecs, edges.subjects), predVecs, tf.gather(objVecs, edges.objects)],
+        1,
+      ); // [T, 3D]
+      const mixed = tf.relu(
+        this.net1b.forward(tf.relu(this.net1a.forward(triples))),
+      ) as tf.Tensor2D; // [T, 2H + D]
       const newS = tf.slice(mixed, [0, 0], [t, h]);
       const newP = tf.slice(mixed, [0, h], [t, this.dim]);
       const newO = tf.slice(mixed, [0, h + this.dim], [t, h]);
@@ -97,7 +118,11 @@ export class GraphTripleConvNet extends Module {
   }
 
   // objVecs: [O, D], predVecs: [T, D] → same shapes
-  forward(objVecs: tf.Tensor2D, predVecs: tf.Tensor2D, edges: GraphEdges): { objVecs: tf.Tensor2D; predVecs: tf.Tensor2D } {
+  forward(
+    objVecs: tf.Tensor2D,
+    predVecs: tf.Tensor2D,
+    edges: GraphEdges,
+  ): { objVecs: tf.Tensor2D; predVecs: tf.Tensor2D } {
     return tf.tidy(() => {
       let state = { objVecs, predVecs };
       for (const layer of this.layers) state = layer.forward(state.objVecs, state.predVecs, edges);

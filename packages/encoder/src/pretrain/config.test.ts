@@ -15,16 +15,26 @@ describe('pretrain config', () => {
 
   it('takes table sizes from the vocabulary and survives a JSON round trip', () => {
     const c = pretrainConfig(vocab, 'synthetic', { useBoxes: true });
-    expect(c.encoder).toMatchObject({ numObjects: vocab.numObjects, numPredicates: vocab.numPredicates, inImagePredicate: vocab.inImageIndex, useBoxes: true });
+    expect(c.encoder).toMatchObject({
+      numObjects: vocab.numObjects,
+      numPredicates: vocab.numPredicates,
+      inImagePredicate: vocab.inImageIndex,
+      useBoxes: true,
+    });
     expect(JSON.parse(JSON.stringify(c))).toEqual(c);
   });
 
   it('makes each ablation variant without touching the base config', () => {
     const base = pretrainConfig(vocab, 'synthetic');
     const frozen = structuredClone(base);
-    const v = Object.fromEntries(ABLATION_VARIANTS.map((name) => [name, ablationConfig(base, name)]));
+    const v = Object.fromEntries(
+      ABLATION_VARIANTS.map((name) => [name, ablationConfig(base, name)]),
+    );
     expect(base).toEqual(frozen);
-    expect([v.contrastive.contrastive.enabled, v.contrastive.masked.enabled]).toEqual([true, false]);
+    expect([v.contrastive.contrastive.enabled, v.contrastive.masked.enabled]).toEqual([
+      true,
+      false,
+    ]);
     expect([v.masked.contrastive.enabled, v.masked.masked.enabled]).toEqual([false, true]);
     expect(v.both.contrastive.hardNegatives).toEqual([]);
     expect(v['both+hard'].contrastive.hardNegatives).toEqual(['swap', 'invert', 'relabel']);

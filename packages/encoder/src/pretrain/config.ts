@@ -39,20 +39,59 @@ const HARD: PerturbationKind[] = ['swap', 'invert', 'relabel'];
 export const PRETRAIN_PRESETS: Record<EncoderPreset, Heads> = {
   synthetic: {
     imageSize: 64,
-    contrastive: { enabled: true, imageChannels: [32, 64, 128, 128], temperature: DEFAULT_TEMPERATURE, hardNegatives: HARD },
-    masked: { enabled: true, masking: DEFAULT_MASKING, reduce: 4, patch: 2, dim: 128, heads: 4, layers: 2 },
+    contrastive: {
+      enabled: true,
+      imageChannels: [32, 64, 128, 128],
+      temperature: DEFAULT_TEMPERATURE,
+      hardNegatives: HARD,
+    },
+    masked: {
+      enabled: true,
+      masking: DEFAULT_MASKING,
+      reduce: 4,
+      patch: 2,
+      dim: 128,
+      heads: 4,
+      layers: 2,
+    },
     lambda: 1,
   },
   sgdiff: {
     imageSize: 256,
-    contrastive: { enabled: true, imageChannels: [64, 128, 256, 256, 512], temperature: DEFAULT_TEMPERATURE, hardNegatives: HARD },
-    masked: { enabled: true, masking: DEFAULT_MASKING, reduce: 8, patch: 2, dim: 512, heads: 8, layers: 4 },
+    contrastive: {
+      enabled: true,
+      imageChannels: [64, 128, 256, 256, 512],
+      temperature: DEFAULT_TEMPERATURE,
+      hardNegatives: HARD,
+    },
+    masked: {
+      enabled: true,
+      masking: DEFAULT_MASKING,
+      reduce: 8,
+      patch: 2,
+      dim: 512,
+      heads: 8,
+      layers: 4,
+    },
     lambda: 1,
   },
   tiny: {
     imageSize: 16,
-    contrastive: { enabled: true, imageChannels: [8, 16], temperature: DEFAULT_TEMPERATURE, hardNegatives: HARD },
-    masked: { enabled: true, masking: DEFAULT_MASKING, reduce: 2, patch: 2, dim: 16, heads: 2, layers: 1 },
+    contrastive: {
+      enabled: true,
+      imageChannels: [8, 16],
+      temperature: DEFAULT_TEMPERATURE,
+      hardNegatives: HARD,
+    },
+    masked: {
+      enabled: true,
+      masking: DEFAULT_MASKING,
+      reduce: 2,
+      patch: 2,
+      dim: 16,
+      heads: 2,
+      layers: 1,
+    },
     lambda: 1,
   },
 };
@@ -62,13 +101,22 @@ export function pretrainConfig(
   preset: EncoderPreset = 'synthetic',
   encoderOverrides: Partial<EncoderConfig> = {},
 ): PretrainConfig {
-  return { encoder: encoderConfig(vocab, preset, encoderOverrides), ...structuredClone(PRETRAIN_PRESETS[preset]) };
+  return {
+    encoder: encoderConfig(vocab, preset, encoderOverrides),
+    ...structuredClone(PRETRAIN_PRESETS[preset]),
+  };
 }
 
 /** The variants of the ablation table. */
 export type AblationVariant = 'contrastive' | 'masked' | 'both' | 'both+hard' | 'bag-of-objects';
 
-export const ABLATION_VARIANTS: readonly AblationVariant[] = ['contrastive', 'masked', 'both', 'both+hard', 'bag-of-objects'];
+export const ABLATION_VARIANTS: readonly AblationVariant[] = [
+  'contrastive',
+  'masked',
+  'both',
+  'both+hard',
+  'bag-of-objects',
+];
 
 /** `config` changed into one ablation variant. 'bag-of-objects' keeps both losses and hard negatives but drops edges. */
 export function ablationConfig(config: PretrainConfig, variant: AblationVariant): PretrainConfig {

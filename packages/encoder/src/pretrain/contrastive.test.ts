@@ -1,5 +1,11 @@
 import { tf } from '@sgdiff/nn';
-import { diagonalCrossEntropy, hardNegativeLogits, LogitScale, scaledCosine, symmetricInfoNCE } from './contrastive.js';
+import {
+  diagonalCrossEntropy,
+  hardNegativeLogits,
+  LogitScale,
+  scaledCosine,
+  symmetricInfoNCE,
+} from './contrastive.js';
 
 // Reference values from Python's math module (log-sum-exp by hand), not from this code.
 describe('symmetricInfoNCE', () => {
@@ -29,13 +35,32 @@ describe('symmetricInfoNCE', () => {
   });
 
   it('scores cosine similarity times the scale', async () => {
-    const a = tf.tensor2d([[3, 4], [1, 0]]);
-    const b = tf.tensor2d([[0, 2], [-1, 0]]);
+    const a = tf.tensor2d([
+      [3, 4],
+      [1, 0],
+    ]);
+    const b = tf.tensor2d([
+      [0, 2],
+      [-1, 0],
+    ]);
     const s = scaledCosine(a, b, 10);
-    expect(Array.from(await s.data()).map((v) => Math.round(v * 1e4) / 1e4)).toEqual([8, -6, 0, -10]);
+    expect(Array.from(await s.data()).map((v) => Math.round(v * 1e4) / 1e4)).toEqual([
+      8, -6, 0, -10,
+    ]);
     // Hard-negative logits pair image i with its own K perturbations only.
-    const hard = hardNegativeLogits(b, tf.tensor2d([[3, 4], [0, 1], [1, 0], [-2, 0]]), 1); // K = 2
-    expect(Array.from(await hard.data()).map((v) => Math.round(v * 1e4) / 1e4)).toEqual([0.8, 1, -1, 1]);
+    const hard = hardNegativeLogits(
+      b,
+      tf.tensor2d([
+        [3, 4],
+        [0, 1],
+        [1, 0],
+        [-2, 0],
+      ]),
+      1,
+    ); // K = 2
+    expect(Array.from(await hard.data()).map((v) => Math.round(v * 1e4) / 1e4)).toEqual([
+      0.8, 1, -1, 1,
+    ]);
     tf.dispose([a, b, s, hard]);
   });
 });

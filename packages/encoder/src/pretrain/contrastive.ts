@@ -18,11 +18,16 @@ export class LogitScale extends Module {
 
   constructor(readonly config: TemperatureConfig = DEFAULT_TEMPERATURE) {
     super();
-    this.logScale = this.param(() => tf.scalar(Math.log(1 / config.initTemperature)), { decay: false });
+    this.logScale = this.param(() => tf.scalar(Math.log(1 / config.initTemperature)), {
+      decay: false,
+    });
   }
 
   forward(): tf.Scalar {
-    return tf.tidy(() => tf.exp(tf.clipByValue(this.logScale, 0, Math.log(this.config.maxLogitScale))) as tf.Scalar);
+    return tf.tidy(
+      () =>
+        tf.exp(tf.clipByValue(this.logScale, 0, Math.log(this.config.maxLogitScale))) as tf.Scalar,
+    );
   }
 }
 
@@ -32,8 +37,14 @@ export function l2Normalize<T extends tf.Tensor>(x: T): T {
 }
 
 /** Cosine similarities scaled by `scale`. a: [N, D], b: [M, D] → [N, M]. */
-export function scaledCosine(a: tf.Tensor2D, b: tf.Tensor2D, scale: tf.Scalar | number): tf.Tensor2D {
-  return tf.tidy(() => tf.mul(tf.matMul(l2Normalize(a), l2Normalize(b), false, true), scale) as tf.Tensor2D);
+export function scaledCosine(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  scale: tf.Scalar | number,
+): tf.Tensor2D {
+  return tf.tidy(
+    () => tf.mul(tf.matMul(l2Normalize(a), l2Normalize(b), false, true), scale) as tf.Tensor2D,
+  );
 }
 
 /** Mean cross-entropy of each row with its target at column `row index`. logits: [N, M ≥ N]. */
@@ -53,12 +64,18 @@ export function diagonalCrossEntropy(logits: tf.Tensor2D): tf.Scalar {
  * the perturbation exists (not every graph has, say, a relation to swap).
  */
 // logits: [B, B], hardLogits/hardMask: [B, K] → scalar
-export function symmetricInfoNCE(logits: tf.Tensor2D, hardLogits?: tf.Tensor2D, hardMask?: tf.Tensor2D): tf.Scalar {
+export function symmetricInfoNCE(
+  logits: tf.Tensor2D,
+  hardLogits?: tf.Tensor2D,
+  hardMask?: tf.Tensor2D,
+): tf.Scalar {
   return tf.tidy(() => {
     const graphToImage = diagonalCrossEntropy(logits);
     let imageRows = tf.transpose(logits) as tf.Tensor2D; // [B images, B graphs]
     if (hardLogits) {
-      const present = hardMask ? tf.add(tf.mul(hardLogits, hardMask), tf.mul(tf.sub(1, hardMask), ABSENT_LOGIT)) : hardLogits;
+      const present = hardMask
+        ? tf.add(tf.mul(hardLogits, hardMask), tf.mul(tf.sub(1, hardMask), ABSENT_LOGIT))
+        : hardLogits;
       imageRows = tf.concat([imageRows, present], 1) as tf.Tensor2D;
     }
     const imageToGraph = diagonalCrossEntropy(imageRows);
@@ -70,7 +87,11 @@ export function symmetricInfoNCE(logits: tf.Tensor2D, hardLogits?: tf.Tensor2D, 
  * Scores of each image against its own graph's perturbations.
  * image: [B, D], hard: [B·K, D] (graph i's K perturbations at rows iK…iK+K−1) → [B, K]
  */
-export function hardNegativeLogits(image: tf.Tensor2D, hard: tf.Tensor2D, scale: tf.Scalar | number): tf.Tensor2D {
+export function hardNegativeLogits(
+  image: tf.Tensor2D,
+  hard: tf.Tensor2D,
+  scale: tf.Scalar | number,
+): tf.Tensor2D {
   return tf.tidy(() => {
     const [b, d] = image.shape;
     const k = hard.shape[0] / b;

@@ -67,7 +67,9 @@ export class ImageEncoder extends Module {
     this.trunk = new ConvTrunk(3, config.channels);
     this.grid = config.size >> config.channels.length;
     if (this.grid < 1 || this.grid << config.channels.length !== config.size) {
-      throw new Error(`ImageEncoder: size ${config.size} does not halve ${config.channels.length} times`);
+      throw new Error(
+        `ImageEncoder: size ${config.size} does not halve ${config.channels.length} times`,
+      );
     }
     this.head = new Linear(this.grid * this.grid * this.trunk.outChannels, config.outDim);
   }

@@ -37,7 +37,10 @@ export class CrossAttentionBlock extends Module {
   // x: [B, N, D], tokens: [B, K, Dc], mask: [B, K] → [B, N, D]
   forward(x: tf.Tensor3D, tokens: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor3D {
     return tf.tidy(() => {
-      const h = tf.add(x, this.attn.forward(this.norm1.forward(x) as tf.Tensor3D, tokens, mask)) as tf.Tensor3D;
+      const h = tf.add(
+        x,
+        this.attn.forward(this.norm1.forward(x) as tf.Tensor3D, tokens, mask),
+      ) as tf.Tensor3D;
       return tf.add(h, this.mlp.forward(this.norm2.forward(h))) as tf.Tensor3D;
     });
   }
@@ -62,14 +65,24 @@ export class MaskedDecoder extends Module {
     const stride = config.reduce * config.patch;
     const stages = Math.round(Math.log2(stride));
     if (2 ** stages !== stride || config.size % stride !== 0) {
-      throw new Error(`MaskedDecoder: reduce·patch = ${stride} must be a power of two dividing size ${config.size}`);
+      throw new Error(
+        `MaskedDecoder: reduce·patch = ${stride} must be a power of two dividing size ${config.size}`,
+      );
     }
     this.grid = config.size / stride;
-    const channels = Array.from({ length: stages }, (_, i) => Math.max(16, config.dim >> (stages - 1 - i)));
+    const channels = Array.from({ length: stages }, (_, i) =>
+      Math.max(16, config.dim >> (stages - 1 - i)),
+    );
     this.trunk = new ConvTrunk(4, channels);
     this.inProjection = new Linear(stages ? this.trunk.outChannels : 4, config.dim);
-    this.position = this.param(() => tf.randomNormal([this.grid * this.grid, config.dim], 0, 0.02), { decay: false });
-    this.blocks = Array.from({ length: config.layers }, () => new CrossAttentionBlock(config.dim, config.heads, config.contextDim));
+    this.position = this.param(
+      () => tf.randomNormal([this.grid * this.grid, config.dim], 0, 0.02),
+      { decay: false },
+    );
+    this.blocks = Array.from(
+      { length: config.layers },
+      () => new CrossAttentionBlock(config.dim, config.heads, config.contextDim),
+    );
     this.normOut = new LayerNorm(config.dim);
     this.head = new Linear(config.dim, config.patch * config.patch * 3);
   }
@@ -83,7 +96,10 @@ export class MaskedDecoder extends Module {
       let x = tf.add(this.inProjection.forward(flat), this.position) as tf.Tensor3D; // [B, N, D]
       for (const block of this.blocks) x = block.forward(x, tokens, tokenMask);
       const patches = this.head.forward(this.normOut.forward(x)); // [B, N, p·p·3]
-      return patchesToImage(tf.reshape(patches, [b, this.grid, this.grid, -1]) as tf.Tensor4D, this.config.patch);
+      return patchesToImage(
+        tf.reshape(patches, [b, this.grid, this.grid, -1]) as tf.Tensor4D,
+        this.config.patch,
+      );
     });
   }
 }

@@ -32,7 +32,9 @@ describe('boxMasks', () => {
     // Box pixel hidden: 1 − (1 − 0.8)(1 − 0.1) = 0.82; far corner only by the image box: 0.1.
     expect(boxHidden / graphs.length).toBeCloseTo(0.82, 1);
     expect(imageHidden / graphs.length).toBeCloseTo(0.1, 1);
-    expect(Array.from(boxMasks(graphs.slice(0, 50), 4, 4, new Rng(7)))).toEqual(Array.from(m.subarray(0, 800)));
+    expect(Array.from(boxMasks(graphs.slice(0, 50), 4, 4, new Rng(7)))).toEqual(
+      Array.from(m.subarray(0, 800)),
+    );
   });
 });
 
@@ -40,7 +42,14 @@ describe('reduced targets and masked MSE', () => {
   it('average-pools the image and counts a cell as masked when half its pixels are hidden', async () => {
     // 1×4×4×1 values 0..15 → 2×2 cells of means 2.5, 4.5, 10.5, 12.5.
     const image = tf.reshape(tf.range(0, 16), [1, 4, 4, 1]) as tf.Tensor4D;
-    const mask = tf.tensor3d([[[1, 1, 1, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]]]);
+    const mask = tf.tensor3d([
+      [
+        [1, 1, 1, 0],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [0, 0, 0, 1],
+      ],
+    ]);
     const { target, cellMask } = reducedTargets(image, mask, 2);
     expect(Array.from(await target.data())).toEqual([2.5, 4.5, 10.5, 12.5]);
     expect(Array.from(await cellMask.data())).toEqual([1, 0, 0, 0]);
@@ -56,7 +65,14 @@ describe('reduced targets and masked MSE', () => {
   });
 
   it('averages squared error over masked cells and channels only', async () => {
-    const pred = tf.tensor4d([[[[1, 2], [3, 4]]]]); // [1, 1, 2, 2]
+    const pred = tf.tensor4d([
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+    ]); // [1, 1, 2, 2]
     const target = tf.zeros([1, 1, 2, 2]) as tf.Tensor4D;
     const one = tf.tensor4d([[[[1], [0]]]]);
     const none = tf.zeros([1, 1, 2, 1]) as tf.Tensor4D;
@@ -73,11 +89,16 @@ describe('patchesToImage', () => {
     const { patchesToImage } = await import('./masked-decoder.js');
     // B = 1, g = 2, p = 2: value = 100·cell + 10·sub-pixel + channel.
     const values: number[] = [];
-    for (let cell = 0; cell < 4; cell++) for (let sub = 0; sub < 4; sub++) for (let c = 0; c < 3; c++) values.push(100 * cell + 10 * sub + c);
+    for (let cell = 0; cell < 4; cell++)
+      for (let sub = 0; sub < 4; sub++)
+        for (let c = 0; c < 3; c++) values.push(100 * cell + 10 * sub + c);
     const x = tf.tensor4d(values, [1, 2, 2, 12]);
     const img = (await patchesToImage(x, 2).array()) as number[][][][];
-    const expected = (y: number, xx: number, c: number) => 100 * (Math.floor(y / 2) * 2 + Math.floor(xx / 2)) + 10 * ((y % 2) * 2 + (xx % 2)) + c;
-    for (let y = 0; y < 4; y++) for (let xx = 0; xx < 4; xx++) for (let c = 0; c < 3; c++) expect(img[0][y][xx][c]).toBe(expected(y, xx, c));
+    const expected = (y: number, xx: number, c: number) =>
+      100 * (Math.floor(y / 2) * 2 + Math.floor(xx / 2)) + 10 * ((y % 2) * 2 + (xx % 2)) + c;
+    for (let y = 0; y < 4; y++)
+      for (let xx = 0; xx < 4; xx++)
+        for (let c = 0; c < 3; c++) expect(img[0][y][xx][c]).toBe(expected(y, xx, c));
     x.dispose();
   });
 });

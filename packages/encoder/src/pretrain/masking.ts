@@ -31,7 +31,13 @@ export function fillBox(mask: Float32Array, box: Box, height: number, width: num
  * one number per boxed object and one per image from `rng`, in graph order.
  */
 // → mask: [B, H, W], 1 = hidden
-export function boxMasks(graphs: readonly SceneGraph[], height: number, width: number, rng: Rng, config: MaskingConfig = DEFAULT_MASKING): Float32Array {
+export function boxMasks(
+  graphs: readonly SceneGraph[],
+  height: number,
+  width: number,
+  rng: Rng,
+  config: MaskingConfig = DEFAULT_MASKING,
+): Float32Array {
   const out = new Float32Array(graphs.length * height * width);
   graphs.forEach((g, i) => {
     const mask = out.subarray(i * height * width, (i + 1) * height * width);
@@ -48,7 +54,11 @@ export function boxMasks(graphs: readonly SceneGraph[], height: number, width: n
  * and a cell counts as masked when at least half of its pixels were hidden.
  */
 // image: [B, H, W, 3], mask: [B, H, W] → target: [B, H/r, W/r, 3], cellMask: [B, H/r, W/r, 1]
-export function reducedTargets(image: tf.Tensor4D, mask: tf.Tensor3D, reduce: number): { target: tf.Tensor4D; cellMask: tf.Tensor4D } {
+export function reducedTargets(
+  image: tf.Tensor4D,
+  mask: tf.Tensor3D,
+  reduce: number,
+): { target: tf.Tensor4D; cellMask: tf.Tensor4D } {
   return tf.tidy(() => {
     const target = tf.avgPool(image, reduce, reduce, 'valid');
     const covered = tf.avgPool(tf.expandDims(mask, 3) as tf.Tensor4D, reduce, reduce, 'valid');
@@ -67,7 +77,11 @@ export function maskImage(image: tf.Tensor4D, mask: tf.Tensor3D): tf.Tensor4D {
 
 /** Mean squared error over masked cells only (0 when nothing is masked). */
 // pred, target: [B, h, w, C], cellMask: [B, h, w, 1] → scalar
-export function maskedMSE(pred: tf.Tensor4D, target: tf.Tensor4D, cellMask: tf.Tensor4D): tf.Scalar {
+export function maskedMSE(
+  pred: tf.Tensor4D,
+  target: tf.Tensor4D,
+  cellMask: tf.Tensor4D,
+): tf.Scalar {
   return tf.tidy(() => {
     const channels = pred.shape[3];
     const sq = tf.sum(tf.mul(tf.square(tf.sub(pred, target)), cellMask));

@@ -28,10 +28,24 @@ export class MaskedContrastiveModel extends Module {
     super();
     const { encoder, contrastive, masked, imageSize } = config;
     this.encoder = new SceneGraphEncoder(encoder);
-    this.imageEncoder = contrastive.enabled ? new ImageEncoder({ size: imageSize, channels: contrastive.imageChannels, outDim: encoder.tokenDim }) : null;
+    this.imageEncoder = contrastive.enabled
+      ? new ImageEncoder({
+          size: imageSize,
+          channels: contrastive.imageChannels,
+          outDim: encoder.tokenDim,
+        })
+      : null;
     this.logitScale = contrastive.enabled ? new LogitScale(contrastive.temperature) : null;
     this.decoder = masked.enabled
-      ? new MaskedDecoder({ size: imageSize, reduce: masked.reduce, patch: masked.patch, dim: masked.dim, heads: masked.heads, layers: masked.layers, contextDim: encoder.tokenDim })
+      ? new MaskedDecoder({
+          size: imageSize,
+          reduce: masked.reduce,
+          patch: masked.patch,
+          dim: masked.dim,
+          heads: masked.heads,
+          layers: masked.layers,
+          contextDim: encoder.tokenDim,
+        })
       : null;
   }
 }
@@ -51,11 +65,18 @@ export interface PreparedBatch {
   pixelMask: Float32Array | null; // [B, H, W] 1 = hidden
 }
 
-export function prepareBatch(batch: PretrainBatch, config: PretrainConfig, vocab: Vocabulary, rng: Rng): PreparedBatch {
+export function prepareBatch(
+  batch: PretrainBatch,
+  config: PretrainConfig,
+  vocab: Vocabulary,
+  rng: Rng,
+): PreparedBatch {
   const B = batch.graphs.length;
   const size = config.imageSize;
   if (batch.images.length !== B * size * size * 3) {
-    throw new EncoderError(`images hold ${batch.images.length} bytes, expected ${B}×${size}×${size}×3 for ${B} graphs`);
+    throw new EncoderError(
+      `images hold ${batch.images.length} bytes, expected ${B}×${size}×${size}×3 for ${B} graphs`,
+    );
   }
   const kinds = config.contrastive.enabled ? config.contrastive.hardNegatives : [];
   const labels = vocab.objectNames;
@@ -75,7 +96,9 @@ export function prepareBatch(batch: PretrainBatch, config: PretrainConfig, vocab
     packed: packForEncoder([...batch.graphs, ...perturbed], vocab),
     hardNegatives: kinds.length,
     hardMask,
-    pixelMask: config.masked.enabled ? boxMasks(batch.graphs, size, size, rng, config.masked.masking) : null,
+    pixelMask: config.masked.enabled
+      ? boxMasks(batch.graphs, size, size, rng, config.masked.masking)
+      : null,
   };
 }
 
@@ -86,7 +109,10 @@ export interface PretrainLosses {
 }
 
 /** loss = contrastive + λ·masked on a prepared batch. The caller disposes the three scalars. */
-export function pretrainLosses(model: MaskedContrastiveModel, batch: PreparedBatch): PretrainLosses {
+export function pretrainLosses(
+  model: MaskedContrastiveModel,
+  batch: PreparedBatch,
+): PretrainLosses {
   const { batchSize: B, imageSize: S, hardNegatives: K } = batch;
   return tf.tidy(() => {
     const images = imagesToTensor(batch.images, B, S, S); // [B, S, S, 3]

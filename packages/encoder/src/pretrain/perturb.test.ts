@@ -30,7 +30,12 @@ describe('perturbations', () => {
     const p = invertPredicate(graph, 1);
     expect(p).toMatchObject({ kind: 'invert', relation: 1, from: 'above', to: 'below' });
     expect(p?.graph.relations[1].predicate).toBe(INVERSE_PREDICATE.above);
-    expect(invertPredicate({ ...graph, relations: [{ subject: 'a', predicate: 'holding', object: 'b' }] }, 0)).toBeNull();
+    expect(
+      invertPredicate(
+        { ...graph, relations: [{ subject: 'a', predicate: 'holding', object: 'b' }] },
+        0,
+      ),
+    ).toBeNull();
   });
 
   it('relabels one object', () => {
@@ -52,6 +57,8 @@ describe('perturbations', () => {
         randomPerturbation(graph, 'invert', new Rng(seed), labels),
       );
     }
-    expect(randomPerturbation({ objects: graph.objects, relations: [] }, 'swap', new Rng(1), labels)).toBeNull();
+    expect(
+      randomPerturbation({ objects: graph.objects, relations: [] }, 'swap', new Rng(1), labels),
+    ).toBeNull();
   });
 });

@@ -34,7 +34,11 @@ export function swapRelation(graph: SceneGraph, index: number): Perturbation | n
 }
 
 /** Replaces the predicate of relation `index` by its opposite (left of ↔ right of, …). Null if it has none. */
-export function invertPredicate(graph: SceneGraph, index: number, inverses: Record<string, string> = INVERSES): Perturbation | null {
+export function invertPredicate(
+  graph: SceneGraph,
+  index: number,
+  inverses: Record<string, string> = INVERSES,
+): Perturbation | null {
   const r = graph.relations[index];
   const to = r && inverses[r.predicate];
   if (!r || !to || to === r.predicate) return null;
@@ -44,7 +48,11 @@ export function invertPredicate(graph: SceneGraph, index: number, inverses: Reco
 }
 
 /** Gives object `id` the label `label`. Null if the object is missing or already has it. */
-export function relabelOneObject(graph: SceneGraph, id: string, label: string): Perturbation | null {
+export function relabelOneObject(
+  graph: SceneGraph,
+  id: string,
+  label: string,
+): Perturbation | null {
   const i = graph.objects.findIndex((o) => o.id === id);
   if (i < 0 || graph.objects[i].label === label) return null;
   const g = structuredClone(graph);
@@ -57,7 +65,12 @@ export function relabelOneObject(graph: SceneGraph, id: string, label: string): 
  * A random perturbation of one kind: a random applicable relation (swap, invert) or a random
  * object given a random other label from `labels` (relabel). Null if none applies.
  */
-export function randomPerturbation(graph: SceneGraph, kind: PerturbationKind, rng: Rng, labels: readonly string[]): Perturbation | null {
+export function randomPerturbation(
+  graph: SceneGraph,
+  kind: PerturbationKind,
+  rng: Rng,
+  labels: readonly string[],
+): Perturbation | null {
   if (kind === 'relabel') {
     if (!graph.objects.length || labels.length < 2) return null;
     const o = rng.pick(graph.objects);

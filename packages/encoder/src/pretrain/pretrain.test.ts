@@ -5,7 +5,12 @@ import { SceneGraphEncoder } from '../model/encoder.js';
 import { Rng } from '../random.js';
 import { ablationConfig, pretrainConfig, type PretrainConfig } from './config.js';
 import { maskImage } from './masking.js';
-import { MaskedContrastiveModel, prepareBatch, pretrainLosses, type PretrainBatch } from './model.js';
+import {
+  MaskedContrastiveModel,
+  prepareBatch,
+  pretrainLosses,
+  type PretrainBatch,
+} from './model.js';
 import { pretrainStep } from './step.js';
 
 const vocab = syntheticVocabulary();
@@ -19,12 +24,20 @@ const COLOURS: Record<string, [number, number, number]> = {
 
 /** Four toy scenes: two coloured squares, one left of the other, drawn as filled boxes. */
 function toyBatch(): PretrainBatch {
-  const pairs: [string, string][] = [['red', 'blue'], ['blue', 'red'], ['green', 'yellow'], ['yellow', 'green']];
+  const pairs: [string, string][] = [
+    ['red', 'blue'],
+    ['blue', 'red'],
+    ['green', 'yellow'],
+    ['yellow', 'green'],
+  ];
   const left = [0.05, 0.3, 0.4, 0.7] as const;
   const right = [0.55, 0.3, 0.95, 0.7] as const;
   const images = new Uint8Array(pairs.length * SIZE * SIZE * 3);
   const graphs: SceneGraph[] = pairs.map(([a, b], i) => {
-    for (const [colour, box] of [[a, left], [b, right]] as const) {
+    for (const [colour, box] of [
+      [a, left],
+      [b, right],
+    ] as const) {
       for (let y = Math.floor(box[1] * SIZE); y < Math.ceil(box[3] * SIZE); y++) {
         for (let x = Math.floor(box[0] * SIZE); x < Math.ceil(box[2] * SIZE); x++) {
           images.set(COLOURS[colour], ((i * SIZE + y) * SIZE + x) * 3);
@@ -61,7 +74,9 @@ describe('pretraining', () => {
       const model = new MaskedContrastiveModel(ablationConfig(tinyConfig(), variant));
       const prepared = prepareBatch(batch, model.config, vocab, new Rng(3));
       const l = pretrainLosses(model, prepared);
-      const [loss, c, m] = await Promise.all([l.loss, l.contrastive, l.masked].map(async (t) => (await t.data())[0]));
+      const [loss, c, m] = await Promise.all(
+        [l.loss, l.contrastive, l.masked].map(async (t) => (await t.data())[0]),
+      );
       expect(Number.isFinite(loss)).toBe(true);
       expect(loss).toBeCloseTo(c + m, 5);
       if (variant === 'masked') {
@@ -88,7 +103,13 @@ describe('pretraining', () => {
     const mask = tf.zeros([4, SIZE, SIZE]) as tf.Tensor3D;
     const masked = maskImage(images, mask);
     const junk = tf.tidy(() =>
-      tf.add(enc.local, tf.mul(tf.randomNormal(enc.local.shape, 0, 100), tf.sub(1, tf.expandDims(enc.localMask, 2)))),
+      tf.add(
+        enc.local,
+        tf.mul(
+          tf.randomNormal(enc.local.shape, 0, 100),
+          tf.sub(1, tf.expandDims(enc.localMask, 2)),
+        ),
+      ),
     ) as tf.Tensor3D;
     const a = model.decoder!.forward(masked, enc.local, enc.localMask);
     const b = model.decoder!.forward(masked, junk, enc.localMask);
@@ -123,10 +144,12 @@ describe('pretraining', () => {
     model.dispose();
   });
 
-  it('keeps the encoder usable on its own (its weights are the pretrained model\'s)', () => {
+  it("keeps the encoder usable on its own (its weights are the pretrained model's)", () => {
     const model = new MaskedContrastiveModel(tinyConfig());
     const names = [...model.parameters().keys()];
-    expect(names.filter((n) => n.startsWith('encoder.')).length).toBe(model.encoder.parameters().size);
+    expect(names.filter((n) => n.startsWith('encoder.')).length).toBe(
+      model.encoder.parameters().size,
+    );
     const standalone = new SceneGraphEncoder(model.config.encoder);
     standalone.loadWeights(new Map([...model.encoder.parameters()]));
     standalone.dispose();

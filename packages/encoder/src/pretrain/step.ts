@@ -1,7 +1,12 @@
 import { type AdamW, tf, trainStep } from '@sgdiff/nn';
 import type { Vocabulary } from '@sgdiff/scene-graph';
 import type { Rng } from '../random.js';
-import { prepareBatch, pretrainLosses, type MaskedContrastiveModel, type PretrainBatch } from './model.js';
+import {
+  prepareBatch,
+  pretrainLosses,
+  type MaskedContrastiveModel,
+  type PretrainBatch,
+} from './model.js';
 
 export interface PretrainStepOptions {
   /** Clip gradients to this global norm (default 1). */
@@ -48,7 +53,9 @@ export async function pretrainStep(
     const both = tf.stack(parts);
     const [contrastive, masked] = await both.data();
     both.dispose();
-    const logitScale = model.logitScale ? tf.tidy(() => model.logitScale!.forward().dataSync()[0]) : NaN;
+    const logitScale = model.logitScale
+      ? tf.tidy(() => model.logitScale!.forward().dataSync()[0])
+      : NaN;
     return { ...result, contrastive, masked, logitScale };
   } finally {
     tf.dispose(parts);

@@ -7,11 +7,20 @@ export function isSoftwareRenderer(name: string): boolean {
 
 /** The fields of GPUAdapterInfo we read; Dawn in Node and browsers both provide them. */
 export interface WebGpuAdapterLike {
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  info?: {
+    vendor?: string;
+    architecture?: string;
+    device?: string;
+    description?: string;
+    isFallbackAdapter?: boolean;
+  };
   isFallbackAdapter?: boolean;
 }
 
-export function describeWebGpuAdapter(adapter: WebGpuAdapterLike): { name: string; softwareFallback: boolean } {
+export function describeWebGpuAdapter(adapter: WebGpuAdapterLike): {
+  name: string;
+  softwareFallback: boolean;
+} {
   const info = adapter.info ?? {};
   const parts = [info.vendor, info.architecture, info.device, info.description].filter(
     (p): p is string => typeof p === 'string' && p.length > 0,

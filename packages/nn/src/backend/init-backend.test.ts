@@ -16,8 +16,12 @@ describe('adapter classification', () => {
       name: 'nvidia hopper',
       softwareFallback: false,
     });
-    expect(describeWebGpuAdapter({ info: { vendor: 'mesa', device: 'llvmpipe' } }).softwareFallback).toBe(true);
-    expect(describeWebGpuAdapter({ isFallbackAdapter: true, info: { vendor: 'x' } }).softwareFallback).toBe(true);
+    expect(
+      describeWebGpuAdapter({ info: { vendor: 'mesa', device: 'llvmpipe' } }).softwareFallback,
+    ).toBe(true);
+    expect(
+      describeWebGpuAdapter({ isFallbackAdapter: true, info: { vendor: 'x' } }).softwareFallback,
+    ).toBe(true);
   });
 });
 
@@ -35,26 +39,41 @@ describe('initBackend (Node)', () => {
       expect(info.backend).toBe('webgpu');
       return;
     }
-    expect(info).toEqual({ backend: 'wasm', adapter: expect.stringMatching(/^wasm/), softwareFallback: false });
+    expect(info).toEqual({
+      backend: 'wasm',
+      adapter: expect.stringMatching(/^wasm/),
+      softwareFallback: false,
+    });
     expect(tf.getBackend()).toBe('wasm');
-    expect(lines[0]).toMatch(/^\[@sgdiff\/nn\] backend=wasm adapter="wasm.*" softwareFallback=false$/);
+    expect(lines[0]).toMatch(
+      /^\[@sgdiff\/nn\] backend=wasm adapter="wasm.*" softwareFallback=false$/,
+    );
   });
 
   it('an explicit choice that cannot start throws a clear error', async () => {
     await expect(initBackend({ backend: 'tensorflow', log: false })).rejects.toThrow(
       /tensorflow: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed/,
     );
-    await expect(initBackend({ backend: 'webgl', log: false })).rejects.toThrow(/webgl.*not available in Node/);
+    await expect(initBackend({ backend: 'webgl', log: false })).rejects.toThrow(
+      /webgl.*not available in Node/,
+    );
   });
 
   it('cpu reports the JavaScript backend', async () => {
-    expect(await initBackend({ backend: 'cpu', log: false })).toEqual({ backend: 'cpu', adapter: 'javascript', softwareFallback: false });
+    expect(await initBackend({ backend: 'cpu', log: false })).toEqual({
+      backend: 'cpu',
+      adapter: 'javascript',
+      softwareFallback: false,
+    });
   });
 
-  (webgpuAdapter() || process.env.CI ? it : it.skip)('explicit webgpu reports the adapter and its software flag', async () => {
-    const info = await initBackend({ backend: 'webgpu', log: false });
-    expect(info.backend).toBe('webgpu');
-    expect(info.adapter.length).toBeGreaterThan(0);
-    expect(info.softwareFallback).toBe(isSoftwareRenderer(webgpuAdapter()));
-  });
+  (webgpuAdapter() || process.env.CI ? it : it.skip)(
+    'explicit webgpu reports the adapter and its software flag',
+    async () => {
+      const info = await initBackend({ backend: 'webgpu', log: false });
+      expect(info.backend).toBe('webgpu');
+      expect(info.adapter.length).toBeGreaterThan(0);
+      expect(info.softwareFallback).toBe(isSoftwareRenderer(webgpuAdapter()));
+    },
+  );
 });

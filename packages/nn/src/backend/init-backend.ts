@@ -1,6 +1,11 @@
 import { activate, loadWasmBackend, wasmRuntimeName, webglRenderer } from './activate.js';
 import { describeWebGpuAdapter, type WebGpuAdapterLike } from './adapter-info.js';
-import { logBackendInfo, type BackendChoice, type BackendInfo, type InitBackendOptions } from './types.js';
+import {
+  logBackendInfo,
+  type BackendChoice,
+  type BackendInfo,
+  type InitBackendOptions,
+} from './types.js';
 
 type Gpu = { requestAdapter(o?: object): Promise<WebGpuAdapterLike | null> };
 
@@ -22,7 +27,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   throw new Error(`@sgdiff/nn: no backend could start (${failures.join('; ')})`);
 }
 
-async function tryBrowserBackend(name: BackendChoice, options: InitBackendOptions): Promise<BackendInfo | null> {
+async function tryBrowserBackend(
+  name: BackendChoice,
+  options: InitBackendOptions,
+): Promise<BackendInfo | null> {
   switch (name) {
     case 'webgpu': {
       const gpu = (globalThis.navigator as { gpu?: Gpu } | undefined)?.gpu;

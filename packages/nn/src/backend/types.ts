@@ -3,7 +3,8 @@ export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu' | 'tens
 
 /** Where the tfjs-backend-wasm binaries live: a folder URL/path ending in '/', or one per file. */
 export type WasmPaths = string | Partial<Record<WasmBinaryName, string>>;
-export type WasmBinaryName = 'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm';
+export type WasmBinaryName =
+  'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm';
 
 export interface InitBackendOptions {
   backend?: BackendChoice;

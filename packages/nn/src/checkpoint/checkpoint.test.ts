@@ -13,7 +13,10 @@ import { LayerNorm } from '../modules/norm.js';
 import { AdamW } from '../optim/adamw.js';
 import { trainStep } from '../optim/train-step.js';
 import { NN_VERSION } from '../version.js';
-import { loadCheckpoint as loadInBrowser, loadCheckpointInto as loadIntoInBrowser } from './load-browser.js';
+import {
+  loadCheckpoint as loadInBrowser,
+  loadCheckpointInto as loadIntoInBrowser,
+} from './load-browser.js';
 import type { CacheLike } from './fetch-reader.js';
 import { CheckpointError } from './errors.js';
 import { SHARD_BYTES, type ModelJson } from './format.js';
@@ -62,7 +65,9 @@ async function expectError(p: Promise<unknown>, pattern: RegExp): Promise<void> 
 
 describe('checkpoints', () => {
   it('version constant matches package.json', () => {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
     expect(NN_VERSION).toBe(pkg.version);
   });
 
@@ -73,18 +78,28 @@ describe('checkpoints', () => {
     expect(files).toEqual(['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin']);
     expect((await readdir(root)).filter((f) => f.startsWith('.'))).toEqual([]);
     const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as ModelJson;
-    expect(json.weightsManifest[0].weights.map((w) => w.name)).toEqual([...net.parameters().keys()]);
+    expect(json.weightsManifest[0].weights.map((w) => w.name)).toEqual([
+      ...net.parameters().keys(),
+    ]);
     expect(json.userDefinedMetadata.meta).toEqual({ config: { hidden: 1000 } });
     expect(json.userDefinedMetadata.versions['@tensorflow/tfjs-core']).toBe(tf.version_core);
-    const shards = await Promise.all(json.weightsManifest[0].paths.map((p) => readFile(join(dir, p))));
+    const shards = await Promise.all(
+      json.weightsManifest[0].paths.map((p) => readFile(join(dir, p))),
+    );
     for (const [i, s] of shards.entries()) {
       expect(s.byteLength).toBeLessThanOrEqual(SHARD_BYTES);
-      expect(json.userDefinedMetadata.shards[i].sha256).toBe(createHash('sha256').update(s).digest('hex'));
+      expect(json.userDefinedMetadata.shards[i].sha256).toBe(
+        createHash('sha256').update(s).digest('hex'),
+      );
     }
     // tfjs's own decoder reads the concatenated shards back to the same tensors.
     const all = Buffer.concat(shards);
-    const decoded = tf.io.decodeWeights(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength), json.weightsManifest[0].weights);
-    for (const [name, v] of net.parameters()) expect(bytesOf(decoded[name]).equals(bytesOf(v))).toBe(true);
+    const decoded = tf.io.decodeWeights(
+      all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
+      json.weightsManifest[0].weights,
+    );
+    for (const [name, v] of net.parameters())
+      expect(bytesOf(decoded[name]).equals(bytesOf(v))).toBe(true);
     tf.dispose(Object.values(decoded));
     net.dispose();
   });
@@ -96,7 +111,8 @@ describe('checkpoints', () => {
     const b = new Net();
     const meta = await loadCheckpointInto(b, dir);
     expect(meta).toEqual({});
-    for (const [name, v] of a.parameters()) expect(bytesOf(b.parameters().get(name) as tf.Tensor).equals(bytesOf(v))).toBe(true);
+    for (const [name, v] of a.parameters())
+      expect(bytesOf(b.parameters().get(name) as tf.Tensor).equals(bytesOf(v))).toBe(true);
     a.dispose();
     b.dispose();
   });
@@ -133,10 +149,16 @@ describe('checkpoints', () => {
     it('wrong shape for the module', async () => {
       const m = new Net();
       const other = new Small();
-      await expectError(loadCheckpointInto(other, dir), /weight "a.weight" is missing from the checkpoint/);
+      await expectError(
+        loadCheckpointInto(other, dir),
+        /weight "a.weight" is missing from the checkpoint/,
+      );
       json.weightsManifest[0].weights[0].shape = [1000, 1100];
       await rewrite(json);
-      await expectError(loadCheckpointInto(m, dir), /"big.weight" has shape \[1000,1100\] in the checkpoint but the module expects \[1100,1000\]/);
+      await expectError(
+        loadCheckpointInto(m, dir),
+        /"big.weight" has shape \[1000,1100\] in the checkpoint but the module expects \[1100,1000\]/,
+      );
       m.dispose();
       other.dispose();
     });
@@ -153,7 +175,10 @@ describe('checkpoints', () => {
       json.weightsManifest[0].weights[1].dtype = 'int32';
       await rewrite(json);
       const m = new Net();
-      await expectError(loadCheckpointInto(m, dir), /"big.bias" has dtype int32 in the checkpoint but the module expects float32/);
+      await expectError(
+        loadCheckpointInto(m, dir),
+        /"big.bias" has dtype int32 in the checkpoint but the module expects float32/,
+      );
       json.weightsManifest[0].weights[1].dtype = 'float16' as never;
       await rewrite(json);
       await expectError(loadCheckpoint(dir), /weight "big.bias" has unsupported dtype float16/);
@@ -169,7 +194,10 @@ describe('checkpoints', () => {
 
     it('truncated shard', async () => {
       await truncate(join(dir, 'group1-shard2of2.bin'), 1000);
-      await expectError(loadCheckpoint(dir), /shard group1-shard2of2.bin is truncated: 1000 of \d+ bytes/);
+      await expectError(
+        loadCheckpoint(dir),
+        /shard group1-shard2of2.bin is truncated: 1000 of \d+ bytes/,
+      );
     });
 
     it('checksum mismatch', async () => {
@@ -221,9 +249,13 @@ describe('checkpoints', () => {
       const net = new Net();
       await saveCheckpoint(join(root, 'served'), net, { config: { kind: 'net' } });
       const events: Array<{ file: string; loaded: number; total: number }> = [];
-      const ckpt = await loadInBrowser(`${url}/served/`, { cache: false, onProgress: (e) => events.push(e) });
+      const ckpt = await loadInBrowser(`${url}/served/`, {
+        cache: false,
+        onProgress: (e) => events.push(e),
+      });
       expect(ckpt.meta).toEqual({ config: { kind: 'net' } });
-      for (const [name, v] of net.parameters()) expect(bytesOf(ckpt.weights.get(name) as tf.Tensor).equals(bytesOf(v))).toBe(true);
+      for (const [name, v] of net.parameters())
+        expect(bytesOf(ckpt.weights.get(name) as tf.Tensor).equals(bytesOf(v))).toBe(true);
       const last = events.filter((e) => e.file === 'group1-shard1of2.bin').pop();
       expect(last).toMatchObject({ loaded: SHARD_BYTES, total: SHARD_BYTES });
       ckpt.dispose();
@@ -249,7 +281,8 @@ describe('checkpoints', () => {
       requests = [];
       await loadIntoInBrowser(target, `${url}/cached`, { cache });
       expect(requests).toEqual(['/cached/model.json']);
-      for (const [name, v] of small.parameters()) expect(bytesOf(target.parameters().get(name) as tf.Tensor).equals(bytesOf(v))).toBe(true);
+      for (const [name, v] of small.parameters())
+        expect(bytesOf(target.parameters().get(name) as tf.Tensor).equals(bytesOf(v))).toBe(true);
       small.dispose();
       target.dispose();
     });
@@ -265,7 +298,8 @@ describe('checkpoints', () => {
     const x = tf.tensor2d([1, 2, 3, -1, 0.5, 2], [2, 3]);
     const y = tf.tensor2d([0.1, -0.2, 0.3, 0.7], [2, 2]);
     const run = async (m: Small, opt: AdamW, n: number) => {
-      for (let i = 0; i < n; i++) await trainStep(m, opt, () => tf.losses.meanSquaredError(y, m.forward(x)) as tf.Scalar);
+      for (let i = 0; i < n; i++)
+        await trainStep(m, opt, () => tf.losses.meanSquaredError(y, m.forward(x)) as tf.Scalar);
     };
     const a = new Small();
     const optA = new AdamW(a.parameters(), { lr: 0.05, weightDecay: 0.1 });
@@ -281,7 +315,8 @@ describe('checkpoints', () => {
     await loadOptimizerState(dir, optB);
     expect(optB.step).toBe(3);
     await run(b, optB, 4);
-    for (const [name, v] of a.parameters()) expect(bytesOf(b.parameters().get(name) as tf.Tensor).equals(bytesOf(v))).toBe(true);
+    for (const [name, v] of a.parameters())
+      expect(bytesOf(b.parameters().get(name) as tf.Tensor).equals(bytesOf(v))).toBe(true);
     [a, b, optA, optB].forEach((o) => o.dispose());
   });
 

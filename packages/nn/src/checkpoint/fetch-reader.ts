@@ -32,7 +32,13 @@ export function fetchReader(baseUrl: string, options: FetchReaderOptions = {}): 
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   let cachePromise: Promise<CacheLike | null> | null = null;
-  const cache = () => (cachePromise ??= options.cache === false ? Promise.resolve(null) : options.cache ? Promise.resolve(options.cache) : defaultCache());
+  const cache = () =>
+    (cachePromise ??=
+      options.cache === false
+        ? Promise.resolve(null)
+        : options.cache
+          ? Promise.resolve(options.cache)
+          : defaultCache());
   const expectedHash = new Map<string, string>();
   const key = (file: string, sha: string) => `${base}${file}#sha256=${sha}`;
 
@@ -44,8 +50,11 @@ export function fetchReader(baseUrl: string, options: FetchReaderOptions = {}): 
       const text = await res.text();
       // Remember the checksums so the shard cache can be consulted by content.
       try {
-        const shards = (JSON.parse(text) as { userDefinedMetadata?: { shards?: Array<{ path: string; sha256: string }> } })
-          .userDefinedMetadata?.shards;
+        const shards = (
+          JSON.parse(text) as {
+            userDefinedMetadata?: { shards?: Array<{ path: string; sha256: string }> };
+          }
+        ).userDefinedMetadata?.shards;
         for (const s of shards ?? []) expectedHash.set(s.path, s.sha256);
       } catch {
         // readManifest reports invalid JSON
@@ -91,7 +100,10 @@ export function fetchReader(baseUrl: string, options: FetchReaderOptions = {}): 
       return bytes;
     },
     async sha256(bytes) {
-      const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+      const digest = await globalThis.crypto.subtle.digest(
+        'SHA-256',
+        bytes as Uint8Array<ArrayBuffer>,
+      );
       return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
     },
     async verified(file, sha, bytes) {

@@ -53,7 +53,10 @@ export function shardName(index: number, count: number): string {
 /** A validated manifest: every weight placed at a byte offset in its group's shard sequence. */
 export interface CheckedManifest {
   json: ModelJson;
-  groups: Array<{ shards: ShardSpec[]; weights: Array<WeightSpec & { offset: number; byteLength: number }> }>;
+  groups: Array<{
+    shards: ShardSpec[];
+    weights: Array<WeightSpec & { offset: number; byteLength: number }>;
+  }>;
 }
 
 const SAFE_FILE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -75,10 +78,15 @@ export function checkManifest(raw: unknown, where: string): CheckedManifest {
   if (!isObject(raw)) fail(`${file}: not a JSON object`, { file });
   const meta = raw.userDefinedMetadata;
   if (!isObject(meta) || !Array.isArray(meta.shards)) {
-    fail(`${file}: userDefinedMetadata.shards is missing (not an @sgdiff/nn checkpoint?)`, { file });
+    fail(`${file}: userDefinedMetadata.shards is missing (not an @sgdiff/nn checkpoint?)`, {
+      file,
+    });
   }
   if (meta.formatVersion !== FORMAT_VERSION) {
-    fail(`${file}: formatVersion ${String(meta.formatVersion)} is not supported (expected ${FORMAT_VERSION})`, { file });
+    fail(
+      `${file}: formatVersion ${String(meta.formatVersion)} is not supported (expected ${FORMAT_VERSION})`,
+      { file },
+    );
   }
   const shardByPath = new Map<string, ShardSpec>();
   for (const s of meta.shards as unknown[]) {
@@ -86,8 +94,10 @@ export function checkManifest(raw: unknown, where: string): CheckedManifest {
       fail(`${file}: a shard entry has a missing or unsafe path`, { file });
     }
     const path = s.path as string;
-    if (!Number.isSafeInteger(s.byteLength) || (s.byteLength as number) < 0) fail(`${file}: shard ${path} has an invalid byteLength`, { file: path });
-    if (typeof s.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(s.sha256)) fail(`${file}: shard ${path} has no valid sha256`, { file: path });
+    if (!Number.isSafeInteger(s.byteLength) || (s.byteLength as number) < 0)
+      fail(`${file}: shard ${path} has an invalid byteLength`, { file: path });
+    if (typeof s.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(s.sha256))
+      fail(`${file}: shard ${path} has no valid sha256`, { file: path });
     if (shardByPath.has(path)) fail(`${file}: shard ${path} is listed twice`, { file: path });
     shardByPath.set(path, { path, byteLength: s.byteLength as number, sha256: s.sha256 as string });
   }
@@ -96,39 +106,66 @@ export function checkManifest(raw: unknown, where: string): CheckedManifest {
   const usedShards = new Set<string>();
   const groups: CheckedManifest['groups'] = [];
   for (const g of raw.weightsManifest as unknown[]) {
-    if (!isObject(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights)) fail(`${file}: a weightsManifest group lacks paths or weights`, { file });
+    if (!isObject(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights))
+      fail(`${file}: a weightsManifest group lacks paths or weights`, { file });
     const shards = (g.paths as unknown[]).map((p) => {
       const spec = typeof p === 'string' ? shardByPath.get(p) : undefined;
-      if (!spec) fail(`${file}: shard ${String(p)} has no entry (byteLength, sha256) in userDefinedMetadata.shards`, { file: String(p) });
-      if (usedShards.has(spec.path)) fail(`${file}: shard ${spec.path} is used twice`, { file: spec.path });
+      if (!spec)
+        fail(
+          `${file}: shard ${String(p)} has no entry (byteLength, sha256) in userDefinedMetadata.shards`,
+          { file: String(p) },
+        );
+      if (usedShards.has(spec.path))
+        fail(`${file}: shard ${spec.path} is used twice`, { file: spec.path });
       usedShards.add(spec.path);
       return spec;
     });
     let offset = 0;
     const weights: CheckedManifest['groups'][number]['weights'] = [];
     for (const w of g.weights as unknown[]) {
-      if (!isObject(w) || typeof w.name !== 'string' || w.name.length === 0) fail(`${file}: a weight has no name`, { file });
+      if (!isObject(w) || typeof w.name !== 'string' || w.name.length === 0)
+        fail(`${file}: a weight has no name`, { file });
       const name = w.name as string;
       if (names.has(name)) fail(`${file}: weight "${name}" appears twice`, { file, weight: name });
       names.add(name);
-      if (w.quantization !== undefined) fail(`${file}: weight "${name}" is quantized, which is not supported`, { file, weight: name });
-      if (w.dtype !== 'float32' && w.dtype !== 'int32') fail(`${file}: weight "${name}" has unsupported dtype ${String(w.dtype)}`, { file, weight: name });
-      if (!Array.isArray(w.shape) || !w.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
-        fail(`${file}: weight "${name}" has an invalid shape ${JSON.stringify(w.shape)}`, { file, weight: name });
+      if (w.quantization !== undefined)
+        fail(`${file}: weight "${name}" is quantized, which is not supported`, {
+          file,
+          weight: name,
+        });
+      if (w.dtype !== 'float32' && w.dtype !== 'int32')
+        fail(`${file}: weight "${name}" has unsupported dtype ${String(w.dtype)}`, {
+          file,
+          weight: name,
+        });
+      if (
+        !Array.isArray(w.shape) ||
+        !w.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)
+      ) {
+        fail(`${file}: weight "${name}" has an invalid shape ${JSON.stringify(w.shape)}`, {
+          file,
+          weight: name,
+        });
       }
       const spec = { name, shape: w.shape as number[], dtype: w.dtype as WeightDtype };
       const byteLength = weightByteLength(spec);
-      if (!Number.isSafeInteger(byteLength)) fail(`${file}: weight "${name}" is too large`, { file, weight: name });
+      if (!Number.isSafeInteger(byteLength))
+        fail(`${file}: weight "${name}" is too large`, { file, weight: name });
       weights.push({ ...spec, offset, byteLength });
       offset += byteLength;
     }
     const shardBytes = shards.reduce((a, s) => a + s.byteLength, 0);
     if (shardBytes !== offset) {
-      fail(`${file}: the weights of group ${groups.length + 1} need ${offset} bytes but its shards declare ${shardBytes}`, { file });
+      fail(
+        `${file}: the weights of group ${groups.length + 1} need ${offset} bytes but its shards declare ${shardBytes}`,
+        { file },
+      );
     }
     groups.push({ shards, weights });
   }
-  for (const path of shardByPath.keys()) if (!usedShards.has(path)) fail(`${file}: shard ${path} is listed but belongs to no group`, { file: path });
+  for (const path of shardByPath.keys())
+    if (!usedShards.has(path))
+      fail(`${file}: shard ${path} is listed but belongs to no group`, { file: path });
   return { json: raw as unknown as ModelJson, groups };
 }
 
@@ -136,17 +173,31 @@ export function checkManifest(raw: unknown, where: string): CheckedManifest {
 export type ExpectedWeights = ReadonlyMap<string, { shape: readonly number[]; dtype: string }>;
 
 /** Compares a checked manifest with the weights a module needs; errors name the weight. */
-export function checkAgainstExpected(manifest: CheckedManifest, expected: ExpectedWeights, where: string): void {
+export function checkAgainstExpected(
+  manifest: CheckedManifest,
+  expected: ExpectedWeights,
+  where: string,
+): void {
   const found = new Map(manifest.groups.flatMap((g) => g.weights.map((w) => [w.name, w] as const)));
   for (const [name, e] of expected) {
     const w = found.get(name);
     if (!w) fail(`${where}: weight "${name}" is missing from the checkpoint`, { weight: name });
     if (w.shape.length !== e.shape.length || w.shape.some((d, i) => d !== e.shape[i])) {
-      fail(`${where}: weight "${name}" has shape [${w.shape}] in the checkpoint but the module expects [${e.shape}]`, { weight: name });
+      fail(
+        `${where}: weight "${name}" has shape [${w.shape}] in the checkpoint but the module expects [${e.shape}]`,
+        { weight: name },
+      );
     }
-    if (w.dtype !== e.dtype) fail(`${where}: weight "${name}" has dtype ${w.dtype} in the checkpoint but the module expects ${e.dtype}`, { weight: name });
+    if (w.dtype !== e.dtype)
+      fail(
+        `${where}: weight "${name}" has dtype ${w.dtype} in the checkpoint but the module expects ${e.dtype}`,
+        { weight: name },
+      );
   }
   for (const name of found.keys()) {
-    if (!expected.has(name)) fail(`${where}: the checkpoint has weight "${name}", which the module does not have`, { weight: name });
+    if (!expected.has(name))
+      fail(`${where}: the checkpoint has weight "${name}", which the module does not have`, {
+        weight: name,
+      });
   }
 }

@@ -24,7 +24,11 @@ export interface CheckpointReader {
   readonly where: string;
   readText(file: string): Promise<string>;
   /** Reads a whole file; reports progress against `expectedBytes`. */
-  readBytes(file: string, expectedBytes: number, onProgress?: ProgressCallback): Promise<Uint8Array>;
+  readBytes(
+    file: string,
+    expectedBytes: number,
+    onProgress?: ProgressCallback,
+  ): Promise<Uint8Array>;
   sha256(bytes: Uint8Array): Promise<string>;
   /** Called once a file's bytes matched its checksum (the browser reader caches them then). */
   verified?(file: string, sha256: string, bytes: Uint8Array): Promise<void>;
@@ -49,15 +53,20 @@ export async function readManifest(reader: CheckpointReader): Promise<CheckedMan
   try {
     text = await reader.readText(MODEL_JSON);
   } catch (e) {
-    throw new CheckpointError(`${reader.where}: cannot read ${MODEL_JSON} (${e instanceof Error ? e.message : String(e)})`, {
-      file: MODEL_JSON,
-    });
+    throw new CheckpointError(
+      `${reader.where}: cannot read ${MODEL_JSON} (${e instanceof Error ? e.message : String(e)})`,
+      {
+        file: MODEL_JSON,
+      },
+    );
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new CheckpointError(`${reader.where}/${MODEL_JSON} is not valid JSON`, { file: MODEL_JSON });
+    throw new CheckpointError(`${reader.where}/${MODEL_JSON} is not valid JSON`, {
+      file: MODEL_JSON,
+    });
   }
   return checkManifest(raw, reader.where);
 }
@@ -66,7 +75,10 @@ export async function readManifest(reader: CheckpointReader): Promise<CheckedMan
  * Loads a checkpoint: manifest checked, then (if given) compared with the expected weights, then
  * every shard read and its length and sha256 verified. Tensors are made only after all that.
  */
-export async function readCheckpoint(reader: CheckpointReader, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
+export async function readCheckpoint(
+  reader: CheckpointReader,
+  options: LoadOptions = {},
+): Promise<LoadedCheckpoint> {
   const manifest = await readManifest(reader);
   if (options.expect) checkAgainstExpected(manifest, options.expect, reader.where);
   const groupBytes: Uint8Array[] = [];
@@ -80,9 +92,12 @@ export async function readCheckpoint(reader: CheckpointReader, options: LoadOpti
         bytes = await reader.readBytes(shard.path, shard.byteLength, options.onProgress);
       } catch (e) {
         if (e instanceof CheckpointError) throw e;
-        throw new CheckpointError(`${reader.where}: cannot read shard ${shard.path} (${e instanceof Error ? e.message : String(e)})`, {
-          file: shard.path,
-        });
+        throw new CheckpointError(
+          `${reader.where}: cannot read shard ${shard.path} (${e instanceof Error ? e.message : String(e)})`,
+          {
+            file: shard.path,
+          },
+        );
       }
       if (bytes.byteLength < shard.byteLength) {
         throw new CheckpointError(
@@ -130,7 +145,10 @@ export async function readCheckpoint(reader: CheckpointReader, options: LoadOpti
 
 /** Loads into a module: checked against `module.parameters()` first, then assigned. */
 export async function loadInto(
-  target: { parameters(): ReadonlyMap<string, tf.Tensor>; loadWeights(w: ReadonlyMap<string, tf.Tensor>): void },
+  target: {
+    parameters(): ReadonlyMap<string, tf.Tensor>;
+    loadWeights(w: ReadonlyMap<string, tf.Tensor>): void;
+  },
   reader: CheckpointReader,
   options: Omit<LoadOptions, 'expect'> = {},
 ): Promise<CheckpointMeta> {

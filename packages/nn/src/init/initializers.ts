@@ -6,7 +6,10 @@ import * as tf from '../tf/index.js';
 export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
   if (shape.length < 2) return { fanIn: shape[0] ?? 1, fanOut: shape[0] ?? 1 };
   const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
-  return { fanIn: shape[shape.length - 2] * receptive, fanOut: shape[shape.length - 1] * receptive };
+  return {
+    fanIn: shape[shape.length - 2] * receptive,
+    fanOut: shape[shape.length - 1] * receptive,
+  };
 }
 
 export interface InitOptions {
@@ -20,29 +23,50 @@ export function kaimingNormal(
 ): tf.Tensor {
   const f = fans(shape);
   const fan = options.mode === 'fanOut' ? f.fanOut : f.fanIn;
-  return tf.randomNormal(shape, 0, (options.gain ?? Math.SQRT2) / Math.sqrt(fan), 'float32', options.seed);
+  return tf.randomNormal(
+    shape,
+    0,
+    (options.gain ?? Math.SQRT2) / Math.sqrt(fan),
+    'float32',
+    options.seed,
+  );
 }
 
 /**
  * He et al. uniform: bound = gain·√(3 / fan). The default gain √(1/3) gives PyTorch's default
  * for Linear/Conv (kaiming_uniform with a = √5): bound = 1/√fanIn.
  */
-export function kaimingUniform(shape: number[], options: InitOptions & { gain?: number } = {}): tf.Tensor {
+export function kaimingUniform(
+  shape: number[],
+  options: InitOptions & { gain?: number } = {},
+): tf.Tensor {
   const bound = (options.gain ?? Math.sqrt(1 / 3)) * Math.sqrt(3 / fans(shape).fanIn);
   return tf.randomUniform(shape, -bound, bound, 'float32', options.seed);
 }
 
 /** Glorot uniform: bound = gain·√(6 / (fanIn + fanOut)). */
-export function xavierUniform(shape: number[], options: InitOptions & { gain?: number } = {}): tf.Tensor {
+export function xavierUniform(
+  shape: number[],
+  options: InitOptions & { gain?: number } = {},
+): tf.Tensor {
   const f = fans(shape);
   const bound = (options.gain ?? 1) * Math.sqrt(6 / (f.fanIn + f.fanOut));
   return tf.randomUniform(shape, -bound, bound, 'float32', options.seed);
 }
 
 /** Glorot normal: std = gain·√(2 / (fanIn + fanOut)). */
-export function xavierNormal(shape: number[], options: InitOptions & { gain?: number } = {}): tf.Tensor {
+export function xavierNormal(
+  shape: number[],
+  options: InitOptions & { gain?: number } = {},
+): tf.Tensor {
   const f = fans(shape);
-  return tf.randomNormal(shape, 0, (options.gain ?? 1) * Math.sqrt(2 / (f.fanIn + f.fanOut)), 'float32', options.seed);
+  return tf.randomNormal(
+    shape,
+    0,
+    (options.gain ?? 1) * Math.sqrt(2 / (f.fanIn + f.fanOut)),
+    'float32',
+    options.seed,
+  );
 }
 
 /** Uniform in ±1/√fanIn: PyTorch's default bias init for Linear/Conv. */

@@ -1,4 +1,10 @@
-import { getKernel, type DataType, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  getKernel,
+  type DataType,
+  type KernelBackend,
+  type NamedAttrMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 
 // Replacement kernels are built from kernels the backend already has, called at the TensorInfo
 // level: no tensors are created, nothing is taped, and each intermediate is freed explicitly.
@@ -10,9 +16,14 @@ export class KernelScope {
     readonly backendName: string,
   ) {}
 
-  run(kernelName: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap = {}): TensorInfo {
+  run(
+    kernelName: string,
+    inputs: Record<string, TensorInfo>,
+    attrs: NamedAttrMap = {},
+  ): TensorInfo {
     const kernel = getKernel(kernelName, this.backendName);
-    if (kernel == null) throw new Error(`@sgdiff/nn: kernel ${kernelName} is missing on ${this.backendName}`);
+    if (kernel == null)
+      throw new Error(`@sgdiff/nn: kernel ${kernelName} is missing on ${this.backendName}`);
     const out = kernel.kernelFunc({ inputs, attrs, backend: this.backend }) as TensorInfo;
     this.temps.push(out);
     return out;
@@ -52,7 +63,10 @@ export class KernelScope {
   }
 
   /** Crops the spatial axes of an NHWC tensor where a requested padding is negative. */
-  cropNegative(x: TensorInfo, pads: [[number, number], [number, number]]): {
+  cropNegative(
+    x: TensorInfo,
+    pads: [[number, number], [number, number]],
+  ): {
     x: TensorInfo;
     pads: [[number, number], [number, number]];
   } {
@@ -94,10 +108,9 @@ export class KernelScope {
   }
 
   makeOutput(shape: number[], dtype: DataType): TensorInfo {
-    const out = (this.backend as unknown as { makeOutput(s: number[], d: DataType): TensorInfo }).makeOutput(
-      shape,
-      dtype,
-    );
+    const out = (
+      this.backend as unknown as { makeOutput(s: number[], d: DataType): TensorInfo }
+    ).makeOutput(shape, dtype);
     this.temps.push(out);
     return out;
   }

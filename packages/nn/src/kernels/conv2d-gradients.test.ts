@@ -44,15 +44,18 @@ function convGrads(c: Case): tf.Tensor[] {
 }
 
 describeOnBackends(['cpu', 'wasm', 'webgpu'], () => {
-  it.each(CASES.map((c) => [label(c), c] as const))('conv2d input and filter gradients match cpu: %s', async (_, c) => {
-    const [refDx, refDw] = await onCpu(() => convGrads(c));
-    const before = tf.memory().numTensors;
-    const [dx, dw] = tf.tidy(() => convGrads(c));
-    expect(tf.memory().numTensors).toBe(before + 2);
-    expect(dx.shape).toEqual([c.batch, c.h, c.w, c.ci]);
-    expect(dw.shape).toEqual([...c.k, c.ci, c.co]);
-    expect(maxRelError(await dx.data(), refDx)).toBeLessThan(1e-4);
-    expect(maxRelError(await dw.data(), refDw)).toBeLessThan(1e-4);
-    tf.dispose([dx, dw]);
-  });
+  it.each(CASES.map((c) => [label(c), c] as const))(
+    'conv2d input and filter gradients match cpu: %s',
+    async (_, c) => {
+      const [refDx, refDw] = await onCpu(() => convGrads(c));
+      const before = tf.memory().numTensors;
+      const [dx, dw] = tf.tidy(() => convGrads(c));
+      expect(tf.memory().numTensors).toBe(before + 2);
+      expect(dx.shape).toEqual([c.batch, c.h, c.w, c.ci]);
+      expect(dw.shape).toEqual([...c.k, c.ci, c.co]);
+      expect(maxRelError(await dx.data(), refDx)).toBeLessThan(1e-4);
+      expect(maxRelError(await dw.data(), refDw)).toBeLessThan(1e-4);
+      tf.dispose([dx, dw]);
+    },
+  );
 });

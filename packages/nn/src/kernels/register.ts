@@ -1,4 +1,12 @@
-import { AddN, BatchMatMul, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import {
+  AddN,
+  BatchMatMul,
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+  type KernelConfig,
+  type KernelFunc,
+} from '@tensorflow/tfjs-core';
 import { cpuResizeNearestNeighborGrad } from './cpu/resize-nearest-neighbor-grad.js';
 import { conv2dBackpropFilterWasm } from './wasm/conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm } from './wasm/conv2d-backprop-input.js';
@@ -15,7 +23,11 @@ export interface KernelReplacement {
   build(stock: KernelConfig | undefined): KernelConfig;
 }
 
-const fixed = (k: KernelConfig): KernelReplacement => ({ kernelName: k.kernelName, backendName: k.backendName, build: () => k });
+const fixed = (k: KernelConfig): KernelReplacement => ({
+  kernelName: k.kernelName,
+  backendName: k.backendName,
+  build: () => k,
+});
 
 export const KERNEL_REPLACEMENTS: readonly KernelReplacement[] = [
   fixed(conv2dBackpropFilterWasm('wasm')),

@@ -42,13 +42,25 @@ describeOnBackends(['cpu', 'wasm', 'webgpu'], (backend) => {
     // x: [2, 2, 2, 1] upsampled ×2 → [2, 4, 4, 1]; dy = 1..32. Each input pixel receives the sum of
     // the 2×2 block it was copied into.
     const x = tf.zeros([2, 2, 2, 1]);
-    const dy = tf.tensor4d(Array.from({ length: 32 }, (_, i) => i + 1), [2, 4, 4, 1]);
-    const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [4, 4]), dy)))(x);
+    const dy = tf.tensor4d(
+      Array.from({ length: 32 }, (_, i) => i + 1),
+      [2, 4, 4, 1],
+    );
+    const g = tf.grad((a: tf.Tensor) =>
+      tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [4, 4]), dy)),
+    )(x);
     const block = (b: number, r: number, c: number) => {
       const at = (y: number, z: number) => b * 16 + y * 4 + z + 1;
-      return at(2 * r, 2 * c) + at(2 * r, 2 * c + 1) + at(2 * r + 1, 2 * c) + at(2 * r + 1, 2 * c + 1);
+      return (
+        at(2 * r, 2 * c) + at(2 * r, 2 * c + 1) + at(2 * r + 1, 2 * c) + at(2 * r + 1, 2 * c + 1)
+      );
     };
-    const expected = [0, 1].flatMap((b) => [block(b, 0, 0), block(b, 0, 1), block(b, 1, 0), block(b, 1, 1)]);
+    const expected = [0, 1].flatMap((b) => [
+      block(b, 0, 0),
+      block(b, 0, 1),
+      block(b, 1, 0),
+      block(b, 1, 1),
+    ]);
     expect(expected).toEqual([14, 22, 46, 54, 78, 86, 110, 118]);
     expect(Array.from(await g.data())).toEqual(expected);
     tf.dispose([x, dy, g]);
@@ -59,7 +71,9 @@ describeOnBackends(['cpu', 'wasm', 'webgpu'], (backend) => {
     const dyValues = randomArray(b * oh * ow * c, 6);
     const x = tf.zeros([b, h, w, c]);
     const dy = tf.tensor4d(dyValues, [b, oh, ow, c]);
-    const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [oh, ow]), dy)))(x);
+    const g = tf.grad((a: tf.Tensor) =>
+      tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [oh, ow]), dy)),
+    )(x);
     // Nearest source index without align-corners: floor(o · in / out).
     const expected = new Float64Array(b * h * w * c);
     for (let n = 0; n < b; n++)

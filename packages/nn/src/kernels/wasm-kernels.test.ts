@@ -124,18 +124,14 @@ describeOnBackends(['wasm'], () => {
       const [refDw, refDx] = await onCpu(() => {
         const { x, w, dy } = make();
         return [
-          tf
-            .engine()
-            .runKernel('Conv2DBackpropFilter', { x, dy }, {
-              ...attrs,
-              filterShape: [...wShape],
-            } as never) as tf.Tensor,
-          tf
-            .engine()
-            .runKernel('Conv2DBackpropInput', { dy, filter: w }, {
-              ...attrs,
-              inputShape: [...xShape],
-            } as never) as tf.Tensor,
+          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+            ...attrs,
+            filterShape: [...wShape],
+          } as never) as tf.Tensor,
+          tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, {
+            ...attrs,
+            inputShape: [...xShape],
+          } as never) as tf.Tensor,
         ];
       });
       expect(tf.getBackend()).toBe('wasm');

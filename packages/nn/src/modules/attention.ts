@@ -38,7 +38,8 @@ export class MultiHeadAttention extends Module {
   ) {
     super();
     this.heads = options.heads ?? 1;
-    if (dim % this.heads !== 0) throw new Error(`MultiHeadAttention: dim ${dim} does not split into ${this.heads} heads`);
+    if (dim % this.heads !== 0)
+      throw new Error(`MultiHeadAttention: dim ${dim} does not split into ${this.heads} heads`);
     const ctx = options.contextDim ?? dim;
     const bias = options.bias ?? true;
     const seed = (i: number) => deriveSeed(options.seed, i);
@@ -56,7 +57,8 @@ export class MultiHeadAttention extends Module {
       const [b, tq] = x.shape;
       const tk = ctx.shape[1];
       const dh = this.dim / this.heads;
-      const split = (t: tf.Tensor, len: number) => tf.transpose(tf.reshape(t, [b, len, this.heads, dh]), [0, 2, 1, 3]); // [B, H, T, dh]
+      const split = (t: tf.Tensor, len: number) =>
+        tf.transpose(tf.reshape(t, [b, len, this.heads, dh]), [0, 2, 1, 3]); // [B, H, T, dh]
       const q = split(this.q.forward(x), tq);
       const k = split(this.k.forward(ctx), tk);
       const v = split(this.v.forward(ctx), tk);

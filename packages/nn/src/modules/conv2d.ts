@@ -32,12 +32,18 @@ export class Conv2d extends Module {
     this.stride = options.stride ?? 1;
     this.padding = options.padding ?? 'same';
     const init = options.init ?? 'kaiming';
-    this.weight = this.param(() => initWeight(init, [kh, kw, inChannels, outChannels], options.seed));
+    this.weight = this.param(() =>
+      initWeight(init, [kh, kw, inChannels, outChannels], options.seed),
+    );
     const fanIn = kh * kw * inChannels;
     this.bias =
       options.bias === false
         ? null
-        : this.param(() => (init === 'zeros' ? tf.zeros([outChannels]) : fanInUniform([outChannels], fanIn, { seed: options.seed })));
+        : this.param(() =>
+            init === 'zeros'
+              ? tf.zeros([outChannels])
+              : fanInUniform([outChannels], fanIn, { seed: options.seed }),
+          );
   }
 
   // x: [B, H, W, Cin] → [B, H', W', Cout]

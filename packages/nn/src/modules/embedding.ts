@@ -17,11 +17,15 @@ export class Embedding extends Module {
     options: EmbeddingOptions = {},
   ) {
     super();
-    this.weight = this.param(() => tf.randomNormal([numEmbeddings, dim], 0, options.std ?? 1, 'float32', options.seed));
+    this.weight = this.param(() =>
+      tf.randomNormal([numEmbeddings, dim], 0, options.std ?? 1, 'float32', options.seed),
+    );
   }
 
   // ids: [...] int32 → [..., D]
   forward(ids: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => tf.gather(this.weight, ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32')));
+    return tf.tidy(() =>
+      tf.gather(this.weight, ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32')),
+    );
   }
 }

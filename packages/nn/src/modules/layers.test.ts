@@ -50,7 +50,13 @@ function setWeights(m: Module, values: Record<string, Nested>): void {
 describeOnBackends(['cpu', 'wasm'], () => {
   it('Linear computes x·W + b on rank-3 input', async () => {
     const m = new Linear(2, 3);
-    setWeights(m, { weight: [[1, 2, 3], [4, 5, 6]], bias: [0.5, -1, 0] });
+    setWeights(m, {
+      weight: [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      bias: [0.5, -1, 0],
+    });
     const y = m.forward(tf.tensor3d([1, 1, 2, 0, 0, -1], [1, 3, 2]));
     expect(y.shape).toEqual([1, 3, 3]);
     expect(Array.from(await y.data())).toEqual([5.5, 6, 9, 2.5, 3, 6, -3.5, -6, -6]);
@@ -61,7 +67,10 @@ describeOnBackends(['cpu', 'wasm'], () => {
     // 4×4 input 1..16, 3×3 all-ones filter, pad 1, stride 2 → sums of 3×3 windows at (0,0),(0,2),(2,0),(2,2).
     const m = new Conv2d(1, 1, { kernelSize: 3, stride: 2, padding: 1 });
     setWeights(m, { weight: tf.ones([3, 3, 1, 1]).arraySync() as Nested, bias: [10] });
-    const x = tf.tensor4d(Array.from({ length: 16 }, (_, i) => i + 1), [1, 4, 4, 1]);
+    const x = tf.tensor4d(
+      Array.from({ length: 16 }, (_, i) => i + 1),
+      [1, 4, 4, 1],
+    );
     const y = m.forward(x);
     expect(y.shape).toEqual([1, 2, 2, 1]);
     // (0,0): 1+2+5+6 = 14; (0,2): 2+3+4+6+7+8 = 30; (2,0): 5+6+9+10+13+14 = 57; (2,2): 6+7+8+10+11+12+14+15+16 = 99.
@@ -87,13 +96,21 @@ describeOnBackends(['cpu', 'wasm'], () => {
     const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2, 1]);
     const y = up.forward(x);
     expect(y.shape).toEqual([2, 4, 4, 1]);
-    expect(Array.from(await y.data()).slice(0, 16)).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+    expect(Array.from(await y.data()).slice(0, 16)).toEqual([
+      1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4,
+    ]);
     const upConv = new Upsample(1, { factor: 3 });
-    const w = [[0, 0, 0], [0, 2, 0], [0, 0, 0]].map((r) => r.map((v) => [[v]]));
+    const w = [
+      [0, 0, 0],
+      [0, 2, 0],
+      [0, 0, 0],
+    ].map((r) => r.map((v) => [[v]]));
     setWeights(upConv, { 'conv.weight': w, 'conv.bias': [1] });
     const z = upConv.forward(tf.tensor4d([1, 2], [1, 1, 2, 1]));
     expect(z.shape).toEqual([1, 3, 6, 1]);
-    expect(Array.from(await z.data())).toEqual([3, 3, 3, 5, 5, 5, 3, 3, 3, 5, 5, 5, 3, 3, 3, 5, 5, 5]);
+    expect(Array.from(await z.data())).toEqual([
+      3, 3, 3, 5, 5, 5, 3, 3, 3, 5, 5, 5, 3, 3, 3, 5, 5, 5,
+    ]);
   });
 
   it('GroupNorm matches numpy (2 groups, NHWC)', async () => {
@@ -123,7 +140,13 @@ describeOnBackends(['cpu', 'wasm'], () => {
 
   it('Embedding looks rows up for int ids of any rank', async () => {
     const m = new Embedding(3, 2);
-    setWeights(m, { weight: [[1, 2], [3, 4], [5, 6]] });
+    setWeights(m, {
+      weight: [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+    });
     const y = m.forward(tf.tensor2d([2, 0, 1, 2], [2, 2], 'int32'));
     expect(y.shape).toEqual([2, 2, 2]);
     expect(Array.from(await y.data())).toEqual([5, 6, 1, 2, 3, 4, 5, 6]);
@@ -132,7 +155,15 @@ describeOnBackends(['cpu', 'wasm'], () => {
 
   it('MLP: Linear → ReLU → Linear by hand', async () => {
     const m = new MLP(2, { hidden: 2, out: 1, activation: 'relu' });
-    setWeights(m, { 'fc1.weight': [[1, -1], [1, 1]], 'fc1.bias': [0, 0], 'fc2.weight': [[2], [3]], 'fc2.bias': [1] });
+    setWeights(m, {
+      'fc1.weight': [
+        [1, -1],
+        [1, 1],
+      ],
+      'fc1.bias': [0, 0],
+      'fc2.weight': [[2], [3]],
+      'fc2.bias': [1],
+    });
     const y = m.forward(tf.tensor2d([1, 2, 3, -5], [2, 2]));
     // h1 = relu([3, 1]) → 2·3 + 3·1 + 1 = 10; h2 = relu([-2, -8]) → 1.
     expect(Array.from(await y.data())).toEqual([10, 1]);
@@ -203,7 +234,7 @@ describe('initialisers', () => {
     expect(await std(xu)).toBeCloseTo(0.1 / Math.sqrt(3), 3);
   });
 
-  it("zero-init output layers start as zero", async () => {
+  it('zero-init output layers start as zero', async () => {
     const m = new Linear(4, 4, { init: 'zeros' });
     expect(Array.from(await m.forward(tf.ones([2, 4])).data())).toEqual(new Array(8).fill(0));
     m.dispose();

@@ -24,14 +24,19 @@ export class Linear extends Module {
     this.bias =
       options.bias === false
         ? null
-        : this.param(() => (init === 'zeros' ? tf.zeros([outFeatures]) : fanInUniform([outFeatures], inFeatures, { seed: options.seed })));
+        : this.param(() =>
+            init === 'zeros'
+              ? tf.zeros([outFeatures])
+              : fanInUniform([outFeatures], inFeatures, { seed: options.seed }),
+          );
   }
 
   // x: [..., in] → [..., out]
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const lead = x.shape.slice(0, -1);
-      const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
+      const x2 =
+        x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D);
       let y: tf.Tensor = tf.matMul(x2, this.weight as tf.Tensor2D);
       if (this.bias) y = tf.add(y, this.bias);
       return x.rank === 2 ? y : tf.reshape(y, [...lead, this.outFeatures]);

@@ -30,7 +30,10 @@ export class MLP extends Module {
     super();
     const hidden = options.hidden ?? 4 * dim;
     this.fc1 = new Linear(dim, hidden, { seed: deriveSeed(options.seed, 0) });
-    this.fc2 = new Linear(hidden, options.out ?? dim, { init: options.outInit, seed: deriveSeed(options.seed, 1) });
+    this.fc2 = new Linear(hidden, options.out ?? dim, {
+      init: options.outInit,
+      seed: deriveSeed(options.seed, 1),
+    });
     this.activation = options.activation ?? 'gelu';
     this.dropoutRate = options.dropout ?? 0;
   }

@@ -32,7 +32,12 @@ describe('Module', () => {
   it('names parameters with stable dotted paths in field order', () => {
     const m = new Tiny();
     const names = [...m.parameters().keys()];
-    expect(names.slice(0, 4)).toEqual(['scale', 'embed.weight', 'embed.bias', 'blocks.0.norm.weight']);
+    expect(names.slice(0, 4)).toEqual([
+      'scale',
+      'embed.weight',
+      'embed.bias',
+      'blocks.0.norm.weight',
+    ]);
     expect(names).toContain('blocks.1.attn.out.bias');
     expect(names).toContain('blocks.0.mlp.fc2.weight');
     expect(names[names.length - 1]).toBe('head.weight');
@@ -78,8 +83,12 @@ describe('Module', () => {
     ]);
     const wrongShape = new Map([...good, ['bias', tf.zeros([4])]]);
     expect(() => m.loadWeights(wrongShape)).toThrow('"bias" has shape [4], expected [3]');
-    expect(() => m.loadWeights(new Map([['weight', good.get('weight') as tf.Tensor]]))).toThrow('missing weight "bias"');
-    expect(() => m.loadWeights(new Map([...good, ['extra', tf.zeros([1])]]))).toThrow('unexpected weight "extra"');
+    expect(() => m.loadWeights(new Map([['weight', good.get('weight') as tf.Tensor]]))).toThrow(
+      'missing weight "bias"',
+    );
+    expect(() => m.loadWeights(new Map([...good, ['extra', tf.zeros([1])]]))).toThrow(
+      'unexpected weight "extra"',
+    );
     expect(Array.from(m.weight.dataSync())).not.toEqual([1, 1, 1, 1, 1, 1]);
     m.loadWeights(good);
     expect(Array.from(m.weight.dataSync())).toEqual([1, 1, 1, 1, 1, 1]);

@@ -45,7 +45,9 @@ export abstract class Module {
 
   /** Variables held directly by this module, in field order. */
   ownParameters(): Array<[string, tf.Variable]> {
-    return Object.entries(this).filter((e): e is [string, tf.Variable] => e[1] instanceof tf.Variable);
+    return Object.entries(this).filter(
+      (e): e is [string, tf.Variable] => e[1] instanceof tf.Variable,
+    );
   }
 
   /** Every parameter under a dotted name. A variable shared by two modules is listed once. */
@@ -100,10 +102,13 @@ export abstract class Module {
     for (const [name, v] of params) {
       const w = weights.get(name);
       if (!w) problems.push(`missing weight "${name}"`);
-      else if (!tf.util.arraysEqual(w.shape, v.shape)) problems.push(`"${name}" has shape [${w.shape}], expected [${v.shape}]`);
-      else if (w.dtype !== v.dtype) problems.push(`"${name}" has dtype ${w.dtype}, expected ${v.dtype}`);
+      else if (!tf.util.arraysEqual(w.shape, v.shape))
+        problems.push(`"${name}" has shape [${w.shape}], expected [${v.shape}]`);
+      else if (w.dtype !== v.dtype)
+        problems.push(`"${name}" has dtype ${w.dtype}, expected ${v.dtype}`);
     }
-    for (const name of weights.keys()) if (!params.has(name)) problems.push(`unexpected weight "${name}"`);
+    for (const name of weights.keys())
+      if (!params.has(name)) problems.push(`unexpected weight "${name}"`);
     if (problems.length) throw new Error(`loadWeights: ${problems.join('; ')}`);
     for (const [name, v] of params) v.assign(weights.get(name) as tf.Tensor);
   }

@@ -20,7 +20,8 @@ export class GroupNorm extends Module {
     options: NormOptions = {},
   ) {
     super();
-    if (channels % groups !== 0) throw new Error(`GroupNorm: ${channels} channels do not split into ${groups} groups`);
+    if (channels % groups !== 0)
+      throw new Error(`GroupNorm: ${channels} channels do not split into ${groups} groups`);
     this.eps = options.eps ?? 1e-5;
     const affine = options.affine ?? true;
     this.weight = affine ? this.param(() => tf.ones([channels]), { decay: false }) : null;
@@ -35,8 +36,10 @@ export class GroupNorm extends Module {
    */
   forward(x: tf.Tensor, options: { silu?: boolean } = {}): tf.Tensor {
     const silu = options.silu ?? false;
-    if (canFuseGroupNorm(x, this.groups)) return groupNormWebGpu(x, this.weight, this.bias, this.groups, this.eps, silu);
-    if (canFuseGroupNormWasm(x, this.groups)) return groupNormWasm(x, this.weight, this.bias, this.groups, this.eps, silu);
+    if (canFuseGroupNorm(x, this.groups))
+      return groupNormWebGpu(x, this.weight, this.bias, this.groups, this.eps, silu);
+    if (canFuseGroupNormWasm(x, this.groups))
+      return groupNormWasm(x, this.weight, this.bias, this.groups, this.eps, silu);
     if (!silu) return this.unfused(x);
     return tf.tidy(() => {
       const y = this.unfused(x);

@@ -24,7 +24,11 @@ export class Upsample extends Module {
     this.conv =
       options.conv === false
         ? null
-        : new Conv2d(channels, options.outChannels ?? channels, { kernelSize: 3, padding: 'same', ...options.convOptions });
+        : new Conv2d(channels, options.outChannels ?? channels, {
+            kernelSize: 3,
+            padding: 'same',
+            ...options.convOptions,
+          });
   }
 
   // x: [B, H, W, C] → [B, H·f, W·f, C']

@@ -7,7 +7,10 @@ import { basename, dirname, join } from 'node:path';
  * the old folder or the complete new one, never a partial one. An existing `dir` is replaced.
  * On failure the temporary folder is removed and `dir` is left as it was.
  */
-export async function writeDirAtomically(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+export async function writeDirAtomically(
+  dir: string,
+  fill: (tmp: string) => Promise<void>,
+): Promise<void> {
   const parent = dirname(dir);
   await mkdir(parent, { recursive: true });
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;

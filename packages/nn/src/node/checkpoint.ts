@@ -17,7 +17,13 @@ import {
   type WeightDtype,
   type WeightSpec,
 } from '../checkpoint/format.js';
-import { loadInto, readCheckpoint, type CheckpointReader, type LoadedCheckpoint, type LoadOptions } from '../checkpoint/read.js';
+import {
+  loadInto,
+  readCheckpoint,
+  type CheckpointReader,
+  type LoadedCheckpoint,
+  type LoadOptions,
+} from '../checkpoint/read.js';
 import { NN_VERSION } from '../version.js';
 import { writeDirAtomically } from './atomic-dir.js';
 
@@ -34,11 +40,17 @@ function sha256(bytes: Uint8Array): string {
  * Writes `source`'s tensors as a checkpoint folder (model.json + ≤ 4 MiB shards), atomically:
  * into a temporary folder, then renamed to `dir`. Streams one shard at a time.
  */
-export async function saveCheckpoint(dir: string, source: WeightSource, meta: CheckpointMeta = {}): Promise<{ files: string[]; bytes: number }> {
+export async function saveCheckpoint(
+  dir: string,
+  source: WeightSource,
+  meta: CheckpointMeta = {},
+): Promise<{ files: string[]; bytes: number }> {
   const entries = [...source.parameters()];
   const specs: WeightSpec[] = entries.map(([name, t]) => {
     if (t.dtype !== 'float32' && t.dtype !== 'int32') {
-      throw new CheckpointError(`cannot save weight "${name}": dtype ${t.dtype} is not supported`, { weight: name });
+      throw new CheckpointError(`cannot save weight "${name}": dtype ${t.dtype} is not supported`, {
+        weight: name,
+      });
     }
     return { name, shape: [...t.shape], dtype: t.dtype as WeightDtype };
   });
@@ -54,13 +66,16 @@ export async function saveCheckpoint(dir: string, source: WeightSource, meta: Ch
       await writeFile(join(tmp, path), bytes);
       shards.push({ path, byteLength: fill, sha256: sha256(bytes) });
       fill = 0;
-      buffer = new Uint8Array(Math.max(0, Math.min(SHARD_BYTES, total - shards.length * SHARD_BYTES)));
+      buffer = new Uint8Array(
+        Math.max(0, Math.min(SHARD_BYTES, total - shards.length * SHARD_BYTES)),
+      );
     };
     for (const [, t] of entries) {
       const data = await t.data();
       let bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       while (bytes.byteLength > 0) {
-        if (buffer.byteLength === fill) throw new Error('saveCheckpoint: a tensor changed size while saving');
+        if (buffer.byteLength === fill)
+          throw new Error('saveCheckpoint: a tensor changed size while saving');
         const n = Math.min(bytes.byteLength, buffer.byteLength - fill);
         buffer.set(bytes.subarray(0, n), fill);
         fill += n;
@@ -118,13 +133,19 @@ function readerFor(dirOrUrl: string, options: FetchReaderOptions): CheckpointRea
 }
 
 /** Loads a checkpoint from a folder, or from an http(s) URL through the browser loader. */
-export function loadCheckpoint(dirOrUrl: string, options: LoadOptions & FetchReaderOptions = {}): Promise<LoadedCheckpoint> {
+export function loadCheckpoint(
+  dirOrUrl: string,
+  options: LoadOptions & FetchReaderOptions = {},
+): Promise<LoadedCheckpoint> {
   return readCheckpoint(readerFor(dirOrUrl, { cache: false, ...options }), options);
 }
 
 /** Loads into a module; names, shapes and dtypes are checked before anything is allocated. */
 export function loadCheckpointInto(
-  module: { parameters(): ReadonlyMap<string, tf.Tensor>; loadWeights(w: ReadonlyMap<string, tf.Tensor>): void },
+  module: {
+    parameters(): ReadonlyMap<string, tf.Tensor>;
+    loadWeights(w: ReadonlyMap<string, tf.Tensor>): void;
+  },
   dirOrUrl: string,
   options: Omit<LoadOptions, 'expect'> & FetchReaderOptions = {},
 ): Promise<CheckpointMeta> {

@@ -18,7 +18,11 @@ export async function installDawn(): Promise<Gpu> {
   gpu = create([]);
   const g = globalThis as { navigator?: { gpu?: unknown } };
   if (g.navigator == null) {
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    Object.defineProperty(globalThis, 'navigator', {
+      value: { gpu },
+      configurable: true,
+      writable: true,
+    });
   } else if (g.navigator.gpu == null) {
     Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   }

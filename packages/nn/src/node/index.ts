@@ -7,5 +7,11 @@ export { initBackend, type NodeInitBackendOptions } from './init-backend.js';
 export { nodeWasmDir } from './wasm-paths.js';
 export { installDawn } from './dawn.js';
 export { writeDirAtomically } from './atomic-dir.js';
-export { saveCheckpoint, loadCheckpoint, loadCheckpointInto, fsReader, type WeightSource } from './checkpoint.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  loadCheckpointInto,
+  fsReader,
+  type WeightSource,
+} from './checkpoint.js';
 export { saveOptimizerState, loadOptimizerState, OPTIMIZER_DIR } from './optimizer-checkpoint.js';

@@ -1,6 +1,11 @@
 import { activate, loadWasmBackend, wasmRuntimeName } from '../backend/activate.js';
 import { describeWebGpuAdapter } from '../backend/adapter-info.js';
-import { logBackendInfo, type BackendChoice, type BackendInfo, type InitBackendOptions } from '../backend/types.js';
+import {
+  logBackendInfo,
+  type BackendChoice,
+  type BackendInfo,
+  type InitBackendOptions,
+} from '../backend/types.js';
 import { installDawn } from './dawn.js';
 import { nodeWasmDir } from './wasm-paths.js';
 
@@ -15,7 +20,8 @@ export interface NodeInitBackendOptions extends InitBackendOptions {
  */
 export async function initBackend(options: NodeInitBackendOptions = {}): Promise<BackendInfo> {
   const choice: BackendChoice = options.backend ?? 'auto';
-  const order: BackendChoice[] = choice === 'auto' ? ['tensorflow', 'webgpu', 'wasm', 'cpu'] : [choice];
+  const order: BackendChoice[] =
+    choice === 'auto' ? ['tensorflow', 'webgpu', 'wasm', 'cpu'] : [choice];
   const failures: string[] = [];
   for (const name of order) {
     try {
@@ -34,7 +40,11 @@ async function importOptional(name: string): Promise<unknown> {
   return import(/* webpackIgnore: true */ /* @vite-ignore */ name);
 }
 
-async function tryNodeBackend(name: BackendChoice, options: NodeInitBackendOptions, auto: boolean): Promise<BackendInfo> {
+async function tryNodeBackend(
+  name: BackendChoice,
+  options: NodeInitBackendOptions,
+  auto: boolean,
+): Promise<BackendInfo> {
   switch (name) {
     case 'tensorflow': {
       let loaded = '';
@@ -47,9 +57,15 @@ async function tryNodeBackend(name: BackendChoice, options: NodeInitBackendOptio
           // not installed or libtensorflow missing: try the next one
         }
       }
-      if (!loaded) throw new Error('neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed');
-      if (!(await activate('tensorflow'))) throw new Error(`${loaded} loaded but its backend did not start`);
-      return { backend: 'tensorflow', adapter: loaded.endsWith('-gpu') ? 'libtensorflow-gpu' : 'libtensorflow', softwareFallback: false };
+      if (!loaded)
+        throw new Error('neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed');
+      if (!(await activate('tensorflow')))
+        throw new Error(`${loaded} loaded but its backend did not start`);
+      return {
+        backend: 'tensorflow',
+        adapter: loaded.endsWith('-gpu') ? 'libtensorflow-gpu' : 'libtensorflow',
+        softwareFallback: false,
+      };
     }
     case 'webgpu': {
       const gpu = await installDawn();
@@ -61,7 +77,11 @@ async function tryNodeBackend(name: BackendChoice, options: NodeInitBackendOptio
       }
       await import('@tensorflow/tfjs-backend-webgpu');
       if (!(await activate('webgpu'))) throw new Error('tfjs could not start webgpu');
-      return { backend: 'webgpu', adapter: described.name, softwareFallback: described.softwareFallback };
+      return {
+        backend: 'webgpu',
+        adapter: described.name,
+        softwareFallback: described.softwareFallback,
+      };
     }
     case 'wasm': {
       await loadWasmBackend(options.wasmPaths ?? nodeWasmDir());

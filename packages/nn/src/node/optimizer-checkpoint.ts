@@ -7,16 +7,22 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 export const OPTIMIZER_DIR = 'optimizer';
 
 export async function saveOptimizerState(checkpointDir: string, optimizer: AdamW): Promise<void> {
-  await saveCheckpoint(join(checkpointDir, OPTIMIZER_DIR), { parameters: () => optimizer.stateTensors() }, {
-    optimizer: 'AdamW',
-    state: optimizer.state(),
-  });
+  await saveCheckpoint(
+    join(checkpointDir, OPTIMIZER_DIR),
+    { parameters: () => optimizer.stateTensors() },
+    {
+      optimizer: 'AdamW',
+      state: optimizer.state(),
+    },
+  );
 }
 
 /** Restores moments and step count, so training continues exactly where it stopped. */
 export async function loadOptimizerState(checkpointDir: string, optimizer: AdamW): Promise<void> {
   const dir = join(checkpointDir, OPTIMIZER_DIR);
-  const expect = new Map([...optimizer.stateTensors()].map(([k, v]) => [k, { shape: v.shape, dtype: v.dtype }]));
+  const expect = new Map(
+    [...optimizer.stateTensors()].map(([k, v]) => [k, { shape: v.shape, dtype: v.dtype }]),
+  );
   const ckpt = await loadCheckpoint(dir, { expect });
   try {
     const state = ckpt.meta.state as AdamWState | undefined;

@@ -12,10 +12,14 @@ const BINARY = 'tfjs-backend-wasm-simd.wasm';
 export function nodeWasmDir(): string {
   try {
     const require = createRequire(import.meta.url);
-    return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
+    return (
+      join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/'
+    );
   } catch {
     const here = dirname(fileURLToPath(import.meta.url));
     if (existsSync(join(here, BINARY))) return here + '/';
-    throw new Error(`@sgdiff/nn: cannot find ${BINARY}: install @tensorflow/tfjs-backend-wasm or pass wasmPaths`);
+    throw new Error(
+      `@sgdiff/nn: cannot find ${BINARY}: install @tensorflow/tfjs-backend-wasm or pass wasmPaths`,
+    );
   }
 }

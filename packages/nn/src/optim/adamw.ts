@@ -76,7 +76,14 @@ export class AdamW {
       if (canFuseAdamW(g, p, m, v)) {
         // webgpu: one dispatch per variable (src/kernels/webgpu/adamw.ts), same arithmetic.
         tf.tidy(() => {
-          const s = { beta1: this.beta1, beta2: this.beta2, eps: this.eps, sqrtBc2: Math.sqrt(bc2), decay, stepSize: lr / bc1 };
+          const s = {
+            beta1: this.beta1,
+            beta2: this.beta2,
+            eps: this.eps,
+            sqrtBc2: Math.sqrt(bc2),
+            decay,
+            stepSize: lr / bc1,
+          };
           const [p1, m1, v1] = adamwUpdateWebGpu(g, p, m, v, s);
           p.assign(p1);
           m.assign(m1);
@@ -108,7 +115,13 @@ export class AdamW {
   }
 
   state(): AdamWState {
-    return { step: this.step, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay };
+    return {
+      step: this.step,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      weightDecay: this.weightDecay,
+    };
   }
 
   /** Restores moments and step so that training continues exactly. */
@@ -118,7 +131,9 @@ export class AdamW {
       const t = tensors.get(name);
       if (!t) throw new Error(`AdamW.loadState: missing "${name}"`);
       if (!tf.util.arraysEqual(t.shape, variable.shape)) {
-        throw new Error(`AdamW.loadState: "${name}" has shape [${t.shape}], expected [${variable.shape}]`);
+        throw new Error(
+          `AdamW.loadState: "${name}" has shape [${t.shape}], expected [${variable.shape}]`,
+        );
       }
     }
     for (const [name, variable] of own) variable.assign(tensors.get(name) as tf.Tensor);

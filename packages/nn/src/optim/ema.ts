@@ -20,11 +20,14 @@ export class EMA {
   ) {
     this.decay = config.decay ?? 0.9999;
     this.warmup = config.warmup ?? false;
-    for (const [name, p] of source.parameters()) this.shadow.set(name, tf.variable(p.clone(), false));
+    for (const [name, p] of source.parameters())
+      this.shadow.set(name, tf.variable(p.clone(), false));
   }
 
   currentDecay(): number {
-    return this.warmup ? Math.min(this.decay, (1 + this.updates) / (10 + this.updates)) : this.decay;
+    return this.warmup
+      ? Math.min(this.decay, (1 + this.updates) / (10 + this.updates))
+      : this.decay;
   }
 
   /** shadow ← d·shadow + (1 − d)·param. */
@@ -32,7 +35,8 @@ export class EMA {
     const d = this.currentDecay();
     const params = this.source.parameters();
     tf.tidy(() => {
-      for (const [name, s] of this.shadow) s.assign(tf.add(tf.mul(s, d), tf.mul(params.get(name) as tf.Tensor, 1 - d)));
+      for (const [name, s] of this.shadow)
+        s.assign(tf.add(tf.mul(s, d), tf.mul(params.get(name) as tf.Tensor, 1 - d)));
     });
     this.updates++;
   }
@@ -51,7 +55,8 @@ export class EMA {
   load(weights: ReadonlyMap<string, tf.Tensor>, updates: number): void {
     for (const [name, s] of this.shadow) {
       const w = weights.get(name);
-      if (!w || !tf.util.arraysEqual(w.shape, s.shape)) throw new Error(`EMA.load: missing or misshapen "${name}"`);
+      if (!w || !tf.util.arraysEqual(w.shape, s.shape))
+        throw new Error(`EMA.load: missing or misshapen "${name}"`);
     }
     for (const [name, s] of this.shadow) s.assign(weights.get(name) as tf.Tensor);
     this.updates = updates;

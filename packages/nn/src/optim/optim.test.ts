@@ -55,7 +55,11 @@ describe('AdamW', () => {
     const x = tf.tensor2d(F.x);
     const y = tf.tensor2d(F.y);
     for (const expected of F.steps) {
-      await trainStep(m, opt, () => tf.div(tf.sum(tf.square(tf.sub(m.forward(x), y))), 2) as tf.Scalar);
+      await trainStep(
+        m,
+        opt,
+        () => tf.div(tf.sum(tf.square(tf.sub(m.forward(x), y))), 2) as tf.Scalar,
+      );
       expect(maxRelError(await m.w.data(), flat(expected.w))).toBeLessThan(1e-5);
       expect(maxRelError(await m.b.data(), expected.b)).toBeLessThan(1e-5);
     }
@@ -66,7 +70,11 @@ describe('AdamW', () => {
     const m = new Affine([[2]], [3]);
     const opt = new AdamW(m.parameters(), { lr: 0.01, weightDecay: 0.1 });
     // loss = w·5 − b·7 → g_w = 5, g_b = −7.
-    await trainStep(m, opt, () => tf.sub(tf.mul(tf.sum(m.w), 5), tf.mul(tf.sum(m.b), 7)) as tf.Scalar);
+    await trainStep(
+      m,
+      opt,
+      () => tf.sub(tf.mul(tf.sum(m.w), 5), tf.mul(tf.sum(m.b), 7)) as tf.Scalar,
+    );
     expect((await m.w.data())[0]).toBeCloseTo(2 * (1 - 0.01 * 0.1) - 0.01, 6);
     expect((await m.b.data())[0]).toBeCloseTo(3 + 0.01, 6);
   });
@@ -78,10 +86,12 @@ describe('AdamW', () => {
     await expect(trainStep(m, opt, () => tf.mul(tf.sum(m.w), NaN) as tf.Scalar)).rejects.toThrow(
       new NonFiniteError(0, 'loss', NaN).message,
     );
-    await expect(trainStep(m, opt, () => tf.sum(tf.mul(m.w, tf.sqrt(tf.scalar(-1)))) as tf.Scalar)).rejects.toThrow(
-      /loss is NaN at step 0; training stopped before writing a checkpoint/,
-    );
-    await expect(trainStep(m, opt, () => tf.mul(tf.sum(tf.pow(m.w, 0.5)), 0) as tf.Scalar)).resolves.toBeDefined();
+    await expect(
+      trainStep(m, opt, () => tf.sum(tf.mul(m.w, tf.sqrt(tf.scalar(-1)))) as tf.Scalar),
+    ).rejects.toThrow(/loss is NaN at step 0; training stopped before writing a checkpoint/);
+    await expect(
+      trainStep(m, opt, () => tf.mul(tf.sum(tf.pow(m.w, 0.5)), 0) as tf.Scalar),
+    ).resolves.toBeDefined();
     expect(tf.memory().numTensors).toBe(before);
     const w = Array.from(await m.w.data());
     const inf = trainStep(m, opt, () => tf.sum(tf.mul(m.w, 1e38 * 10)) as tf.Scalar);
@@ -99,7 +109,9 @@ describe('clipByGlobalNorm', () => {
     ]);
     const { grads: clipped, norm } = clipByGlobalNorm(grads, 1.3);
     expect((await norm.data())[0]).toBeCloseTo(13, 5);
-    expect(maxRelError(await (clipped.get('a') as tf.Tensor).data(), [0.3, 0.4])).toBeLessThan(1e-6);
+    expect(maxRelError(await (clipped.get('a') as tf.Tensor).data(), [0.3, 0.4])).toBeLessThan(
+      1e-6,
+    );
     expect(maxRelError(await (clipped.get('b') as tf.Tensor).data(), [1.2])).toBeLessThan(1e-6);
     const { grads: same } = clipByGlobalNorm(grads, 100);
     expect(Array.from(await (same.get('a') as tf.Tensor).data())).toEqual([3, 4]);

@@ -36,13 +36,16 @@ class TinyUNet extends Module {
 describeOnBackends(['wasm', 'webgpu'], (backend) => {
   it('100 train steps keep tf.memory().numTensors flat and reduce the loss', async () => {
     const model = new TinyUNet();
-    const opt = new AdamW(model.parameters(), { lr: warmupCosine({ peakLr: 3e-3, warmupSteps: 10, totalSteps: 100 }) });
+    const opt = new AdamW(model.parameters(), {
+      lr: warmupCosine({ peakLr: 3e-3, warmupSteps: 10, totalSteps: 100 }),
+    });
     const ema = new EMA(model, { decay: 0.9 });
     const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
     const target = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
     const ids = tf.tensor2d([1, 2, 3, 0, 4, 4, 0, 0], [2, 4], 'int32');
     const mask = tf.tensor2d([1, 1, 1, 0, 1, 1, 0, 0], [2, 4]);
-    const lossFn = () => tf.losses.meanSquaredError(target, model.forward(x, ids, mask)) as tf.Scalar;
+    const lossFn = () =>
+      tf.losses.meanSquaredError(target, model.forward(x, ids, mask)) as tf.Scalar;
     const steps = backend === 'webgpu' ? 20 : 100;
     const first = await trainStep(model, opt, lossFn, { clipNorm: 1 });
     ema.update();

@@ -10,9 +10,14 @@ export function valueAndGrads(
   lossFn: () => tf.Scalar,
 ): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const params = [...module.parameters()].filter(([, v]) => v.trainable);
-  const { value, grads } = tf.variableGrads(lossFn, params.map(([, v]) => v));
+  const { value, grads } = tf.variableGrads(
+    lossFn,
+    params.map(([, v]) => v),
+  );
   // Parameters the loss does not reach get no gradient (tfjs leaves them null).
-  const named = params.filter(([, v]) => grads[v.name] != null).map(([name, v]) => [name, grads[v.name]] as const);
+  const named = params
+    .filter(([, v]) => grads[v.name] != null)
+    .map(([name, v]) => [name, grads[v.name]] as const);
   return { loss: value, grads: new Map(named) };
 }
 

@@ -13,7 +13,10 @@ export function webgpuAdapter(): string {
  * `describe` once per backend. WebGPU without an adapter fails under CI=true (lavapipe is
  * installed there by .ci/system-deps.sh) and is skipped elsewhere.
  */
-export function describeOnBackends(backends: TestBackend[], body: (backend: TestBackend) => void): void {
+export function describeOnBackends(
+  backends: TestBackend[],
+  body: (backend: TestBackend) => void,
+): void {
   for (const backend of backends) {
     if (backend === 'webgpu' && !webgpuAdapter()) {
       if (process.env.CI) {

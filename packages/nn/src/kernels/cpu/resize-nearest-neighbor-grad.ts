@@ -15,7 +15,12 @@ interface CpuBackend {
  * The input index that nearest-neighbour resizing reads for output index `o`, exactly as tfjs's
  * forward kernel computes it (half-pixel centres off, which is what the gradient is told).
  */
-export function nearestSourceIndex(o: number, inSize: number, outSize: number, alignCorners: boolean): number {
+export function nearestSourceIndex(
+  o: number,
+  inSize: number,
+  outSize: number,
+  alignCorners: boolean,
+): number {
   const scale = alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize;
   const frac = o * scale;
   return Math.min(inSize - 1, alignCorners ? Math.round(frac) : Math.floor(frac));
@@ -38,8 +43,12 @@ function resizeNearestNeighborGrad({
   const [, oh, ow] = dy.shape;
   const dys = backend.data.get(dy.dataId).values;
   const dx = new Float32Array(batch * h * w * c);
-  const rows = Array.from({ length: oh }, (_, r) => nearestSourceIndex(r, h, oh, attrs.alignCorners));
-  const cols = Array.from({ length: ow }, (_, q) => nearestSourceIndex(q, w, ow, attrs.alignCorners));
+  const rows = Array.from({ length: oh }, (_, r) =>
+    nearestSourceIndex(r, h, oh, attrs.alignCorners),
+  );
+  const cols = Array.from({ length: ow }, (_, q) =>
+    nearestSourceIndex(q, w, ow, attrs.alignCorners),
+  );
   for (let b = 0; b < batch; b++) {
     for (let r = 0; r < oh; r++) {
       for (let q = 0; q < ow; q++) {

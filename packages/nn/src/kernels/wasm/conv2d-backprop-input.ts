@@ -25,7 +25,8 @@ export function conv2dBackpropInputViaConv(backendName: string): KernelConfig {
   }): TensorInfo => {
     const { dy, filter } = inputs; // dy: [B, OH, OW, Co], filter: [KH, KW, Ci, Co]
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
-    if (dataFormat !== 'NHWC') throw new Error('@sgdiff/nn: Conv2DBackpropInput supports NHWC only');
+    if (dataFormat !== 'NHWC')
+      throw new Error('@sgdiff/nn: Conv2DBackpropInput supports NHWC only');
     const info = backend_util.computeConv2DInfo(
       inputShape as [number, number, number, number],
       filter.shape as [number, number, number, number],
@@ -69,11 +70,17 @@ export function conv2dBackpropInputViaConv(backendName: string): KernelConfig {
     const swapped = s.transpose(flipped, [0, 1, 3, 2]); // [KH, KW, Co, Ci]
     const dx = s.conv2d(cropped.x, swapped, cropped.pads); // [B, H, W, Ci]
     if (dx.shape[1] !== h || dx.shape[2] !== w || dx.shape[3] !== ci) {
-      throw new Error(`@sgdiff/nn: Conv2DBackpropInput produced ${dx.shape}, expected ${inputShape}`);
+      throw new Error(
+        `@sgdiff/nn: Conv2DBackpropInput produced ${dx.shape}, expected ${inputShape}`,
+      );
     }
     return s.finish(dx);
   };
-  return { kernelName: Conv2DBackpropInput, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
+  return {
+    kernelName: Conv2DBackpropInput,
+    backendName,
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+  };
 }
 
 /** Floats of im2col-shaped gradient per chunk: small enough to stay in cache for the scatter. */
@@ -82,7 +89,10 @@ export const INPUT_GRAD_CHUNK_ELEMENTS = 1 << 18;
 // dx = col2im(dy·Wᵀ): one XNNPACK GEMM per chunk of output pixels into an im2col-shaped buffer,
 // then a scatter-add back to the pixels each column was read from. For strides > 1 this avoids
 // the zero-inserted dy of the flipped-conv formulation (s² times the work).
-export function conv2dBackpropInputIm2col(backendName: string, chunkFloats = INPUT_GRAD_CHUNK_ELEMENTS): KernelConfig {
+export function conv2dBackpropInputIm2col(
+  backendName: string,
+  chunkFloats = INPUT_GRAD_CHUNK_ELEMENTS,
+): KernelConfig {
   const kernelFunc = ({
     inputs,
     attrs,
@@ -94,7 +104,8 @@ export function conv2dBackpropInputIm2col(backendName: string, chunkFloats = INP
   }): TensorInfo => {
     const { dy, filter } = inputs; // dy: [B, OH, OW, Co], filter: [KH, KW, Ci, Co]
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
-    if (dataFormat !== 'NHWC') throw new Error('@sgdiff/nn: Conv2DBackpropInput supports NHWC only');
+    if (dataFormat !== 'NHWC')
+      throw new Error('@sgdiff/nn: Conv2DBackpropInput supports NHWC only');
     const info = backend_util.computeConv2DInfo(
       inputShape as [number, number, number, number],
       filter.shape as [number, number, number, number],
@@ -107,7 +118,19 @@ export function conv2dBackpropInputIm2col(backendName: string, chunkFloats = INP
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
     const { outHeight: oh, outWidth: ow, padInfo } = info;
     const co = dy.shape[3];
-    const g: ConvGeometry = { h, w, ci, kh, kw, sh, sw, oh, ow, top: padInfo.top, left: padInfo.left };
+    const g: ConvGeometry = {
+      h,
+      w,
+      ci,
+      kh,
+      kw,
+      sh,
+      sw,
+      oh,
+      ow,
+      top: padInfo.top,
+      left: padInfo.left,
+    };
     const kLen = kh * kw * ci;
     const total = batch * oh * ow;
     const rows = Math.max(1, Math.min(total, Math.floor(chunkFloats / kLen)));
@@ -129,7 +152,11 @@ export function conv2dBackpropInputIm2col(backendName: string, chunkFloats = INP
     }
     return s.finish(dx);
   };
-  return { kernelName: Conv2DBackpropInput, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
+  return {
+    kernelName: Conv2DBackpropInput,
+    backendName,
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+  };
 }
 
 /**
@@ -140,7 +167,10 @@ export function conv2dBackpropInputWasm(backendName: string): KernelConfig {
   const viaConv = conv2dBackpropInputViaConv(backendName).kernelFunc;
   const viaIm2col = conv2dBackpropInputIm2col(backendName).kernelFunc;
   const kernelFunc: KernelFunc = (args) => {
-    const [sh, sw] = typeof args.attrs?.strides === 'number' ? [args.attrs.strides, args.attrs.strides] : (args.attrs?.strides as [number, number]);
+    const [sh, sw] =
+      typeof args.attrs?.strides === 'number'
+        ? [args.attrs.strides, args.attrs.strides]
+        : (args.attrs?.strides as [number, number]);
     return sh === 1 && sw === 1 ? viaConv(args) : viaIm2col(args);
   };
   return { kernelName: Conv2DBackpropInput, backendName, kernelFunc };

@@ -1,4 +1,10 @@
-import { AddN, type KernelBackend, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  AddN,
+  type KernelBackend,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 
 /**
  * tfjs-webgpu binds every AddN input as a storage buffer. WebGPU's default limit is 8 per shader
@@ -9,7 +15,8 @@ export const WEBGPU_ADDN_CHUNK = 7;
 
 export function chunkedAddN(stock: KernelConfig): KernelConfig {
   const kernelFunc = ({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): TensorInfo => {
-    const run = (list: TensorInfo[]) => stock.kernelFunc({ inputs: list as never, backend, attrs }) as TensorInfo;
+    const run = (list: TensorInfo[]) =>
+      stock.kernelFunc({ inputs: list as never, backend, attrs }) as TensorInfo;
     let list = inputs as unknown as TensorInfo[];
     const temps: TensorInfo[] = [];
     while (list.length > WEBGPU_ADDN_CHUNK) {
