@@ -37,7 +37,9 @@ rmSync(dir, { recursive: true, force: true });
 void entry;
 
 const ms = (t) => `${((performance.now() - t) / 1000).toFixed(2)} s`;
-console.log(`FID bench: ${n} × ${dim} per set, node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
+console.log(
+  `FID bench: ${n} × ${dim} per set, node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`,
+);
 let t = performance.now();
 const a = lib.featuresFromRecipe({ n, dim, seed: 1, factors: 16 });
 const b = lib.featuresFromRecipe({ n, dim, seed: 2, factors: 16, shift: 0.01 });
@@ -52,7 +54,9 @@ const stage = async (label, fn) => {
   const wall = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   const cpu = (c.user + c.system) / 1e6;
-  console.log(`  ${label.padEnd(34)} wall ${wall.toFixed(2).padStart(7)} s   cpu ${cpu.toFixed(2).padStart(7)} s`);
+  console.log(
+    `  ${label.padEnd(34)} wall ${wall.toFixed(2).padStart(7)} s   cpu ${cpu.toFixed(2).padStart(7)} s`,
+  );
   return { out, wall, cpu };
 };
 const covMacs = (n * dim * (dim + 4)) / 2;
@@ -69,13 +73,19 @@ console.log(`    Lᵀ·Σ2·L                        wall ${s(report.timings.pro
 console.log(`    eigenvalues (tridiag + QL)     wall ${s(report.timings.eigenvaluesMs)}`);
 const wall = sa.wall + sb.wall + fd.wall;
 const cpu = sa.cpu + sb.cpu + fd.cpu;
-console.log(`  total FID                          wall ${wall.toFixed(2).padStart(7)} s   cpu ${cpu.toFixed(2).padStart(7)} s  (method ${report.method}, offset ${report.offset})`);
+console.log(
+  `  total FID                          wall ${wall.toFixed(2).padStart(7)} s   cpu ${cpu.toFixed(2).padStart(7)} s  (method ${report.method}, offset ${report.offset})`,
+);
 console.log(`  FID = ${fd.out}`);
 
 if (args.includes('--ml-matrix')) {
   // For comparison: one full symmetric eigendecomposition of a dim × dim covariance in ml-matrix.
   const { Matrix, EigenvalueDecomposition } = await import('ml-matrix');
-  const { covariance } = await lib.meanAndCovariance(a.subarray(0, Math.min(n, 4 * dim) * dim), Math.min(n, 4 * dim), dim);
+  const { covariance } = await lib.meanAndCovariance(
+    a.subarray(0, Math.min(n, 4 * dim) * dim),
+    Math.min(n, 4 * dim),
+    dim,
+  );
   const m = new Matrix(dim, dim);
   for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) m.set(i, j, covariance[i * dim + j]);
   t = performance.now();

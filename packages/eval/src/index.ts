@@ -3,21 +3,72 @@ export { computeFid, frechetDistance, type FidOptions, type FidReport } from './
 export { computeKid, polynomialMmd2, type KidOptions, type MeanStd } from './metrics/kid.js';
 export { inceptionScore } from './metrics/inception-score.js';
 export { columnMeans, meanAndCovariance, type MeanAndCovariance } from './linalg/covariance.js';
-export { gemmTN, rowMajor, transposed, type MatrixView, type GemmTNOptions } from './linalg/gemm.js';
+export {
+  gemmTN,
+  rowMajor,
+  transposed,
+  type MatrixView,
+  type GemmTNOptions,
+} from './linalg/gemm.js';
 export { jsMatmul, type MatmulProvider, type MatmulHints } from './linalg/matmul-provider.js';
 export { choleskyLower } from './linalg/cholesky.js';
-export { symmetricEigenvalues, tridiagonalize, tridiagonalEigenvalues, type Tridiagonal } from './linalg/symmetric-eigenvalues.js';
-export { traceSqrtProduct, type TraceSqrtOptions, type TraceSqrtReport } from './linalg/trace-sqrt-product.js';
-export { DEFAULT_ORACLE_CONFIG, oracleConfig, gridSize, featureDim, type OracleConfig } from './oracle/config.js';
+export {
+  symmetricEigenvalues,
+  tridiagonalize,
+  tridiagonalEigenvalues,
+  type Tridiagonal,
+} from './linalg/symmetric-eigenvalues.js';
+export {
+  traceSqrtProduct,
+  type TraceSqrtOptions,
+  type TraceSqrtReport,
+} from './linalg/trace-sqrt-product.js';
+export {
+  DEFAULT_ORACLE_CONFIG,
+  oracleConfig,
+  gridSize,
+  featureDim,
+  type OracleConfig,
+} from './oracle/config.js';
 export { SyntheticOracle, oracleInput, type OracleOutput } from './oracle/model.js';
 export { oracleTargets, classIndex, centreCell, type OracleTargets } from './oracle/targets.js';
 export { oracleLoss, type OracleLossWeights } from './oracle/loss.js';
-export { OracleTrainer, DEFAULT_ORACLE_TRAINING, type OracleTrainConfig } from './oracle/trainer.js';
-export { decodeOracle, runOracle, type Detection, type OracleImagePrediction, type OracleRun } from './oracle/decode.js';
+export {
+  OracleTrainer,
+  DEFAULT_ORACLE_TRAINING,
+  type OracleTrainConfig,
+} from './oracle/trainer.js';
+export {
+  decodeOracle,
+  runOracle,
+  type Detection,
+  type OracleImagePrediction,
+  type OracleRun,
+} from './oracle/decode.js';
 export { matchGraph, type GraphCompliance, type LabelledBox } from './compliance/match.js';
 export { complianceMetrics, type ComplianceSummary } from './compliance/compliance.js';
 export type { FeatureExtractor, ImageBatch } from './features/feature-extractor.js';
-export { InceptionExtractor, checkBatch, type InceptionLikeModel, type InceptionOptions } from './features/inception.js';
+export {
+  InceptionExtractor,
+  checkBatch,
+  type InceptionLikeModel,
+  type InceptionOptions,
+} from './features/inception.js';
 export { OracleExtractor } from './features/oracle-extractor.js';
-export { evaluateImageSet, referenceFeatures, featureDistances, type Evaluators, type ReferenceFeatures, type ImageSetMetrics, type KidSettings } from './report/evaluate.js';
-export { renderReportHtml, metricsTable, formatMetricsTable, type EvalReport, type ReportRun, type ReportSample } from './report/report.js';
+export {
+  evaluateImageSet,
+  referenceFeatures,
+  featureDistances,
+  type Evaluators,
+  type ReferenceFeatures,
+  type ImageSetMetrics,
+  type KidSettings,
+} from './report/evaluate.js';
+export {
+  renderReportHtml,
+  metricsTable,
+  formatMetricsTable,
+  type EvalReport,
+  type ReportRun,
+  type ReportSample,
+} from './report/report.js';

@@ -53,14 +53,21 @@ export const DEFAULT_ORACLE = 'models/oracle-synthetic-64';
 /** The committed oracle: under the working folder, else beside this checkout's source or dist. */
 function defaultOraclePath(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [resolve(DEFAULT_ORACLE), resolve(here, '../../../..', DEFAULT_ORACLE), resolve(here, '../../..', DEFAULT_ORACLE)];
+  const candidates = [
+    resolve(DEFAULT_ORACLE),
+    resolve(here, '../../../..', DEFAULT_ORACLE),
+    resolve(here, '../../..', DEFAULT_ORACLE),
+  ];
   return candidates.find((p) => existsSync(join(p, 'model.json')));
 }
 
 /** "1,2,4" → [1, 2, 4]. */
 export function guidanceList(value: string): number[] {
   const list = value.split(',').map((v) => Number(v.trim()));
-  if (!list.length || list.some((g) => !Number.isFinite(g) || g < 0)) throw new UserError(`--guidance: expected non-negative numbers separated by commas, got "${value}"`);
+  if (!list.length || list.some((g) => !Number.isFinite(g) || g < 0))
+    throw new UserError(
+      `--guidance: expected non-negative numbers separated by commas, got "${value}"`,
+    );
   return list;
 }
 
@@ -70,17 +77,36 @@ interface RealSet {
   side: number;
 }
 
-async function readSplit(data: string, split: string, n: number, maxObjects?: number): Promise<RealSet> {
+async function readSplit(
+  data: string,
+  split: string,
+  n: number,
+  maxObjects?: number,
+): Promise<RealSet> {
   const manifest = await readManifest(data);
-  const available = (manifest.splits as Record<string, { images: number } | undefined>)[split]?.images ?? 0;
-  if (!available) throw new UserError(`${data}: the dataset has no "${split}" split (or it is empty)`);
-  const loader = await createLoader({ dir: data, split, batchSize: Math.min(n, available), epochs: 1, maxObjects, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) });
+  const available =
+    (manifest.splits as Record<string, { images: number } | undefined>)[split]?.images ?? 0;
+  if (!available)
+    throw new UserError(`${data}: the dataset has no "${split}" split (or it is empty)`);
+  const loader = await createLoader({
+    dir: data,
+    split,
+    batchSize: Math.min(n, available),
+    epochs: 1,
+    maxObjects,
+    onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+  });
   const batch = await loader.next();
   if (!batch) throw new UserError(`${data}: no readable images in the "${split}" split`);
   return { images: batch.images, graphs: batch.graphs, side: manifest.image.size };
 }
 
-const rgbBatch = (set: RealSet): ImageBatch => ({ data: set.images, n: set.graphs.length, side: set.side, channels: 3 });
+const rgbBatch = (set: RealSet): ImageBatch => ({
+  data: set.images,
+  n: set.graphs.length,
+  side: set.side,
+  channels: 3,
+});
 
 function rgbToRgba(rgb: Uint8Array, offset: number, pixels: number): Uint8ClampedArray {
   const out = new Uint8ClampedArray(pixels * 4);
@@ -94,14 +120,20 @@ function rgbToRgba(rgb: Uint8Array, offset: number, pixels: number): Uint8Clampe
 }
 
 /** Nearest-neighbour resize of an RGBA image (for grid cells of one size). */
-function resizeNearest(img: { rgba: Uint8ClampedArray; width: number; height: number }, side: number) {
+function resizeNearest(
+  img: { rgba: Uint8ClampedArray; width: number; height: number },
+  side: number,
+) {
   if (img.width === side && img.height === side) return img;
   const out = new Uint8ClampedArray(side * side * 4);
   for (let y = 0; y < side; y++) {
     const sy = Math.floor((y * img.height) / side);
     for (let x = 0; x < side; x++) {
       const sx = Math.floor((x * img.width) / side);
-      out.set(img.rgba.subarray((sy * img.width + sx) * 4, (sy * img.width + sx) * 4 + 4), (y * side + x) * 4);
+      out.set(
+        img.rgba.subarray((sy * img.width + sx) * 4, (sy * img.width + sx) * 4 + 4),
+        (y * side + x) * 4,
+      );
     }
   }
   return { rgba: out, width: side, height: side };
@@ -109,7 +141,11 @@ function resizeNearest(img: { rgba: Uint8ClampedArray; width: number; height: nu
 
 function readPngRgba(path: string): { rgba: Uint8ClampedArray; width: number; height: number } {
   const png = PNG.sync.read(readFileSync(path));
-  return { rgba: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength), width: png.width, height: png.height };
+  return {
+    rgba: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength),
+    width: png.width,
+    height: png.height,
+  };
 }
 
 const sampleName = (i: number) => `${String(i).padStart(5, '0')}.png`;
@@ -124,7 +160,10 @@ async function openEvaluators(flags: EvalFlags, notes: string[], graphs: SceneGr
   let oraclePath = flags.oracle;
   if (!oraclePath) {
     oraclePath = defaultOraclePath();
-    if (!oraclePath) notes.push(`no oracle (none at ${DEFAULT_ORACLE}, no --oracle): FID/KID-synthetic and compliance skipped`);
+    if (!oraclePath)
+      notes.push(
+        `no oracle (none at ${DEFAULT_ORACLE}, no --oracle): FID/KID-synthetic and compliance skipped`,
+      );
   }
   if (oraclePath) {
     const oracle = await loadOracle(oraclePath);
@@ -132,8 +171,13 @@ async function openEvaluators(flags: EvalFlags, notes: string[], graphs: SceneGr
     const unknown = graphs.flatMap((g) => g.objects.map((o) => o.label)).find((l) => !known.has(l));
     if (unknown) {
       oracle.dispose();
-      if (flags.oracle) throw new EvalError(`--oracle ${flags.oracle}: the oracle does not know the dataset's label "${unknown}" (it is for the synthetic dataset)`);
-      notes.push(`the default oracle does not know the dataset's label "${unknown}": FID/KID-synthetic and compliance skipped`);
+      if (flags.oracle)
+        throw new EvalError(
+          `--oracle ${flags.oracle}: the oracle does not know the dataset's label "${unknown}" (it is for the synthetic dataset)`,
+        );
+      notes.push(
+        `the default oracle does not know the dataset's label "${unknown}": FID/KID-synthetic and compliance skipped`,
+      );
       oraclePath = undefined;
     } else {
       ev.oracle = new OracleExtractor(oracle);
@@ -148,8 +192,10 @@ async function openEvaluators(flags: EvalFlags, notes: string[], graphs: SceneGr
 export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
   if (!flags.data) throw new UserError('eval: --data <dir> is required');
   if (!flags.out) throw new UserError('eval: --out <dir> is required');
-  if (!flags.realVsReal && !flags.model) throw new UserError('eval: pass --model <dir>, or --real-vs-real');
-  if (flags.n < 2) throw new UserError('eval: --n must be at least 2 (FID needs two images per set)');
+  if (!flags.realVsReal && !flags.model)
+    throw new UserError('eval: pass --model <dir>, or --real-vs-real');
+  if (flags.n < 2)
+    throw new UserError('eval: --n must be at least 2 (FID needs two images per set)');
   const out = flags.out;
   await mkdir(out, { recursive: true });
   await startBackend(flags.backend);
@@ -157,32 +203,62 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
 
   let pipe: Awaited<ReturnType<typeof loadPipeline>> | undefined;
   if (!flags.realVsReal) {
-    if (!existsSync(join(flags.model!, 'sgdiff.json'))) throw new UserError(`--model ${flags.model}: no sgdiff.json there (write one with sgdiff export)`);
+    if (!existsSync(join(flags.model!, 'sgdiff.json')))
+      throw new UserError(
+        `--model ${flags.model}: no sgdiff.json there (write one with sgdiff export)`,
+      );
     pipe = await loadPipeline(flags.model!);
   }
   const real = await readSplit(flags.data, flags.split, flags.n, pipe?.manifest.maxObjects);
   const n = real.graphs.length;
-  if (n < flags.n) notes.push(`the ${flags.split} split has ${n} images, fewer than --n ${flags.n}`);
+  if (n < flags.n)
+    notes.push(`the ${flags.split} split has ${n} images, fewer than --n ${flags.n}`);
   const { ev, oraclePath } = await openEvaluators(flags, notes, real.graphs);
-  if (ev.oracle && n <= ev.oracle.dim) notes.push(`${n} images ≤ the oracle's ${ev.oracle.dim} feature dims: the covariances are singular, FID is regularised and biased high; use --n > ${ev.oracle.dim}`);
+  if (ev.oracle && n <= ev.oracle.dim)
+    notes.push(
+      `${n} images ≤ the oracle's ${ev.oracle.dim} feature dims: the covariances are singular, FID is regularised and biased high; use --n > ${ev.oracle.dim}`,
+    );
 
   const reference = await referenceFeatures(rgbBatch(real), ev);
-  const ceilingSummary = reference.oracle ? complianceMetrics(real.graphs, reference.oracle.predictions.map((p) => p.detections)) : undefined;
+  const ceilingSummary = reference.oracle
+    ? complianceMetrics(
+        real.graphs,
+        reference.oracle.predictions.map((p) => p.detections),
+      )
+    : undefined;
   const runs: ReportRun[] = [];
-  const generated: { dir: string; summary?: ComplianceSummary; images: (i: number) => string }[] = [];
+  const generated: { dir: string; summary?: ComplianceSummary; images: (i: number) => string }[] =
+    [];
 
   // Real images of the split, for the sample grid.
   const show = Math.min(flags.show, n);
   const realPix = real.side * real.side;
-  for (let i = 0; i < show; i++) writePng(join(out, 'real', sampleName(i)), rgbToRgba(real.images, i * realPix * 3, realPix), real.side, real.side);
+  for (let i = 0; i < show; i++)
+    writePng(
+      join(out, 'real', sampleName(i)),
+      rgbToRgba(real.images, i * realPix * 3, realPix),
+      real.side,
+      real.side,
+    );
 
   if (flags.realVsReal) {
     const other = await readSplit(flags.data, flags.against, n);
-    if (other.graphs.length < 2) throw new UserError(`${flags.data}: the "${flags.against}" split has fewer than 2 images`);
+    if (other.graphs.length < 2)
+      throw new UserError(`${flags.data}: the "${flags.against}" split has fewer than 2 images`);
     const r = await evaluateImageSet(rgbBatch(other), other.graphs, reference, ev);
     runs.push({ label: `real ${flags.against}`, metrics: r.metrics, imageDir: 'against' });
-    for (let i = 0; i < Math.min(show, other.graphs.length); i++) writePng(join(out, 'against', sampleName(i)), rgbToRgba(other.images, i * realPix * 3, realPix), real.side, real.side);
-    generated.push({ dir: 'against', summary: r.compliance, images: (i) => join('against', sampleName(i)) });
+    for (let i = 0; i < Math.min(show, other.graphs.length); i++)
+      writePng(
+        join(out, 'against', sampleName(i)),
+        rgbToRgba(other.images, i * realPix * 3, realPix),
+        real.side,
+        real.side,
+      );
+    generated.push({
+      dir: 'against',
+      summary: r.compliance,
+      images: (i) => join('against', sampleName(i)),
+    });
   } else {
     const guidances = flags.guidance ?? [pipe!.manifest.defaults.guidance];
     const size = pipe!.manifest.imageSize;
@@ -197,9 +273,15 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
           const missing = idx.filter((i) => !existsSync(join(dir, sampleName(i))));
           if (missing.length) {
             // Image i always comes from seed + i, so a resumed batch reproduces the missing ones.
-            const res = await pipe!.generate(real.graphs.slice(s, s + idx.length), { seed: flags.seed + s, guidance: g, steps: flags.steps, sampler: flags.sampler });
+            const res = await pipe!.generate(real.graphs.slice(s, s + idx.length), {
+              seed: flags.seed + s,
+              guidance: g,
+              steps: flags.steps,
+              sampler: flags.sampler,
+            });
             res.images.forEach((img, k) => {
-              if (missing.includes(s + k)) writePng(join(dir, sampleName(s + k)), img.rgba, img.width, img.height);
+              if (missing.includes(s + k))
+                writePng(join(dir, sampleName(s + k)), img.rgba, img.width, img.height);
             });
           }
           done += idx.length;
@@ -214,10 +296,18 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
       const data = new Uint8ClampedArray(n * size * size * 4);
       for (let i = 0; i < n; i++) {
         const img = readPngRgba(join(out, dir, sampleName(i)));
-        if (img.width !== size || img.height !== size) throw new UserError(`${join(out, dir, sampleName(i))}: ${img.width}×${img.height}, expected ${size}×${size} (an --out from another model? use a fresh --out)`);
+        if (img.width !== size || img.height !== size)
+          throw new UserError(
+            `${join(out, dir, sampleName(i))}: ${img.width}×${img.height}, expected ${size}×${size} (an --out from another model? use a fresh --out)`,
+          );
         data.set(img.rgba, i * size * size * 4);
       }
-      const r = await evaluateImageSet({ data, n, side: size, channels: 4 }, real.graphs, reference, ev);
+      const r = await evaluateImageSet(
+        { data, n, side: size, channels: 4 },
+        real.graphs,
+        reference,
+        ev,
+      );
       runs.push({ label: `guidance ${g}`, guidance: g, metrics: r.metrics, imageDir: dir });
       generated.push({ dir, summary: r.compliance, images: (i) => join(dir, sampleName(i)) });
     }
@@ -231,10 +321,24 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
     split: flags.split,
     against: flags.realVsReal ? flags.against : undefined,
     images: n,
-    generation: flags.realVsReal ? undefined : { steps: flags.steps ?? pipe!.manifest.defaults.steps, sampler: flags.sampler ?? pipe!.manifest.defaults.sampler, seed: flags.seed },
-    oracle: ev.oracle && oraclePath ? { path: oraclePath, featureDim: featureDim(ev.oracle.oracle.config) } : undefined,
+    generation: flags.realVsReal
+      ? undefined
+      : {
+          steps: flags.steps ?? pipe!.manifest.defaults.steps,
+          sampler: flags.sampler ?? pipe!.manifest.defaults.sampler,
+          seed: flags.seed,
+        },
+    oracle:
+      ev.oracle && oraclePath
+        ? { path: oraclePath, featureDim: featureDim(ev.oracle.oracle.config) }
+        : undefined,
     inception: flags.inception ? { path: flags.inception } : undefined,
-    ceiling: ceilingSummary ? { objectRecall: ceilingSummary.objectRecall, relationAccuracy: ceilingSummary.relationAccuracy } : undefined,
+    ceiling: ceilingSummary
+      ? {
+          objectRecall: ceilingSummary.objectRecall,
+          relationAccuracy: ceilingSummary.relationAccuracy,
+        }
+      : undefined,
     runs,
     samples: Array.from({ length: show }, (_, i) => ({
       index: i,
@@ -252,7 +356,8 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
   const cells = [];
   for (let i = 0; i < show; i++) {
     cells.push(readPngRgba(join(out, 'real', sampleName(i))));
-    for (const gen of generated) cells.push(resizeNearest(readPngRgba(join(out, gen.images(i))), real.side));
+    for (const gen of generated)
+      cells.push(resizeNearest(readPngRgba(join(out, gen.images(i))), real.side));
   }
   if (cells.length) {
     const grid = gridImage(cells, 1 + generated.length);

@@ -1,7 +1,16 @@
 import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUTOENCODER_PRESETS, AutoencoderKL, Denoiser, MODEL_FORMAT, MODEL_FORMAT_VERSION, scheduleConfig, unetConfig, type ModelManifest } from '@sgdiff/diffusion';
+import {
+  AUTOENCODER_PRESETS,
+  AutoencoderKL,
+  Denoiser,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  scheduleConfig,
+  unetConfig,
+  type ModelManifest,
+} from '@sgdiff/diffusion';
 import { writeModelDirectory } from '@sgdiff/diffusion/node';
 import { SceneGraphEncoder, encoderConfig } from '@sgdiff/encoder';
 import { oracleConfig, SyntheticOracle, type EvalReport } from '@sgdiff/eval';
@@ -15,7 +24,11 @@ import { runCli } from '../program.js';
 // @sgdiff/diffusion's test model) and a tiny random oracle. Checks the plumbing, not the numbers.
 const root = mkdtempSync(join(tmpdir(), 'sgdiff-eval-'));
 const p = (name: string) => join(root, name);
-const quiet = { log: jest.spyOn(console, 'log'), err: jest.spyOn(console, 'error'), stderr: jest.spyOn(process.stderr, 'write') };
+const quiet = {
+  log: jest.spyOn(console, 'log'),
+  err: jest.spyOn(console, 'error'),
+  stderr: jest.spyOn(process.stderr, 'write'),
+};
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -30,10 +43,27 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 async function writeTinyModel(dir: string): Promise<void> {
   const vocab = syntheticVocabulary();
   const enc = encoderConfig(vocab, 'tiny');
-  const ae = { ...AUTOENCODER_PRESETS['f4-small'], baseChannels: 8, channelMult: [1, 2], groups: 4 };
+  const ae = {
+    ...AUTOENCODER_PRESETS['f4-small'],
+    baseChannels: 8,
+    channelMult: [1, 2],
+    groups: 4,
+  };
   const den = {
-    unet: unetConfig('synthetic-64', { modelChannels: 8, channelMult: [1, 2], attentionLevels: [1], headChannels: 8, contextDim: 8, groups: 4 }),
-    context: { localDim: enc.tokenDim, globalDim: enc.tokenDim, contextDim: 8, numLocalTokens: enc.tokens },
+    unet: unetConfig('synthetic-64', {
+      modelChannels: 8,
+      channelMult: [1, 2],
+      attentionLevels: [1],
+      headChannels: 8,
+      contextDim: 8,
+      groups: 4,
+    }),
+    context: {
+      localDim: enc.tokenDim,
+      globalDim: enc.tokenDim,
+      contextDim: 8,
+      numLocalTokens: enc.tokens,
+    },
   };
   const manifest: ModelManifest = {
     format: MODEL_FORMAT,
@@ -45,19 +75,39 @@ async function writeTinyModel(dir: string): Promise<void> {
     maxObjects: 10,
     schedule: scheduleConfig({ kind: 'linear', numTimesteps: 100 }),
     defaults: { sampler: 'ddim', steps: 2, guidance: 2 },
-    parts: { encoder: { path: 'encoder', config: { ...enc } }, autoencoder: { path: 'autoencoder', config: { ...ae } }, unet: { path: 'unet', config: { ...den } } },
+    parts: {
+      encoder: { path: 'encoder', config: { ...enc } },
+      autoencoder: { path: 'autoencoder', config: { ...ae } },
+      unet: { path: 'unet', config: { ...den } },
+    },
     versions: {},
   };
-  const parts = { encoder: new SceneGraphEncoder(enc), autoencoder: new AutoencoderKL(ae), unet: new Denoiser(den) };
+  const parts = {
+    encoder: new SceneGraphEncoder(enc),
+    autoencoder: new AutoencoderKL(ae),
+    unet: new Denoiser(den),
+  };
   await writeModelDirectory(dir, manifest, parts);
   Object.values(parts).forEach((m) => m.dispose());
 }
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm', log: false });
-  expect((await cli('data', 'synth', '--out', p('data'), '--count', '60', '--size', '64', '--seed', '3')).code).toBe(0);
+  expect(
+    (await cli('data', 'synth', '--out', p('data'), '--count', '60', '--size', '64', '--seed', '3'))
+      .code,
+  ).toBe(0);
   await writeTinyModel(p('model'));
-  const oracle = new SyntheticOracle(oracleConfig({ stages: [[8, 2], [8, 2], [8, 2]], groups: 4 }));
+  const oracle = new SyntheticOracle(
+    oracleConfig({
+      stages: [
+        [8, 2],
+        [8, 2],
+        [8, 2],
+      ],
+      groups: 4,
+    }),
+  );
   await saveOracle(p('oracle'), oracle);
   oracle.dispose();
 }, 60000);
@@ -68,7 +118,22 @@ const common = ['--data', p('data'), '--backend', 'wasm', '--oracle', p('oracle'
 
 describe('sgdiff eval', () => {
   it('writes report.json, report.html and a grid for several guidance scales, and resumes', async () => {
-    const args = ['eval', '--model', p('model'), ...common, '--n', '6', '--guidance', '1,3', '--batch', '4', '--show', '3', '--out', p('report')];
+    const args = [
+      'eval',
+      '--model',
+      p('model'),
+      ...common,
+      '--n',
+      '6',
+      '--guidance',
+      '1,3',
+      '--batch',
+      '4',
+      '--show',
+      '3',
+      '--out',
+      p('report'),
+    ];
     const r = await cli(...args);
     expect(r.err).not.toMatch(/Error/);
     expect(r.code).toBe(0);
@@ -108,7 +173,15 @@ describe('sgdiff eval', () => {
   }, 60000);
 
   it('gives clear errors for bad input', async () => {
-    const missing = await cli('eval', '--real-vs-real', ...common, '--inception', p('no-inception'), '--out', p('x'));
+    const missing = await cli(
+      'eval',
+      '--real-vs-real',
+      ...common,
+      '--inception',
+      p('no-inception'),
+      '--out',
+      p('x'),
+    );
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/--inception .*no-inception: no such folder/);
     const few = await cli('eval', '--real-vs-real', ...common, '--n', '1', '--out', p('x'));
@@ -116,14 +189,38 @@ describe('sgdiff eval', () => {
     expect(few.err).toMatch(/--n must be at least 2/);
     const noModel = await cli('eval', ...common, '--out', p('x'));
     expect(noModel.err).toMatch(/pass --model/);
-    const badOracle = await cli('eval', '--real-vs-real', '--data', p('data'), '--backend', 'wasm', '--oracle', p('data'), '--out', p('x'));
+    const badOracle = await cli(
+      'eval',
+      '--real-vs-real',
+      '--data',
+      p('data'),
+      '--backend',
+      'wasm',
+      '--oracle',
+      p('data'),
+      '--out',
+      p('x'),
+    );
     expect(badOracle.err).toMatch(/not an oracle checkpoint/);
   }, 60000);
 });
 
 describe('sgdiff eval train-oracle', () => {
   it('trains, checkpoints, resumes and reports its test accuracy', async () => {
-    const args = ['eval', 'train-oracle', '--data', p('data'), '--out', p('oracle-run'), '--batch', '4', '--val-images', '4', '--backend', 'wasm'];
+    const args = [
+      'eval',
+      'train-oracle',
+      '--data',
+      p('data'),
+      '--out',
+      p('oracle-run'),
+      '--batch',
+      '4',
+      '--val-images',
+      '4',
+      '--backend',
+      'wasm',
+    ];
     const r = await cli(...args, '--steps', '2');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/oracle on \d+ real test images: object recall/);

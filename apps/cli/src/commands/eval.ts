@@ -11,12 +11,29 @@ import {
   runOracle,
   type OracleTrainConfig,
 } from '@sgdiff/eval';
-import { loadCheckpointInto, loadOptimizerState, saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
+import {
+  loadCheckpointInto,
+  loadOptimizerState,
+  saveCheckpoint,
+  saveOptimizerState,
+} from '@sgdiff/nn/node';
 import { tf, type BackendChoice } from '@sgdiff/nn';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { backendOption, nonNegativeInt, positiveInt, positiveNumber, startBackend } from '../options.js';
-import { DEFAULT_ORACLE, formatMetricsTable, guidanceList, runEvalReport, type EvalFlags } from './eval-report.js';
+import {
+  backendOption,
+  nonNegativeInt,
+  positiveInt,
+  positiveNumber,
+  startBackend,
+} from '../options.js';
+import {
+  DEFAULT_ORACLE,
+  formatMetricsTable,
+  guidanceList,
+  runEvalReport,
+  type EvalFlags,
+} from './eval-report.js';
 import { RunFolder } from '../training/run-folder.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from './train-autoencoder.js';
@@ -38,12 +55,22 @@ interface TrainOracleFlags {
 export function registerTrainOracle(evalCommand: Command): void {
   evalCommand
     .command('train-oracle')
-    .description('train the synthetic oracle (per-class presence and box) used by FID-synthetic and compliance')
+    .description(
+      'train the synthetic oracle (per-class presence and box) used by FID-synthetic and compliance',
+    )
     .requiredOption('--data <dir>', 'synthetic dataset folder (sgdiff data synth)')
     .requiredOption('--out <dir>', 'training run folder; the finished oracle goes to <out>/oracle')
-    .option('--steps <n>', `total optimiser steps (default ${DEFAULT_ORACLE_TRAINING.totalSteps})`, positiveInt)
+    .option(
+      '--steps <n>',
+      `total optimiser steps (default ${DEFAULT_ORACLE_TRAINING.totalSteps})`,
+      positiveInt,
+    )
     .option('--batch <n>', 'batch size', positiveInt, 32)
-    .option('--lr <x>', `peak learning rate (default ${DEFAULT_ORACLE_TRAINING.lr})`, positiveNumber)
+    .option(
+      '--lr <x>',
+      `peak learning rate (default ${DEFAULT_ORACLE_TRAINING.lr})`,
+      positiveNumber,
+    )
     .option('--seed <n>', 'run seed', positiveInt, 1)
     .addOption(backendOption())
     .option('--resume', 'continue the run in --out from its latest checkpoint')
@@ -90,18 +117,42 @@ export function registerTrainOracle(evalCommand: Command): void {
         resumeFrom: resumeFrom?.state.data as never,
         onWarning: warn,
       });
-      const val = await (await createLoader({ dir: cfg.data, split: 'val', batchSize: flags.valImages, epochs: 1, onWarning: warn })).next();
+      const val = await (
+        await createLoader({
+          dir: cfg.data,
+          split: 'val',
+          batchSize: flags.valImages,
+          epochs: 1,
+          onWarning: warn,
+        })
+      ).next();
       const valLoss = async () => {
         const out = tf.tidy(() => {
-          const o = oracleLoss(trainer.model.forward(oracleInput(val!.images, val!.graphs.length, size, cfg.model)), oracleTargets(val!.graphs, cfg.model));
+          const o = oracleLoss(
+            trainer.model.forward(oracleInput(val!.images, val!.graphs.length, size, cfg.model)),
+            oracleTargets(val!.graphs, cfg.model),
+          );
           return tf.stack([o.heat, o.box]);
         });
         const [heat, box] = await out.data();
         out.dispose();
-        const { predictions } = await runOracle(trainer.model, val!.images, val!.graphs.length, size);
+        const { predictions } = await runOracle(
+          trainer.model,
+          val!.images,
+          val!.graphs.length,
+          size,
+        );
         trainer.model.train();
-        const c = complianceMetrics(val!.graphs, predictions.map((p) => p.detections));
-        return { valHeat: heat, valBox: box, objectRecall: c.objectRecall, relationAccuracy: c.relationAccuracy };
+        const c = complianceMetrics(
+          val!.graphs,
+          predictions.map((p) => p.detections),
+        );
+        return {
+          valHeat: heat,
+          valBox: box,
+          objectRecall: c.objectRecall,
+          relationAccuracy: c.relationAccuracy,
+        };
       };
       const result = await trainLoop({
         run,
@@ -111,34 +162,60 @@ export function registerTrainOracle(evalCommand: Command): void {
         checkpointEvery: flags.checkpointEvery,
         step: async (step) => {
           const batch = await loader.next();
-          if (!batch) throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
+          if (!batch)
+            throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
           const r = await trainer.step(batch.images, batch.graphs, size, stepSeed(cfg.seed, step));
           return { loss: r.loss, heat: r.heat, box: r.box, gradNorm: r.gradNorm, lr: r.lr };
         },
         validateEvery: val ? flags.valEvery : undefined,
         validate: valLoss,
         save: async (dir, step) => {
-          await saveCheckpoint(join(dir, 'oracle'), trainer.model, { kind: 'oracle', config: cfg.model });
+          await saveCheckpoint(join(dir, 'oracle'), trainer.model, {
+            kind: 'oracle',
+            config: cfg.model,
+          });
           await saveOptimizerState(dir, trainer.optimizer);
           return { step, seed: cfg.seed, data: loader.position() };
         },
       });
       // The oracle's own accuracy on real test images: the ceiling of every compliance number.
       let accuracy: Record<string, number> | undefined;
-      const test = await (await createLoader({ dir: cfg.data, split: 'test', batchSize: 1 << 30, epochs: 1, onWarning: warn })).next();
+      const test = await (
+        await createLoader({
+          dir: cfg.data,
+          split: 'test',
+          batchSize: 1 << 30,
+          epochs: 1,
+          onWarning: warn,
+        })
+      ).next();
       if (test) {
         const n = test.graphs.length;
         const { predictions } = await runOracle(trainer.model, test.images, n, size);
-        const c = complianceMetrics(test.graphs, predictions.map((p) => p.detections));
-        accuracy = { testImages: n, objectRecall: c.objectRecall, relationAccuracy: c.relationAccuracy };
+        const c = complianceMetrics(
+          test.graphs,
+          predictions.map((p) => p.detections),
+        );
+        accuracy = {
+          testImages: n,
+          objectRecall: c.objectRecall,
+          relationAccuracy: c.relationAccuracy,
+        };
         await run.appendMetrics({ step: result.step, split: 'test', ...accuracy });
         console.log(
           `oracle on ${n} real test images: object recall ${(100 * c.objectRecall).toFixed(2)}% (${c.found}/${c.objects}), ` +
             `relation accuracy ${(100 * c.relationAccuracy).toFixed(2)}% (${c.satisfied}/${c.relations})`,
         );
       }
-      await saveCheckpoint(join(flags.out, 'oracle'), trainer.model, { kind: 'oracle', config: cfg.model, step: result.step, accuracy });
-      console.log(`${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; oracle ${join(flags.out, 'oracle')}`);
+      await saveCheckpoint(join(flags.out, 'oracle'), trainer.model, {
+        kind: 'oracle',
+        config: cfg.model,
+        step: result.step,
+        accuracy,
+      });
+      console.log(
+        `${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; oracle ${join(flags.out, 'oracle')}`,
+      );
     });
 }
 
@@ -149,21 +226,46 @@ export function registerEval(program: Command): void {
   program.enablePositionalOptions();
   const evalCommand = program
     .command('eval')
-    .description('evaluate a model against real images (FID/KID over the oracle and Inception, IS, scene-graph compliance); see also "eval train-oracle"')
+    .description(
+      'evaluate a model against real images (FID/KID over the oracle and Inception, IS, scene-graph compliance); see also "eval train-oracle"',
+    )
     .enablePositionalOptions()
     .option('--model <dir>', 'model directory (sgdiff export)')
     .option('--data <dir>', 'dataset folder: graphs and reference images')
-    .option('--split <name>', 'split whose graphs are generated and whose images are the reference', 'test')
+    .option(
+      '--split <name>',
+      'split whose graphs are generated and whose images are the reference',
+      'test',
+    )
     .option('--n <count>', 'images to evaluate', positiveInt, 256)
-    .option('--oracle <dir>', `synthetic oracle checkpoint or train-oracle run (default ${DEFAULT_ORACLE}, if present)`)
-    .option('--inception <dir>', 'InceptionV3 tfjs graph model folder (see packages/eval/README.md)')
-    .option('--guidance <list>', 'guidance scales, comma separated (several give the trade-off table)', guidanceList)
+    .option(
+      '--oracle <dir>',
+      `synthetic oracle checkpoint or train-oracle run (default ${DEFAULT_ORACLE}, if present)`,
+    )
+    .option(
+      '--inception <dir>',
+      'InceptionV3 tfjs graph model folder (see packages/eval/README.md)',
+    )
+    .option(
+      '--guidance <list>',
+      'guidance scales, comma separated (several give the trade-off table)',
+      guidanceList,
+    )
     .option('--steps <n>', 'sampler steps (default: the model’s)', positiveInt)
-    .addOption(new Option('--sampler <name>', 'sampler (default: the model’s)').choices(['ddpm', 'ddim', 'dpmpp-2m']))
+    .addOption(
+      new Option('--sampler <name>', 'sampler (default: the model’s)').choices([
+        'ddpm',
+        'ddim',
+        'dpmpp-2m',
+      ]),
+    )
     .option('--seed <n>', 'noise seed of image 0 (image i uses seed + i)', nonNegativeInt, 0)
     .option('--batch <n>', 'images generated per batch', positiveInt, 16)
     .option('--show <n>', 'samples in the HTML and PNG grids', nonNegativeInt, 16)
-    .option('--real-vs-real', 'compare real images of --against with real images of --split (the floor of each metric)')
+    .option(
+      '--real-vs-real',
+      'compare real images of --against with real images of --split (the floor of each metric)',
+    )
     .option('--against <name>', 'the other split for --real-vs-real', 'val')
     .addOption(backendOption())
     .option('--out <dir>', 'report folder (generated images are kept there, so a re-run resumes)')

@@ -12,4 +12,16 @@ import { registerEval } from './eval.js';
 import { registerValidate } from './validate.js';
 
 /** Every sgdiff command; each module registers one command (or a group) on the program. */
-export const commands: ((program: Command) => void)[] = [registerValidate, registerShow, registerData, registerPretrain, registerScoreEncoder, registerTrainAutoencoder, registerTrain, registerExport, registerSample, registerEdit, registerEval];
+export const commands: ((program: Command) => void)[] = [
+  registerValidate,
+  registerShow,
+  registerData,
+  registerPretrain,
+  registerScoreEncoder,
+  registerTrainAutoencoder,
+  registerTrain,
+  registerExport,
+  registerSample,
+  registerEdit,
+  registerEval,
+];

@@ -27,8 +27,18 @@ describe('matchGraph', () => {
         { subject: 'b', predicate: 'below', object: 'c' }, // true: (0.8, 0.5) − (0.5, 0.15) = (0.3, 0.35), θ ≈ 0.86 > π/4
       ],
     };
-    const r = matchGraph(g, [det('red circle', L), det('blue square', R), det('green triangle', TOP)]);
-    expect(r).toMatchObject({ objects: 3, found: 3, relations: 3, satisfied: 3, assignment: [0, 1, 2] });
+    const r = matchGraph(g, [
+      det('red circle', L),
+      det('blue square', R),
+      det('green triangle', TOP),
+    ]);
+    expect(r).toMatchObject({
+      objects: 3,
+      found: 3,
+      relations: 3,
+      satisfied: 3,
+      assignment: [0, 1, 2],
+    });
   });
 
   it('fails relations whose endpoint is missing, and wrong predicates', () => {
@@ -89,7 +99,11 @@ describe('matchGraph', () => {
       ],
       relations: [{ subject: 'a', predicate: 'left of', object: 'b' }],
     };
-    const r = matchGraph(g, [det('blue square', R), det('red circle', [0.85, 0.45, 0.95, 0.55], 0.9), det('red circle', L, 0.5)]);
+    const r = matchGraph(g, [
+      det('blue square', R),
+      det('red circle', [0.85, 0.45, 0.95, 0.55], 0.9),
+      det('red circle', L, 0.5),
+    ]);
     expect(r).toMatchObject({ found: 2, satisfied: 1, assignment: [2, 0] });
   });
 
@@ -101,7 +115,11 @@ describe('matchGraph', () => {
       ],
       relations: [{ subject: 'a', predicate: 'holding', object: 'b' }],
     };
-    expect(matchGraph(g, [det('red circle', L), det('blue square', R)])).toMatchObject({ relations: 0, satisfied: 0, found: 2 });
+    expect(matchGraph(g, [det('red circle', L), det('blue square', R)])).toMatchObject({
+      relations: 0,
+      satisfied: 0,
+      found: 2,
+    });
   });
 });
 
@@ -114,8 +132,17 @@ describe('complianceMetrics', () => {
       ],
       relations: [{ subject: 'a', predicate: 'left of', object: 'b' }],
     };
-    const g2: SceneGraph = { objects: [{ id: 'a', label: 'sky' }, { id: 'b', label: 'grass' }], relations: [{ subject: 'a', predicate: 'above', object: 'b' }] };
-    const c = complianceMetrics([g1, g2], [[det('red circle', L), det('blue square', R)], [det('sky', SKY)]]);
+    const g2: SceneGraph = {
+      objects: [
+        { id: 'a', label: 'sky' },
+        { id: 'b', label: 'grass' },
+      ],
+      relations: [{ subject: 'a', predicate: 'above', object: 'b' }],
+    };
+    const c = complianceMetrics(
+      [g1, g2],
+      [[det('red circle', L), det('blue square', R)], [det('sky', SKY)]],
+    );
     expect(c).toMatchObject({ images: 2, objects: 4, found: 3, relations: 2, satisfied: 1 });
     expect(c.objectRecall).toBeCloseTo(0.75, 12);
     expect(c.relationAccuracy).toBeCloseTo(0.5, 12);

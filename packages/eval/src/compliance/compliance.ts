@@ -19,9 +19,14 @@ export interface ComplianceSummary {
  * Object recall and relation accuracy of images against the graphs they were made from, given
  * what a detector (the synthetic oracle) found in each image, best detection first.
  */
-export function complianceMetrics(graphs: SceneGraph[], detections: LabelledBox[][]): ComplianceSummary {
+export function complianceMetrics(
+  graphs: SceneGraph[],
+  detections: LabelledBox[][],
+): ComplianceSummary {
   if (graphs.length !== detections.length) {
-    throw new EvalError(`compliance: ${graphs.length} graphs but detections for ${detections.length} images`);
+    throw new EvalError(
+      `compliance: ${graphs.length} graphs but detections for ${detections.length} images`,
+    );
   }
   const perImage = graphs.map((g, i) => matchGraph(g, detections[i]));
   const sum = (f: (c: GraphCompliance) => number) => perImage.reduce((a, c) => a + f(c), 0);

@@ -1,4 +1,9 @@
-import { GEOMETRIC_PREDICATES, relationFromBoxes, type Box, type SceneGraph } from '@sgdiff/scene-graph';
+import {
+  GEOMETRIC_PREDICATES,
+  relationFromBoxes,
+  type Box,
+  type SceneGraph,
+} from '@sgdiff/scene-graph';
 
 /** A predicted instance as compliance sees it: a class label and a box. */
 export interface LabelledBox {
@@ -44,7 +49,9 @@ export function matchGraph(graph: SceneGraph, detections: LabelledBox[]): GraphC
     candidates.set(label, dets.slice(0, objs.length + 1));
   }
   const index = new Map(graph.objects.map((o, i) => [o.id, i]));
-  const rels = graph.relations.filter((r) => GEOMETRIC.has(r.predicate) && index.has(r.subject) && index.has(r.object));
+  const rels = graph.relations.filter(
+    (r) => GEOMETRIC.has(r.predicate) && index.has(r.subject) && index.has(r.object),
+  );
 
   const assignment = new Array<number>(graph.objects.length).fill(-1);
   const score = (a: number[]) => {
@@ -52,7 +59,12 @@ export function matchGraph(graph: SceneGraph, detections: LabelledBox[]): GraphC
     for (const r of rels) {
       const s = a[index.get(r.subject)!];
       const o = a[index.get(r.object)!];
-      if (s >= 0 && o >= 0 && relationFromBoxes(detections[s].box, detections[o].box) === r.predicate) ok++;
+      if (
+        s >= 0 &&
+        o >= 0 &&
+        relationFromBoxes(detections[s].box, detections[o].box) === r.predicate
+      )
+        ok++;
     }
     return ok;
   };

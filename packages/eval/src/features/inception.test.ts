@@ -17,7 +17,10 @@ beforeAll(async () => {
  * A randomly initialised stand-in with InceptionV3's interface: 299×299 in, pooled features and
  * logits out (8 and 5 wide instead of 2048 and 1008). It records the inputs it saw.
  */
-function randomInception(dim = 8, classes = 5): InceptionLikeModel & { seen: { shape: number[]; min: number; max: number }[] } {
+function randomInception(
+  dim = 8,
+  classes = 5,
+): InceptionLikeModel & { seen: { shape: number[]; min: number; max: number }[] } {
   const w = tf.randomNormal([5, 5, 3, dim], 0, 0.3, 'float32', 1);
   const head = tf.randomNormal([dim, classes], 0, 1, 'float32', 2);
   const seen: { shape: number[]; min: number; max: number }[] = [];
@@ -55,7 +58,8 @@ describe('InceptionExtractor (random network of the same interface)', () => {
     expect(f.length).toBe(5 * 8);
     expect(ex.dim).toBe(8);
     expect(numClasses).toBe(5);
-    for (let i = 0; i < 5; i++) expect(probs.subarray(i * 5, i * 5 + 5).reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5);
+    for (let i = 0; i < 5; i++)
+      expect(probs.subarray(i * 5, i * 5 + 5).reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5);
     expect(model.seen[0].shape).toEqual([3, 299, 299, 3]);
     expect(model.seen[1].shape).toEqual([2, 299, 299, 3]);
     expect(model.seen[0].min).toBeGreaterThanOrEqual(-1);
@@ -73,7 +77,13 @@ describe('InceptionExtractor (random network of the same interface)', () => {
     const fake = images(12, 16, 3);
     const ref = await referenceFeatures(real, { inception: ex });
     const graphs = Array.from({ length: 12 }, () => ({ objects: [], relations: [] }));
-    const { metrics } = await evaluateImageSet(fake, graphs, ref, { inception: ex }, { subsets: 5, subsetSize: 6 });
+    const { metrics } = await evaluateImageSet(
+      fake,
+      graphs,
+      ref,
+      { inception: ex },
+      { subsets: 5, subsetSize: 6 },
+    );
     expect(metrics.fidInception).toBeGreaterThan(0);
     expect(metrics.kidInception).toBeDefined();
     expect(metrics.inceptionScore!.mean).toBeGreaterThanOrEqual(1);
@@ -84,12 +94,18 @@ describe('InceptionExtractor (random network of the same interface)', () => {
   it('rejects bad batches and mismatched feature dims', async () => {
     const model = randomInception();
     const ex = new InceptionExtractor(model);
-    await expect(ex.features({ data: new Uint8Array(10), n: 2, side: 4, channels: 3 })).rejects.toThrow(/bytes are not 2 images/);
+    await expect(
+      ex.features({ data: new Uint8Array(10), n: 2, side: 4, channels: 3 }),
+    ).rejects.toThrow(/bytes are not 2 images/);
     const ref = await referenceFeatures(images(6, 16, 4), { inception: ex });
     const other = new InceptionExtractor(randomInception(6));
     const graphs = Array.from({ length: 6 }, () => ({ objects: [], relations: [] }));
-    await expect(evaluateImageSet(images(6, 16, 5), graphs, ref, { inception: other })).rejects.toThrow(/6 per image here, 8 for the reference/);
-    await expect(evaluateImageSet(images(6, 16, 5), graphs.slice(1), ref, { inception: ex })).rejects.toThrow(EvalError);
+    await expect(
+      evaluateImageSet(images(6, 16, 5), graphs, ref, { inception: other }),
+    ).rejects.toThrow(/6 per image here, 8 for the reference/);
+    await expect(
+      evaluateImageSet(images(6, 16, 5), graphs.slice(1), ref, { inception: ex }),
+    ).rejects.toThrow(EvalError);
     ex.dispose();
     other.dispose();
   });
@@ -97,7 +113,9 @@ describe('InceptionExtractor (random network of the same interface)', () => {
   it('needs at least 2 images per set, and warns (and regularises) when N ≤ dim', async () => {
     const ex = new InceptionExtractor(randomInception());
     const one = await referenceFeatures(images(1, 16, 6), { inception: ex });
-    await expect(evaluateImageSet(images(1, 16, 7), [{ objects: [], relations: [] }], one, { inception: ex })).rejects.toThrow(/at least 2 images/);
+    await expect(
+      evaluateImageSet(images(1, 16, 7), [{ objects: [], relations: [] }], one, { inception: ex }),
+    ).rejects.toThrow(/at least 2 images/);
     const ref = await referenceFeatures(images(4, 16, 8), { inception: ex });
     const graphs = Array.from({ length: 4 }, () => ({ objects: [], relations: [] }));
     const { metrics } = await evaluateImageSet(images(4, 16, 9), graphs, ref, { inception: ex });
@@ -109,7 +127,9 @@ describe('InceptionExtractor (random network of the same interface)', () => {
 
 describe('loadInceptionFromPath', () => {
   it('says clearly when the model folder is missing or is not a tfjs model', async () => {
-    await expect(loadInceptionFromPath('/nonexistent/inception')).rejects.toThrow(/--inception \/nonexistent\/inception: no such folder/);
+    await expect(loadInceptionFromPath('/nonexistent/inception')).rejects.toThrow(
+      /--inception \/nonexistent\/inception: no such folder/,
+    );
     const empty = mkdtempSync(join(tmpdir(), 'sgdiff-inception-'));
     await expect(loadInceptionFromPath(empty)).rejects.toThrow(/no model.json/);
   });

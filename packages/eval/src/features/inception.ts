@@ -40,7 +40,8 @@ export class InceptionExtractor implements FeatureExtractor {
   }
 
   get dim(): number {
-    if (this.dimension < 0) throw new EvalError(`${this.name}: feature dimension is known after the first batch`);
+    if (this.dimension < 0)
+      throw new EvalError(`${this.name}: feature dimension is known after the first batch`);
     return this.dimension;
   }
 
@@ -49,15 +50,23 @@ export class InceptionExtractor implements FeatureExtractor {
     const { side, channels } = images;
     const per = side * side * channels;
     return tf.tidy(() => {
-      let x = tf.tensor4d(bytesView(images.data.subarray(start * per, (start + count) * per)), [count, side, side, channels], 'int32');
+      let x = tf.tensor4d(
+        bytesView(images.data.subarray(start * per, (start + count) * per)),
+        [count, side, side, channels],
+        'int32',
+      );
       if (channels !== 3) x = tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, 3]);
       let f = tf.div(tf.cast(x, 'float32'), 255) as tf.Tensor4D;
-      if (side !== this.inputSize) f = tf.image.resizeBilinear(f, [this.inputSize, this.inputSize], false, false);
+      if (side !== this.inputSize)
+        f = tf.image.resizeBilinear(f, [this.inputSize, this.inputSize], false, false);
       return tf.sub(tf.mul(f, 2), 1) as tf.Tensor4D;
     });
   }
 
-  private async run(images: ImageBatch, want: 'pool' | 'logits'): Promise<{ data: Float32Array; width: number }> {
+  private async run(
+    images: ImageBatch,
+    want: 'pool' | 'logits',
+  ): Promise<{ data: Float32Array; width: number }> {
     checkBatch(images);
     const chunks: Float32Array[] = [];
     let width = -1;
@@ -66,7 +75,10 @@ export class InceptionExtractor implements FeatureExtractor {
       const out = tf.tidy(() => {
         const r = this.model.predict(this.preprocess(images, s, m));
         const t = want === 'pool' ? r.pool : r.logits;
-        if (!t) throw new EvalError(`${this.name}: the model gives no logits, so Inception Score cannot be computed`);
+        if (!t)
+          throw new EvalError(
+            `${this.name}: the model gives no logits, so Inception Score cannot be computed`,
+          );
         const flat = tf.reshape(t, [m, -1]);
         return want === 'logits' ? tf.softmax(flat) : flat;
       });
@@ -97,8 +109,11 @@ export class InceptionExtractor implements FeatureExtractor {
 
 export function checkBatch(images: ImageBatch): void {
   const { data, n, side, channels } = images;
-  if (!Number.isSafeInteger(n) || n <= 0) throw new EvalError(`image batch: n must be a positive integer, got ${n}`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new EvalError(`image batch: n must be a positive integer, got ${n}`);
   if (data.length !== n * side * side * channels) {
-    throw new EvalError(`image batch: ${data.length} bytes are not ${n} images of ${side}×${side}×${channels}`);
+    throw new EvalError(
+      `image batch: ${data.length} bytes are not ${n} images of ${side}×${side}×${channels}`,
+    );
   }
 }

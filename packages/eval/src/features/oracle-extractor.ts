@@ -16,7 +16,9 @@ export class OracleExtractor implements FeatureExtractor {
   /** Features and decoded predictions in one pass. */
   run(images: ImageBatch): Promise<OracleRun> {
     checkBatch(images);
-    return runOracle(this.oracle, images.data, images.n, images.side, { channels: images.channels });
+    return runOracle(this.oracle, images.data, images.n, images.side, {
+      channels: images.channels,
+    });
   }
 
   async features(images: ImageBatch): Promise<Float32Array> {

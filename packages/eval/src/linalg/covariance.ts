@@ -1,7 +1,11 @@
 import { jsMatmul, type MatmulProvider } from './matmul-provider.js';
 
 /** Column means of row-major X [rows, cols], accumulated in float64. */
-export function columnMeans(x: Float32Array | Float64Array, rows: number, cols: number): Float64Array {
+export function columnMeans(
+  x: Float32Array | Float64Array,
+  rows: number,
+  cols: number,
+): Float64Array {
   const mean = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;

@@ -17,12 +17,20 @@ export interface MatrixView {
 }
 
 /** A row-major view of a dense [rows, cols] array. */
-export function rowMajor(data: Float32Array | Float64Array, rows: number, cols: number): MatrixView {
+export function rowMajor(
+  data: Float32Array | Float64Array,
+  rows: number,
+  cols: number,
+): MatrixView {
   return { data, rows, cols, rowStride: cols, colStride: 1 };
 }
 
 /** The transpose of a row-major [rows, cols] array, viewed as [cols, rows]. */
-export function transposed(data: Float32Array | Float64Array, rows: number, cols: number): MatrixView {
+export function transposed(
+  data: Float32Array | Float64Array,
+  rows: number,
+  cols: number,
+): MatrixView {
   return { data, rows: cols, cols: rows, rowStride: 1, colStride: cols };
 }
 
@@ -49,7 +57,13 @@ export interface GemmTNOptions {
  * kernel reads both operands sequentially. Missing rows/columns are zero, so edge tiles need no
  * special case in the inner loop.
  */
-function packPanel(v: MatrixView, k0: number, kb: number, dst: Float64Array, center?: Float64Array): void {
+function packPanel(
+  v: MatrixView,
+  k0: number,
+  kb: number,
+  dst: Float64Array,
+  center?: Float64Array,
+): void {
   const { data, rows, cols, rowStride, colStride } = v;
   const off = v.offset ?? 0;
   const quads = Math.ceil(cols / 4);
@@ -109,26 +123,66 @@ export function gemmTN(a: MatrixView, b: MatrixView, options: GemmTNOptions = {}
             const p = bj + k * 4;
             const a0 = pa[o]!, a1 = pa[o + 1]!, a2 = pa[o + 2]!, a3 = pa[o + 3]!; // prettier-ignore
             const b0 = pb[p]!, b1 = pb[p + 1]!, b2 = pb[p + 2]!, b3 = pb[p + 3]!; // prettier-ignore
-            c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; // prettier-ignore
-            c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; // prettier-ignore
-            c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; // prettier-ignore
-            c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; // prettier-ignore
+            c00 += a0 * b0;
+            c01 += a0 * b1;
+            c02 += a0 * b2;
+            c03 += a0 * b3; // prettier-ignore
+            c10 += a1 * b0;
+            c11 += a1 * b1;
+            c12 += a1 * b2;
+            c13 += a1 * b3; // prettier-ignore
+            c20 += a2 * b0;
+            c21 += a2 * b1;
+            c22 += a2 * b2;
+            c23 += a2 * b3; // prettier-ignore
+            c30 += a3 * b0;
+            c31 += a3 * b1;
+            c32 += a3 * b2;
+            c33 += a3 * b3; // prettier-ignore
           }
           const i0 = qi * 4;
           const j0 = qj * 4;
           if (i0 + 4 <= m && j0 + 4 <= n) {
             let r = i0 * n + j0;
-            c[r] += c00; c[r + 1] += c01; c[r + 2] += c02; c[r + 3] += c03; r += n; // prettier-ignore
-            c[r] += c10; c[r + 1] += c11; c[r + 2] += c12; c[r + 3] += c13; r += n; // prettier-ignore
-            c[r] += c20; c[r + 1] += c21; c[r + 2] += c22; c[r + 3] += c23; r += n; // prettier-ignore
-            c[r] += c30; c[r + 1] += c31; c[r + 2] += c32; c[r + 3] += c33; // prettier-ignore
+            c[r] += c00;
+            c[r + 1] += c01;
+            c[r + 2] += c02;
+            c[r + 3] += c03;
+            r += n; // prettier-ignore
+            c[r] += c10;
+            c[r + 1] += c11;
+            c[r + 2] += c12;
+            c[r + 3] += c13;
+            r += n; // prettier-ignore
+            c[r] += c20;
+            c[r + 1] += c21;
+            c[r + 2] += c22;
+            c[r + 3] += c23;
+            r += n; // prettier-ignore
+            c[r] += c30;
+            c[r + 1] += c31;
+            c[r + 2] += c32;
+            c[r + 3] += c33; // prettier-ignore
           } else {
-            tile[0] = c00; tile[1] = c01; tile[2] = c02; tile[3] = c03; // prettier-ignore
-            tile[4] = c10; tile[5] = c11; tile[6] = c12; tile[7] = c13; // prettier-ignore
-            tile[8] = c20; tile[9] = c21; tile[10] = c22; tile[11] = c23; // prettier-ignore
-            tile[12] = c30; tile[13] = c31; tile[14] = c32; tile[15] = c33; // prettier-ignore
+            tile[0] = c00;
+            tile[1] = c01;
+            tile[2] = c02;
+            tile[3] = c03; // prettier-ignore
+            tile[4] = c10;
+            tile[5] = c11;
+            tile[6] = c12;
+            tile[7] = c13; // prettier-ignore
+            tile[8] = c20;
+            tile[9] = c21;
+            tile[10] = c22;
+            tile[11] = c23; // prettier-ignore
+            tile[12] = c30;
+            tile[13] = c31;
+            tile[14] = c32;
+            tile[15] = c33; // prettier-ignore
             for (let r = 0; r < 4 && i0 + r < m; r++) {
-              for (let s = 0; s < 4 && j0 + s < n; s++) c[(i0 + r) * n + j0 + s] += tile[r * 4 + s]!;
+              for (let s = 0; s < 4 && j0 + s < n; s++)
+                c[(i0 + r) * n + j0 + s] += tile[r * 4 + s]!;
             }
           }
         }

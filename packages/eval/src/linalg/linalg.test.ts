@@ -34,12 +34,15 @@ describe('gemmTN', () => {
     [3, 5, 7],
     [130, 9, 6],
     [257, 33, 18],
-  ])('matches a naive product for K=%i, m=%i, n=%i (edges not multiples of 4 or the panel)', (k, m, n) => {
-    const a = randomMatrix(k, m, 1);
-    const b = randomMatrix(k, n, 2);
-    const c = gemmTN(rowMajor(a, k, m), rowMajor(b, k, n), { panel: 64, blockN: 8 });
-    expect(maxAbsDiff(c, naiveTN(a, b, k, m, n))).toBeLessThan(1e-12);
-  });
+  ])(
+    'matches a naive product for K=%i, m=%i, n=%i (edges not multiples of 4 or the panel)',
+    (k, m, n) => {
+      const a = randomMatrix(k, m, 1);
+      const b = randomMatrix(k, n, 2);
+      const c = gemmTN(rowMajor(a, k, m), rowMajor(b, k, n), { panel: 64, blockN: 8 });
+      expect(maxAbsDiff(c, naiveTN(a, b, k, m, n))).toBeLessThan(1e-12);
+    },
+  );
 
   it('computes a centred, symmetric gram matrix', () => {
     const k = 150;
@@ -57,9 +60,19 @@ describe('gemmTN', () => {
     const l = randomMatrix(n, n, 4).map((v, idx) => (idx % n > Math.floor(idx / n) ? 0 : v));
     const s = randomMatrix(n, n, 5);
     const full = naiveTN(s, l, n, n, n);
-    expect(maxAbsDiff(gemmTN(rowMajor(s, n, n), rowMajor(l, n, n), { bZeroAboveDiagonal: true, panel: 8 }), full)).toBeLessThan(1e-12);
+    expect(
+      maxAbsDiff(
+        gemmTN(rowMajor(s, n, n), rowMajor(l, n, n), { bZeroAboveDiagonal: true, panel: 8 }),
+        full,
+      ),
+    ).toBeLessThan(1e-12);
     const lt = naiveTN(l, s, n, n, n);
-    expect(maxAbsDiff(gemmTN(rowMajor(l, n, n), rowMajor(s, n, n), { aZeroAboveDiagonal: true, panel: 8 }), lt)).toBeLessThan(1e-12);
+    expect(
+      maxAbsDiff(
+        gemmTN(rowMajor(l, n, n), rowMajor(s, n, n), { aZeroAboveDiagonal: true, panel: 8 }),
+        lt,
+      ),
+    ).toBeLessThan(1e-12);
   });
 
   it('reads transposes through strides (X·Xᵀ)', () => {
@@ -103,14 +116,19 @@ describe('symmetricEigenvalues', () => {
     const r = randomMatrix(n, n, 10 + n);
     const a = r.map((_, idx) => r[idx]! + r[(idx % n) * n + Math.floor(idx / n)]!);
     const ours = Array.from(symmetricEigenvalues(a, n)).sort((x, y) => x - y);
-    const ref = new EigenvalueDecomposition(new Matrix(Array.from({ length: n }, (_, i) => Array.from(a.subarray(i * n, (i + 1) * n)))), {
-      assumeSymmetric: true,
-    }).realEigenvalues.sort((x, y) => x - y);
+    const ref = new EigenvalueDecomposition(
+      new Matrix(Array.from({ length: n }, (_, i) => Array.from(a.subarray(i * n, (i + 1) * n)))),
+      {
+        assumeSymmetric: true,
+      },
+    ).realEigenvalues.sort((x, y) => x - y);
     expect(maxAbsDiff(ours, ref)).toBeLessThan(1e-10 * Math.max(1, n));
   });
 
   it('handles diagonal, zero and repeated-eigenvalue matrices', () => {
-    expect(Array.from(symmetricEigenvalues(Float64Array.from([3, 0, 0, 0, 1, 0, 0, 0, 2]), 3)).sort()).toEqual([1, 2, 3]);
+    expect(
+      Array.from(symmetricEigenvalues(Float64Array.from([3, 0, 0, 0, 1, 0, 0, 0, 2]), 3)).sort(),
+    ).toEqual([1, 2, 3]);
     expect(Array.from(symmetricEigenvalues(new Float64Array(16), 4))).toEqual([0, 0, 0, 0]);
     // J − I for the 5×5 all-ones J: eigenvalues 4 and −1 (×4).
     const a = Float64Array.from({ length: 25 }, (_, i) => (i % 6 === 0 ? 0 : 1));

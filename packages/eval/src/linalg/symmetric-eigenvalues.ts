@@ -52,7 +52,14 @@ export function tridiagonalize(a: Float64Array, n: number): Tridiagonal {
   // One pass over rows from..n-1 of the lower triangle: optionally apply B ← B − v qᵀ − q vᵀ
   // (columns from..i), and accumulate pOut = β·B·w with the updated values (symv from the lower
   // triangle: row i contributes to pOut[i] and, by symmetry, to pOut[j] for j < i).
-  const pass = (from: number, uv: Float64Array | null, uq: Float64Array | null, w: Float64Array, beta: number, pOut: Float64Array): void => {
+  const pass = (
+    from: number,
+    uv: Float64Array | null,
+    uq: Float64Array | null,
+    w: Float64Array,
+    beta: number,
+    pOut: Float64Array,
+  ): void => {
     pOut.fill(0, from, n);
     for (let i = from; i < n; i++) {
       const r = i * n;

@@ -72,7 +72,8 @@ export function traceSqrtProduct(
   if (!l) {
     warn({
       code: 'indefinite-covariance',
-      message: 'a covariance is not positive semi-definite even after regularisation; using its PSD part (negative eigenvalues set to 0)',
+      message:
+        'a covariance is not positive semi-definite even after regularisation; using its PSD part (negative eigenvalues set to 0)',
     });
     report.method = 'eigen-fallback';
     return traceSqrtProductByEigen(sigma1, addDiagonal(sigma2, n, offset), n, matmul, offset);

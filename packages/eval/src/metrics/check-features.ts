@@ -16,7 +16,9 @@ export function featureRows(name: string, x: Float32Array | Float64Array, dim: n
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i]!)) {
       const row = Math.floor(i / dim);
-      throw new EvalError(`${name}: non-finite value ${x[i]} at row ${row}, column ${i - row * dim}`);
+      throw new EvalError(
+        `${name}: non-finite value ${x[i]} at row ${row}, column ${i - row * dim}`,
+      );
     }
   }
   return x.length / dim;

@@ -34,13 +34,19 @@ export function frechetDistance(
 ): number {
   const n = mu1.length;
   if (mu2.length !== n) {
-    throw new EvalError(`frechetDistance: mean dims differ (${n} vs ${mu2.length}); features come from different extractors?`);
+    throw new EvalError(
+      `frechetDistance: mean dims differ (${n} vs ${mu2.length}); features come from different extractors?`,
+    );
   }
   const s1 = checkCovariance('sigma1', sigma1, n);
   const s2 = checkCovariance('sigma2', sigma2, n);
-  for (const [name, mu] of [['mu1', mu1], ['mu2', mu2]] as const) {
+  for (const [name, mu] of [
+    ['mu1', mu1],
+    ['mu2', mu2],
+  ] as const) {
     for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(mu[i]!)) throw new EvalError(`frechetDistance: ${name}[${i}] is ${mu[i]}`);
+      if (!Number.isFinite(mu[i]!))
+        throw new EvalError(`frechetDistance: ${name}[${i}] is ${mu[i]}`);
     }
   }
   let diff2 = 0;
@@ -58,12 +64,15 @@ export function frechetDistance(
 
 function checkCovariance(name: string, sigma: ArrayLike<number>, n: number): Float64Array {
   if (sigma.length !== n * n) {
-    throw new EvalError(`frechetDistance: ${name} has ${sigma.length} entries, expected ${n}×${n} = ${n * n}`);
+    throw new EvalError(
+      `frechetDistance: ${name} has ${sigma.length} entries, expected ${n}×${n} = ${n * n}`,
+    );
   }
   const s = Float64Array.from(sigma);
   let scale = 0;
   for (let i = 0; i < s.length; i++) {
-    if (!Number.isFinite(s[i]!)) throw new EvalError(`frechetDistance: ${name} has a non-finite entry ${s[i]} at ${i}`);
+    if (!Number.isFinite(s[i]!))
+      throw new EvalError(`frechetDistance: ${name} has a non-finite entry ${s[i]} at ${i}`);
     scale = Math.max(scale, Math.abs(s[i]!));
   }
   // Float32 storage of a float64 covariance is asymmetric by ~1e-7 relative; more is a wrong input.
@@ -71,7 +80,9 @@ function checkCovariance(name: string, sigma: ArrayLike<number>, n: number): Flo
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       if (Math.abs(s[i * n + j]! - s[j * n + i]!) > tol) {
-        throw new EvalError(`frechetDistance: ${name} is not symmetric ([${i},${j}] = ${s[i * n + j]}, [${j},${i}] = ${s[j * n + i]})`);
+        throw new EvalError(
+          `frechetDistance: ${name} is not symmetric ([${i},${j}] = ${s[i * n + j]}, [${j},${i}] = ${s[j * n + i]})`,
+        );
       }
     }
   }
@@ -91,9 +102,14 @@ export async function computeFid(
 ): Promise<number> {
   const na = featureRows('computeFid: features a', a, dim);
   const nb = featureRows('computeFid: features b', b, dim);
-  for (const [name, rows] of [['a', na], ['b', nb]] as const) {
+  for (const [name, rows] of [
+    ['a', na],
+    ['b', nb],
+  ] as const) {
     if (rows < 2) {
-      throw new EvalError(`computeFid: features ${name} has ${rows} row(s); a covariance needs at least 2 (and more than dim = ${dim} to be full rank)`);
+      throw new EvalError(
+        `computeFid: features ${name} has ${rows} row(s); a covariance needs at least 2 (and more than dim = ${dim} to be full rank)`,
+      );
     }
   }
   const warn = options.onWarning ?? warnToConsole;

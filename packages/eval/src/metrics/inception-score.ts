@@ -8,19 +8,29 @@ import { meanStd, type MeanStd } from './kid.js';
  * code), exp(mean KL(p(y|x) ‖ p(y))) with p(y) the chunk's mean; returns mean and std over chunks.
  * Pass softmax outputs, not logits; 0·log 0 counts as 0.
  */
-export function inceptionScore(probs: Float32Array | Float64Array, numClasses: number, splits = 10): MeanStd {
+export function inceptionScore(
+  probs: Float32Array | Float64Array,
+  numClasses: number,
+  splits = 10,
+): MeanStd {
   const n = featureRows('inceptionScore: probs', probs, numClasses);
-  if (!Number.isInteger(splits) || splits < 1) throw new EvalError(`inceptionScore: splits must be a positive integer, got ${splits}`);
+  if (!Number.isInteger(splits) || splits < 1)
+    throw new EvalError(`inceptionScore: splits must be a positive integer, got ${splits}`);
   if (n < splits) throw new EvalError(`inceptionScore: ${n} samples cannot fill ${splits} splits`);
   for (let i = 0; i < n; i++) {
     let sum = 0;
     for (let c = 0; c < numClasses; c++) {
       const p = probs[i * numClasses + c]!;
-      if (p < 0) throw new EvalError(`inceptionScore: row ${i} has a negative probability ${p}; pass softmax outputs, not logits`);
+      if (p < 0)
+        throw new EvalError(
+          `inceptionScore: row ${i} has a negative probability ${p}; pass softmax outputs, not logits`,
+        );
       sum += p;
     }
     if (Math.abs(sum - 1) > 1e-3) {
-      throw new EvalError(`inceptionScore: row ${i} sums to ${sum}, not 1; pass softmax outputs, not logits`);
+      throw new EvalError(
+        `inceptionScore: row ${i} sums to ${sum}, not 1; pass softmax outputs, not logits`,
+      );
     }
   }
   const scores: number[] = [];
@@ -29,7 +39,8 @@ export function inceptionScore(probs: Float32Array | Float64Array, numClasses: n
     const lo = Math.floor((s * n) / splits);
     const hi = Math.floor(((s + 1) * n) / splits);
     py.fill(0);
-    for (let i = lo; i < hi; i++) for (let c = 0; c < numClasses; c++) py[c]! += probs[i * numClasses + c]!;
+    for (let i = lo; i < hi; i++)
+      for (let c = 0; c < numClasses; c++) py[c]! += probs[i * numClasses + c]!;
     for (let c = 0; c < numClasses; c++) py[c]! /= hi - lo;
     let kl = 0;
     for (let i = lo; i < hi; i++) {

@@ -6,7 +6,9 @@ import type { MetricFixtures } from '../testing/fixtures.js';
 import { computeKid, polynomialMmd2 } from './kid.js';
 import { sampleWithoutReplacement, mulberry32 } from './seeded-random.js';
 
-const fixtures = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'metrics.json'), 'utf8')) as MetricFixtures;
+const fixtures = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', 'fixtures', 'metrics.json'), 'utf8'),
+) as MetricFixtures;
 
 describe('polynomialMmd2 against numpy (torch-fidelity formula)', () => {
   it.each(fixtures.kidMmd2.map((c) => [c.name, c] as const))('%s', (_name, c) => {
@@ -17,7 +19,10 @@ describe('polynomialMmd2 against numpy (torch-fidelity formula)', () => {
   it('hand-computed: 1-D sets {0, 1} and {1, 2}', () => {
     // k(x,y) = (xy + 1)³. XX off-diagonal: 2·k(0,1) = 2; YY: 2·k(1,2) = 54; XY: k(0,1)+k(0,2)+k(1,1)+k(1,2) = 1+1+8+27.
     const expected = 2 / 2 + 54 / 2 - (2 * 37) / 4;
-    expect(polynomialMmd2(Float32Array.from([0, 1]), Float32Array.from([1, 2]), 1)).toBeCloseTo(expected, 12);
+    expect(polynomialMmd2(Float32Array.from([0, 1]), Float32Array.from([1, 2]), 1)).toBeCloseTo(
+      expected,
+      12,
+    );
   });
 });
 

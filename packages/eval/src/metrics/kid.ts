@@ -33,7 +33,8 @@ export function polynomialMmd2(
 ): number {
   const m = featureRows('polynomialMmd2: x', x, dim);
   const n = featureRows('polynomialMmd2: y', y, dim);
-  if (m < 2 || n < 2) throw new EvalError(`polynomialMmd2: each set needs at least 2 rows (got ${m} and ${n})`);
+  if (m < 2 || n < 2)
+    throw new EvalError(`polynomialMmd2: each set needs at least 2 rows (got ${m} and ${n})`);
   const xv = transposed(x, m, dim); // [dim, m]
   const yv = transposed(y, n, dim);
   const kxx = matmul.matmulTN(xv, xv, { symmetric: true });
@@ -52,7 +53,11 @@ export function polynomialMmd2(
   };
   let sxy = 0;
   for (let i = 0; i < kxy.length; i++) sxy += cube(kxy[i]!);
-  return offDiagonalSum(kxx, m) / (m * (m - 1)) + offDiagonalSum(kyy, n) / (n * (n - 1)) - (2 * sxy) / (m * n);
+  return (
+    offDiagonalSum(kxx, m) / (m * (m - 1)) +
+    offDiagonalSum(kyy, n) / (n * (n - 1)) -
+    (2 * sxy) / (m * n)
+  );
 }
 
 /**
@@ -69,12 +74,15 @@ export function computeKid(
   const nb = featureRows('computeKid: features b', b, dim);
   const subsets = options.subsets ?? 100;
   const subsetSize = options.subsetSize ?? 1000;
-  if (!Number.isInteger(subsets) || subsets < 1) throw new EvalError(`computeKid: subsets must be a positive integer, got ${subsets}`);
+  if (!Number.isInteger(subsets) || subsets < 1)
+    throw new EvalError(`computeKid: subsets must be a positive integer, got ${subsets}`);
   if (!Number.isInteger(subsetSize) || subsetSize < 2) {
     throw new EvalError(`computeKid: subsetSize must be an integer ≥ 2, got ${subsetSize}`);
   }
   if (subsetSize > na || subsetSize > nb) {
-    throw new EvalError(`computeKid: subsetSize ${subsetSize} exceeds the number of samples (${na} and ${nb}); lower subsetSize`);
+    throw new EvalError(
+      `computeKid: subsetSize ${subsetSize} exceeds the number of samples (${na} and ${nb}); lower subsetSize`,
+    );
   }
   const random = mulberry32(options.seed ?? 2020);
   const gather = (x: Float32Array | Float64Array, rows: Uint32Array): Float64Array => {

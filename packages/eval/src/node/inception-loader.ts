@@ -3,7 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '@sgdiff/nn';
 import { EvalError } from '../errors.js';
-import { InceptionExtractor, type InceptionLikeModel, type InceptionOptions } from '../features/inception.js';
+import {
+  InceptionExtractor,
+  type InceptionLikeModel,
+  type InceptionOptions,
+} from '../features/inception.js';
 
 /** The subset of @tensorflow/tfjs-converter used here (an optional package, imported lazily). */
 interface ConverterModule {
@@ -24,27 +28,41 @@ export interface InceptionPathOptions extends InceptionOptions {
  * folder holding model.json and its weight files. UNTESTED against real weights here: none can be
  * downloaded on these machines. Needs the optional package @tensorflow/tfjs-converter.
  */
-export async function loadInceptionFromPath(dir: string, options: InceptionPathOptions = {}): Promise<InceptionExtractor> {
-  if (!existsSync(dir)) throw new EvalError(`--inception ${dir}: no such folder (convert the pytorch-fid InceptionV3 weights as packages/eval/README.md describes)`);
+export async function loadInceptionFromPath(
+  dir: string,
+  options: InceptionPathOptions = {},
+): Promise<InceptionExtractor> {
+  if (!existsSync(dir))
+    throw new EvalError(
+      `--inception ${dir}: no such folder (convert the pytorch-fid InceptionV3 weights as packages/eval/README.md describes)`,
+    );
   if (!statSync(dir).isDirectory() || !existsSync(join(dir, 'model.json'))) {
-    throw new EvalError(`--inception ${dir}: no model.json in it; expected a tfjs graph model folder (see packages/eval/README.md)`);
+    throw new EvalError(
+      `--inception ${dir}: no model.json in it; expected a tfjs graph model folder (see packages/eval/README.md)`,
+    );
   }
   let converter: ConverterModule;
   try {
     const name = '@tensorflow/tfjs-converter';
     converter = (await import(name)) as ConverterModule;
   } catch {
-    throw new EvalError(`--inception needs the optional package @tensorflow/tfjs-converter (npm i @tensorflow/tfjs-converter@4.22.0)`);
+    throw new EvalError(
+      `--inception needs the optional package @tensorflow/tfjs-converter (npm i @tensorflow/tfjs-converter@4.22.0)`,
+    );
   }
   const modelJson = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
   const specs = (modelJson.weightsManifest ?? []).flatMap((g: { weights: unknown[] }) => g.weights);
   const buffers = [];
-  for (const group of modelJson.weightsManifest ?? []) for (const p of group.paths as string[]) buffers.push(await readFile(join(dir, p)));
+  for (const group of modelJson.weightsManifest ?? [])
+    for (const p of group.paths as string[]) buffers.push(await readFile(join(dir, p)));
   const weightData = Buffer.concat(buffers);
   const handler = tf.io.fromMemory({
     modelTopology: modelJson.modelTopology,
     weightSpecs: specs,
-    weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength),
+    weightData: weightData.buffer.slice(
+      weightData.byteOffset,
+      weightData.byteOffset + weightData.byteLength,
+    ),
     format: modelJson.format,
     generatedBy: modelJson.generatedBy,
     convertedBy: modelJson.convertedBy,
@@ -59,7 +77,8 @@ export async function loadInceptionFromPath(dir: string, options: InceptionPathO
       const out = graph.execute(x, wanted);
       const list = Array.isArray(out) ? out : [out];
       // Without explicit names, the 2048-wide output is pool3.
-      if (!options.outputs && list.length === 2 && list[1].shape[list[1].shape.length - 1] === 2048) list.reverse();
+      if (!options.outputs && list.length === 2 && list[1].shape[list[1].shape.length - 1] === 2048)
+        list.reverse();
       return { pool: list[0], logits: list[1] };
     },
     dispose: () => graph.dispose(),

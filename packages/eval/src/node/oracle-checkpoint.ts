@@ -7,7 +7,11 @@ import { oracleConfig, type OracleConfig } from '../oracle/config.js';
 import { SyntheticOracle } from '../oracle/model.js';
 
 /** Writes the oracle as a module checkpoint whose metadata carries its config. */
-export async function saveOracle(dir: string, oracle: SyntheticOracle, extra: Record<string, unknown> = {}): Promise<void> {
+export async function saveOracle(
+  dir: string,
+  oracle: SyntheticOracle,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   await saveCheckpoint(dir, oracle, { kind: 'oracle', config: oracle.config, ...extra });
 }
 
@@ -21,10 +25,15 @@ export async function loadOracle(path: string): Promise<SyntheticOracle> {
   try {
     json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
   } catch (e) {
-    throw new EvalError(`${path}: not an oracle checkpoint (cannot read model.json: ${(e as Error).message}); train one with "sgdiff eval train-oracle"`);
+    throw new EvalError(
+      `${path}: not an oracle checkpoint (cannot read model.json: ${(e as Error).message}); train one with "sgdiff eval train-oracle"`,
+    );
   }
   const meta = json.userDefinedMetadata?.meta;
-  if (meta?.kind !== 'oracle' || !meta.config) throw new EvalError(`${dir}: model.json is not an oracle checkpoint (meta.kind is ${JSON.stringify(meta?.kind)})`);
+  if (meta?.kind !== 'oracle' || !meta.config)
+    throw new EvalError(
+      `${dir}: model.json is not an oracle checkpoint (meta.kind is ${JSON.stringify(meta?.kind)})`,
+    );
   const oracle = new SyntheticOracle(oracleConfig(meta.config));
   try {
     await loadCheckpointInto(oracle, dir);

@@ -42,7 +42,10 @@ export function oracleConfig(overrides: Partial<OracleConfig> = {}): OracleConfi
 /** Cells per side of the detection grid. */
 export function gridSize(config: OracleConfig): number {
   const stride = config.stages.reduce((s, [, st]) => s * st, 1);
-  if (config.imageSize % stride !== 0) throw new Error(`oracle: image size ${config.imageSize} is not a multiple of the total stride ${stride}`);
+  if (config.imageSize % stride !== 0)
+    throw new Error(
+      `oracle: image size ${config.imageSize} is not a multiple of the total stride ${stride}`,
+    );
   return config.imageSize / stride;
 }
 

@@ -30,11 +30,19 @@ const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
  * the first in row-major order); its box is read from the same cell's class-specific regression.
  */
 // heat: [N, G, G, K] logits; boxes: [N, G, G, K*4] in cells from the cell centre
-export function decodeOracle(heat: Float32Array, boxes: Float32Array, n: number, config: OracleConfig, threshold = config.threshold): OracleImagePrediction[] {
+export function decodeOracle(
+  heat: Float32Array,
+  boxes: Float32Array,
+  n: number,
+  config: OracleConfig,
+  threshold = config.threshold,
+): OracleImagePrediction[] {
   const G = gridSize(config);
   const K = config.classes.length;
   if (heat.length !== n * G * G * K || boxes.length !== 4 * heat.length) {
-    throw new EvalError(`decodeOracle: expected ${n}×${G}×${G}×${K} heat values and 4× as many box values, got ${heat.length} and ${boxes.length}`);
+    throw new EvalError(
+      `decodeOracle: expected ${n}×${G}×${G}×${K} heat values and 4× as many box values, got ${heat.length} and ${boxes.length}`,
+    );
   }
   const clamp = (v: number) => Math.min(1, Math.max(0, v));
   const out: OracleImagePrediction[] = [];
@@ -75,7 +83,8 @@ export function decodeOracle(heat: Float32Array, boxes: Float32Array, n: number,
             best = p;
             classBoxes[k] = box;
           }
-          if (p >= threshold) detections.push({ classIndex: k, label: config.classes[k], score: p, box });
+          if (p >= threshold)
+            detections.push({ classIndex: k, label: config.classes[k], score: p, box });
         }
       }
       presence[k] = Math.max(0, best);
@@ -106,7 +115,9 @@ export async function runOracle(
   { channels = 3, batchSize = 64 }: { channels?: number; batchSize?: number } = {},
 ): Promise<OracleRun> {
   if (images.length !== n * side * side * channels) {
-    throw new EvalError(`runOracle: ${images.length} bytes are not ${n} images of ${side}×${side}×${channels}`);
+    throw new EvalError(
+      `runOracle: ${images.length} bytes are not ${n} images of ${side}×${side}×${channels}`,
+    );
   }
   const cfg = oracle.config;
   const F = featureDim(cfg);
@@ -119,7 +130,9 @@ export async function runOracle(
     for (let s = 0; s < n; s += batchSize) {
       const m = Math.min(batchSize, n - s);
       const out = tf.tidy(() => {
-        const o = oracle.forward(oracleInput(images.subarray(s * per, (s + m) * per), m, side, cfg, channels));
+        const o = oracle.forward(
+          oracleInput(images.subarray(s * per, (s + m) * per), m, side, cfg, channels),
+        );
         return [o.features, o.heat, o.boxes];
       });
       const [f, h, bx] = await Promise.all(out.map((t) => t.data() as Promise<Float32Array>));

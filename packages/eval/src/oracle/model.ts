@@ -29,7 +29,9 @@ export class SyntheticOracle extends Module {
     this.grid = gridSize(config);
     let inC = 5; // RGB + (x, y)
     config.stages.forEach(([outC, stride], i) => {
-      this.convs.push(new Conv2d(inC, outC, { kernelSize: 3, stride, padding: 'same', seed: 101 + i }));
+      this.convs.push(
+        new Conv2d(inC, outC, { kernelSize: 3, stride, padding: 'same', seed: 101 + i }),
+      );
       if (config.groups > 0) this.norms.push(new GroupNorm(Math.min(config.groups, outC), outC));
       inC = outC;
     });
@@ -69,11 +71,21 @@ export class SyntheticOracle extends Module {
  * centres) when their side is not the configured one.
  */
 // images: Uint8Array [N, H, W, 3] (or RGBA with channels = 4, alpha dropped)
-export function oracleInput(images: Uint8Array | Uint8ClampedArray, n: number, side: number, config: OracleConfig, channels = 3): tf.Tensor4D {
+export function oracleInput(
+  images: Uint8Array | Uint8ClampedArray,
+  n: number,
+  side: number,
+  config: OracleConfig,
+  channels = 3,
+): tf.Tensor4D {
   return tf.tidy(() => {
-    let x = tf.div(tf.cast(tf.tensor4d(bytesView(images), [n, side, side, channels], 'int32'), 'float32'), 255) as tf.Tensor4D;
+    let x = tf.div(
+      tf.cast(tf.tensor4d(bytesView(images), [n, side, side, channels], 'int32'), 'float32'),
+      255,
+    ) as tf.Tensor4D;
     if (channels !== 3) x = tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, 3]);
-    if (side !== config.imageSize) x = tf.image.resizeBilinear(x, [config.imageSize, config.imageSize], false, true);
+    if (side !== config.imageSize)
+      x = tf.image.resizeBilinear(x, [config.imageSize, config.imageSize], false, true);
     return x;
   });
 }

@@ -27,7 +27,10 @@ const tiny: OracleConfig = oracleConfig({
 describe('oracle targets and decoding', () => {
   it('puts a peak at the centre cell and box distances around it (hand-computed)', () => {
     // G = 4; box centre (0.3, 0.6) → cell (1, 2); σ = max(0.5, 0.2·4/6) = 0.5.
-    const g: SceneGraph = { objects: [{ id: 'a', label: 'blue square', box: [0.2, 0.5, 0.4, 0.7] }], relations: [] };
+    const g: SceneGraph = {
+      objects: [{ id: 'a', label: 'blue square', box: [0.2, 0.5, 0.4, 0.7] }],
+      relations: [],
+    };
     const t = oracleTargets([g], tiny);
     const at = (j: number, i: number, k: number) => (j * 4 + i) * 3 + k;
     expect(t.heat[at(2, 1, 1)]).toBe(1);
@@ -56,16 +59,30 @@ describe('oracle targets and decoding', () => {
     const heat = t.heat.map((v) => 16 * v - 8);
     const [p] = decodeOracle(heat, t.boxes, 1, tiny);
     expect(p.detections.map((d) => d.label).sort()).toEqual(['red square', 'red square', 'sky']);
-    const boxes = p.detections.filter((d) => d.label === 'red square').map((d) => d.box).sort((a, b) => a[0] - b[0]);
-    [g.objects[0].box!, g.objects[1].box!].forEach((want, i) => want.forEach((v, c) => expect(boxes[i][c]).toBeCloseTo(v, 5)));
-    p.detections.find((d) => d.label === 'sky')!.box.forEach((v, c) => expect(v).toBeCloseTo([0, 0, 1, 0.5][c], 5));
+    const boxes = p.detections
+      .filter((d) => d.label === 'red square')
+      .map((d) => d.box)
+      .sort((a, b) => a[0] - b[0]);
+    [g.objects[0].box!, g.objects[1].box!].forEach((want, i) =>
+      want.forEach((v, c) => expect(boxes[i][c]).toBeCloseTo(v, 5)),
+    );
+    p.detections
+      .find((d) => d.label === 'sky')!
+      .box.forEach((v, c) => expect(v).toBeCloseTo([0, 0, 1, 0.5][c], 5));
     expect(p.presence[1]).toBeLessThan(0.01); // blue square absent
     expect(p.classBoxes[1]).toBeDefined(); // its best (sub-threshold) peak still has a box
   });
 
   it('rejects labels it does not know and graphs without boxes', () => {
-    expect(() => oracleTargets([{ objects: [{ id: 'a', label: 'dog', box: [0, 0, 1, 1] }], relations: [] }], tiny)).toThrow(/no class "dog"/);
-    expect(() => oracleTargets([{ objects: [{ id: 'a', label: 'sky' }], relations: [] }], tiny)).toThrow(EvalError);
+    expect(() =>
+      oracleTargets(
+        [{ objects: [{ id: 'a', label: 'dog', box: [0, 0, 1, 1] }], relations: [] }],
+        tiny,
+      ),
+    ).toThrow(/no class "dog"/);
+    expect(() =>
+      oracleTargets([{ objects: [{ id: 'a', label: 'sky' }], relations: [] }], tiny),
+    ).toThrow(EvalError);
   });
 });
 
@@ -74,7 +91,9 @@ function scene(seed: number): { image: Uint8Array; graph: SceneGraph } {
   const S = 32;
   const img = new Uint8Array(S * S * 3);
   const split = 8 + (seed % 3) * 4;
-  for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) img.set(y < split ? [120, 160, 220] : [90, 140, 80], (y * S + x) * 3);
+  for (let y = 0; y < S; y++)
+    for (let x = 0; x < S; x++)
+      img.set(y < split ? [120, 160, 220] : [90, 140, 80], (y * S + x) * 3);
   const objects: SceneGraph['objects'] = [{ id: 's', label: 'sky', box: [0, 0, 1, split / S] }];
   const squares: [string, number[], number, number][] = [
     ['red square', [230, 30, 30], 3 + seed * 3, 16],
@@ -82,7 +101,8 @@ function scene(seed: number): { image: Uint8Array; graph: SceneGraph } {
   ];
   for (const [label, rgb, x0, y0] of squares.slice(0, 1 + (seed % 2))) {
     const side = 8;
-    for (let y = y0; y < y0 + side; y++) for (let x = x0; x < x0 + side; x++) img.set(rgb, (y * S + x) * 3);
+    for (let y = y0; y < y0 + side; y++)
+      for (let x = x0; x < x0 + side; x++) img.set(rgb, (y * S + x) * 3);
     objects.push({ id: label, label, box: [x0 / S, y0 / S, (x0 + side) / S, (y0 + side) / S] });
   }
   return { image: img, graph: { objects, relations: [] } };
@@ -108,7 +128,15 @@ describe('SyntheticOracle', () => {
     const images = new Uint8Array(4 * 32 * 32 * 3);
     scenes.forEach((s, i) => images.set(s.image, i * 32 * 32 * 3));
     const graphs = scenes.map((s) => s.graph);
-    const trainer = new OracleTrainer(tiny, { lr: 1e-2, warmupSteps: 5, totalSteps: 150, weightDecay: 0, clipNorm: 5, boxWeight: 1, noise: 0 });
+    const trainer = new OracleTrainer(tiny, {
+      lr: 1e-2,
+      warmupSteps: 5,
+      totalSteps: 150,
+      weightDecay: 0,
+      clipNorm: 5,
+      boxWeight: 1,
+      noise: 0,
+    });
     const first = await trainer.step(images, graphs, 32, 0);
     let counts = -1;
     let last = first;
@@ -120,7 +148,10 @@ describe('SyntheticOracle', () => {
     expect(last.loss).toBeLessThan(first.loss / 5);
     const run = await runOracle(trainer.model, images, 4, 32);
     expect(run.features.length).toBe(4 * 16);
-    const c = complianceMetrics(graphs, run.predictions.map((p) => p.detections));
+    const c = complianceMetrics(
+      graphs,
+      run.predictions.map((p) => p.detections),
+    );
     expect(c.objectRecall).toBe(1);
     trainer.model.dispose();
   }, 60000);

@@ -19,7 +19,10 @@ export function classIndex(config: OracleConfig): (label: string) => number {
   const index = new Map(config.classes.map((c, i) => [c, i]));
   return (label) => {
     const k = index.get(label);
-    if (k === undefined) throw new EvalError(`the oracle has no class "${label}" (it knows ${config.classes.length}: ${config.classes.slice(0, 4).join(', ')}, …)`);
+    if (k === undefined)
+      throw new EvalError(
+        `the oracle has no class "${label}" (it knows ${config.classes.length}: ${config.classes.slice(0, 4).join(', ')}, …)`,
+      );
     return k;
   };
 }
@@ -48,7 +51,10 @@ export function oracleTargets(graphs: SceneGraph[], config: OracleConfig): Oracl
   let count = 0;
   graphs.forEach((graph, b) => {
     for (const obj of graph.objects) {
-      if (!obj.box) throw new EvalError(`graph ${b}: object "${obj.id}" has no box; the oracle trains on graphs with boxes`);
+      if (!obj.box)
+        throw new EvalError(
+          `graph ${b}: object "${obj.id}" has no box; the oracle trains on graphs with boxes`,
+        );
       const k = lookup(obj.label);
       const box = obj.box;
       const [ci, cj] = centreCell(box, G);

@@ -41,20 +41,37 @@ export class OracleTrainer {
   ) {
     this.model = new SyntheticOracle(config);
     this.optimizer = new AdamW(this.model.parameters(), {
-      lr: warmupCosine({ peakLr: training.lr, warmupSteps: training.warmupSteps, totalSteps: training.totalSteps, minLr: training.lr / 50 }),
+      lr: warmupCosine({
+        peakLr: training.lr,
+        warmupSteps: training.warmupSteps,
+        totalSteps: training.totalSteps,
+        minLr: training.lr / 50,
+      }),
       weightDecay: training.weightDecay,
     });
   }
 
   /** One optimiser step. `seed` drives the noise augmentation, so a resumed run repeats it. */
   // images: Uint8Array [B, size, size, 3]; graphs: B graphs with boxes
-  async step(images: Uint8Array, graphs: SceneGraph[], size: number, seed: number): Promise<TrainStepResult & { heat: number; box: number }> {
+  async step(
+    images: Uint8Array,
+    graphs: SceneGraph[],
+    size: number,
+    seed: number,
+  ): Promise<TrainStepResult & { heat: number; box: number }> {
     const targets = oracleTargets(graphs, this.config);
     const x = tf.tidy(() => {
       const clean = oracleInput(images, graphs.length, size, this.config);
       if (this.training.noise <= 0) return clean;
-      const std = tf.mul(tf.randomUniform([graphs.length, 1, 1, 1], 0, this.training.noise, 'float32', seed), 1);
-      return tf.clipByValue(tf.add(clean, tf.mul(tf.randomNormal(clean.shape, 0, 1, 'float32', seed + 1), std)), 0, 1) as tf.Tensor4D;
+      const std = tf.mul(
+        tf.randomUniform([graphs.length, 1, 1, 1], 0, this.training.noise, 'float32', seed),
+        1,
+      );
+      return tf.clipByValue(
+        tf.add(clean, tf.mul(tf.randomNormal(clean.shape, 0, 1, 'float32', seed + 1), std)),
+        0,
+        1,
+      ) as tf.Tensor4D;
     });
     let parts: tf.Tensor | undefined;
     try {

@@ -42,7 +42,10 @@ export interface KidSettings {
   seed?: number;
 }
 
-export async function referenceFeatures(real: ImageBatch, ev: Evaluators): Promise<ReferenceFeatures> {
+export async function referenceFeatures(
+  real: ImageBatch,
+  ev: Evaluators,
+): Promise<ReferenceFeatures> {
   return {
     images: real.n,
     oracle: ev.oracle ? await ev.oracle.run(real) : undefined,
@@ -60,11 +63,17 @@ export async function featureDistances(
 ): Promise<{ fid: number; kid: MeanStd }> {
   const na = a.length / dim;
   const nb = b.length / dim;
-  if (na < 2 || nb < 2) throw new EvalError(`FID needs at least 2 images per set (got ${na} and ${nb}); use a larger --n`);
+  if (na < 2 || nb < 2)
+    throw new EvalError(
+      `FID needs at least 2 images per set (got ${na} and ${nb}); use a larger --n`,
+    );
   const onWarning = (w: EvalWarning) => warnings.push(w.message);
   const fid = await computeFid(a, b, dim, { onWarning });
   const subsetSize = Math.min(kid.subsetSize ?? 1000, na, nb);
-  return { fid, kid: computeKid(a, b, dim, { subsets: kid.subsets ?? 100, subsetSize, seed: kid.seed ?? 2020 }) };
+  return {
+    fid,
+    kid: computeKid(a, b, dim, { subsets: kid.subsets ?? 100, subsetSize, seed: kid.seed ?? 2020 }),
+  };
 }
 
 /**
@@ -78,24 +87,36 @@ export async function evaluateImageSet(
   ev: Evaluators,
   kid: KidSettings = {},
 ): Promise<{ metrics: ImageSetMetrics; compliance?: ComplianceSummary; oracle?: OracleRun }> {
-  if (graphs.length !== images.n) throw new EvalError(`${images.n} images but ${graphs.length} graphs`);
+  if (graphs.length !== images.n)
+    throw new EvalError(`${images.n} images but ${graphs.length} graphs`);
   const warnings: string[] = [];
   const metrics: ImageSetMetrics = { images: images.n, warnings };
   let compliance: ComplianceSummary | undefined;
   let oracle: OracleRun | undefined;
   if (ev.oracle && reference.oracle) {
     oracle = await ev.oracle.run(images);
-    const d = await featureDistances(reference.oracle.features, oracle.features, oracle.dim, warnings, kid);
+    const d = await featureDistances(
+      reference.oracle.features,
+      oracle.features,
+      oracle.dim,
+      warnings,
+      kid,
+    );
     metrics.fidOracle = d.fid;
     metrics.kidOracle = d.kid;
-    compliance = complianceMetrics(graphs, oracle.predictions.map((p) => p.detections));
+    compliance = complianceMetrics(
+      graphs,
+      oracle.predictions.map((p) => p.detections),
+    );
     metrics.objectRecall = compliance.objectRecall;
     metrics.relationAccuracy = compliance.relationAccuracy;
   }
   if (ev.inception && reference.inception) {
     const f = await ev.inception.features(images);
     if (f.length / images.n !== reference.inception.length / reference.images) {
-      throw new EvalError(`inception features: ${f.length / images.n} per image here, ${reference.inception.length / reference.images} for the reference`);
+      throw new EvalError(
+        `inception features: ${f.length / images.n} per image here, ${reference.inception.length / reference.images} for the reference`,
+      );
     }
     const d = await featureDistances(reference.inception, f, ev.inception.dim, warnings, kid);
     metrics.fidInception = d.fid;

@@ -9,10 +9,39 @@ const report: EvalReport = {
   images: 2,
   ceiling: { objectRecall: 0.99, relationAccuracy: 0.975 },
   runs: [
-    { label: 'guidance 1', guidance: 1, metrics: { images: 2, fidOracle: 12.3456, kidOracle: { mean: 0.0123, std: 0.001 }, objectRecall: 0.5, relationAccuracy: 0.25, warnings: ['few samples'] } },
-    { label: 'guidance 4', guidance: 4, metrics: { images: 2, fidOracle: 20, objectRecall: 0.75, relationAccuracy: 0.5, warnings: [] } },
+    {
+      label: 'guidance 1',
+      guidance: 1,
+      metrics: {
+        images: 2,
+        fidOracle: 12.3456,
+        kidOracle: { mean: 0.0123, std: 0.001 },
+        objectRecall: 0.5,
+        relationAccuracy: 0.25,
+        warnings: ['few samples'],
+      },
+    },
+    {
+      label: 'guidance 4',
+      guidance: 4,
+      metrics: {
+        images: 2,
+        fidOracle: 20,
+        objectRecall: 0.75,
+        relationAccuracy: 0.5,
+        warnings: [],
+      },
+    },
   ],
-  samples: [{ index: 0, graphText: 'red circle left of sky & "x"', real: 'real/00000.png', generated: ['a.png', 'b.png'], compliance: ['objects 1/2', 'objects 2/2'] }],
+  samples: [
+    {
+      index: 0,
+      graphText: 'red circle left of sky & "x"',
+      real: 'real/00000.png',
+      generated: ['a.png', 'b.png'],
+      compliance: ['objects 1/2', 'objects 2/2'],
+    },
+  ],
   notes: ['no --inception'],
 };
 

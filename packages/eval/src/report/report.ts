@@ -41,7 +41,11 @@ export interface EvalReport {
   notes: string[];
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 function num(v: number | undefined, digits = 3): string {
   return v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits);
@@ -57,7 +61,17 @@ function pct(v: number | undefined): string {
 
 /** Metrics as rows × runs: the guidance trade-off table when there are several runs. */
 export function metricsTable(report: EvalReport): { header: string[]; rows: string[][] } {
-  const header = ['run', 'images', 'FID (oracle)', 'KID×10³ (oracle)', 'object recall', 'relation acc.', 'FID (Inception)', 'KID×10³ (Inception)', 'IS'];
+  const header = [
+    'run',
+    'images',
+    'FID (oracle)',
+    'KID×10³ (oracle)',
+    'object recall',
+    'relation acc.',
+    'FID (Inception)',
+    'KID×10³ (Inception)',
+    'IS',
+  ];
   const rows = report.runs.map((r) => {
     const m = r.metrics;
     return [
@@ -72,7 +86,18 @@ export function metricsTable(report: EvalReport): { header: string[]; rows: stri
       pm(m.inceptionScore, 1, 2),
     ];
   });
-  if (report.ceiling) rows.push(['real images (ceiling)', String(report.images), '—', '—', pct(report.ceiling.objectRecall), pct(report.ceiling.relationAccuracy), '—', '—', '—']);
+  if (report.ceiling)
+    rows.push([
+      'real images (ceiling)',
+      String(report.images),
+      '—',
+      '—',
+      pct(report.ceiling.objectRecall),
+      pct(report.ceiling.relationAccuracy),
+      '—',
+      '—',
+      '—',
+    ]);
   return { header, rows };
 }
 
@@ -95,13 +120,19 @@ export function renderReportHtml(report: EvalReport): string {
     .map(
       (s) =>
         `<tr><td class="graph"><b>#${s.index}</b><pre>${esc(s.graphText)}</pre></td><td><img src="${esc(s.real)}" alt="real ${s.index}"></td>${s.generated
-          .map((g, i) => `<td><img src="${esc(g)}" alt="generated ${s.index}"><div class="c">${esc(s.compliance[i] ?? '')}</div></td>`)
+          .map(
+            (g, i) =>
+              `<td><img src="${esc(g)}" alt="generated ${s.index}"><div class="c">${esc(s.compliance[i] ?? '')}</div></td>`,
+          )
           .join('')}</tr>`,
     )
     .join('\n');
   const warnings = report.runs.flatMap((r) => r.metrics.warnings.map((w) => `${r.label}: ${w}`));
   const notes = [...report.notes, ...warnings].map((n) => `<li>${esc(n)}</li>`).join('');
-  const title = report.kind === 'real-vs-real' ? `real ${report.against} vs real ${report.split}` : `${report.model ?? 'model'} on ${report.split}`;
+  const title =
+    report.kind === 'real-vs-real'
+      ? `real ${report.against} vs real ${report.split}`
+      : `${report.model ?? 'model'} on ${report.split}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>sgdiff eval: ${esc(title)}</title>
 <style>

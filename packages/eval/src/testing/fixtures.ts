@@ -28,5 +28,12 @@ export interface MetricFixtures {
     eighWithOffset: number;
   }[];
   kidMmd2: { name: string; a: FeatureRecipe; b: FeatureRecipe; mmd2: number }[];
-  inceptionScore: { name: string; numClasses: number; splits: number; probs: number[]; mean: number; std: number }[];
+  inceptionScore: {
+    name: string;
+    numClasses: number;
+    splits: number;
+    probs: number[];
+    mean: number;
+    std: number;
+  }[];
 }
