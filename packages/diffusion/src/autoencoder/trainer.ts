@@ -74,18 +74,29 @@ export class AutoencoderTrainer {
     }
   }
 
-  /** Reconstructs through the posterior mean (no sampling) and returns the PSNR in dB. */
+  /**
+   * Reconstructs through the posterior mean (no sampling), `chunk` images at a time so a large
+   * validation set fits in memory, and returns the PSNR in dB over all of them.
+   */
   async evaluate(
     images: Uint8Array,
     batch: number,
     size: number,
+    chunk = 64,
   ): Promise<{ psnr: number; recon: Uint8Array }> {
-    const recon = tf.tidy(() =>
-      this.model.decode(this.model.encode(imagesToTensor(images, batch, size)).mean),
-    );
-    const bytes = await tensorToImages(recon);
-    recon.dispose();
-    return { psnr: psnr(images, bytes), recon: bytes };
+    const per = size * size * 3;
+    const recon = new Uint8Array(batch * per);
+    for (let i = 0; i < batch; i += chunk) {
+      const n = Math.min(chunk, batch - i);
+      const out = tf.tidy(() =>
+        this.model.decode(
+          this.model.encode(imagesToTensor(images.subarray(i * per, (i + n) * per), n, size)).mean,
+        ),
+      );
+      recon.set(await tensorToImages(out), i * per);
+      out.dispose();
+    }
+    return { psnr: psnr(images, recon), recon };
   }
 
   /**
@@ -93,8 +104,11 @@ export class AutoencoderTrainer {
    * diffusion sees latents of about unit variance.
    */
   latentScale(images: Uint8Array, batch: number, size: number): number {
+    const n = Math.min(batch, 256);
     return tf.tidy(() => {
-      const mean = this.model.encode(imagesToTensor(images, batch, size)).mean;
+      const mean = this.model.encode(
+        imagesToTensor(images.subarray(0, n * size * size * 3), n, size),
+      ).mean;
       const { variance } = tf.moments(mean);
       return 1 / Math.sqrt(variance.dataSync()[0] + 1e-12);
     });
