@@ -45,7 +45,8 @@ describe('JsonElementScanner', () => {
         (noise, images, annotations, sizes) => {
           const doc = { ...noise, images, info: { images: [1, 2] }, annotations };
           const got = scanChunks(JSON.stringify(doc), sizes, ['images', 'annotations']);
-          expect(got).toEqual([...images, ...annotations]);
+          // Through JSON: -0 is written as 0, as JSON.parse would read it too.
+          expect(got).toEqual(JSON.parse(JSON.stringify([...images, ...annotations])));
         },
       ),
       { numRuns: 200 },
