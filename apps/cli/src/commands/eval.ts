@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { createLoader, readManifest } from '@sgdiff/datasets/node';
+import { readManifest } from '@sgdiff/datasets/node';
+import { fixedBatch, trainingLoader } from '../training/data.js';
 import {
   complianceMetrics,
   DEFAULT_ORACLE_TRAINING,
@@ -105,27 +106,13 @@ export function registerTrainOracle(evalCommand: Command): void {
         startStep = resumeFrom.state.step;
         process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
       }
-      const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
-      const loader = await createLoader({
+      const loader = await trainingLoader({
         dir: cfg.data,
-        split: 'train',
-        batchSize: cfg.batch,
-        shuffle: true,
+        batch: cfg.batch,
         seed: cfg.seed,
-        augment: true,
-        dropLast: true,
-        resumeFrom: resumeFrom?.state.data as never,
-        onWarning: warn,
+        resumeFrom: resumeFrom?.state.data,
       });
-      const val = await (
-        await createLoader({
-          dir: cfg.data,
-          split: 'val',
-          batchSize: flags.valImages,
-          epochs: 1,
-          onWarning: warn,
-        })
-      ).next();
+      const val = await fixedBatch(cfg.data, 'val', flags.valImages);
       const valLoss = async () => {
         const out = tf.tidy(() => {
           const o = oracleLoss(
@@ -180,15 +167,7 @@ export function registerTrainOracle(evalCommand: Command): void {
       });
       // The oracle's own accuracy on real test images: the ceiling of every compliance number.
       let accuracy: Record<string, number> | undefined;
-      const test = await (
-        await createLoader({
-          dir: cfg.data,
-          split: 'test',
-          batchSize: 1 << 30,
-          epochs: 1,
-          onWarning: warn,
-        })
-      ).next();
+      const test = await fixedBatch(cfg.data, 'test', 1 << 30);
       if (test) {
         const n = test.graphs.length;
         const { predictions } = await runOracle(trainer.model, test.images, n, size);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLoader, readManifest } from '@sgdiff/datasets/node';
+import { readManifest } from '@sgdiff/datasets/node';
+import { fixedBatch, trainingLoader } from '../training/data.js';
 import { AdamW, warmupCosine, type BackendChoice } from '@sgdiff/nn';
 import {
   ablationConfig,
@@ -179,29 +180,14 @@ export function registerPretrain(program: Command): void {
         startStep = resumeFrom.state.step;
         process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
       }
-      const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
-      const loader = await createLoader({
+      const loader = await trainingLoader({
         dir: cfg.data,
-        split: 'train',
-        batchSize: cfg.batch,
-        shuffle: true,
+        batch: cfg.batch,
         seed: cfg.seed,
-        augment: true,
-        dropLast: true,
         maxObjects: cfg.maxObjects,
-        resumeFrom: resumeFrom?.state.data as never,
-        onWarning: warn,
+        resumeFrom: resumeFrom?.state.data,
       });
-      const val = await (
-        await createLoader({
-          dir: cfg.data,
-          split: 'val',
-          batchSize: flags.valPairs,
-          epochs: 1,
-          maxObjects: cfg.maxObjects,
-          onWarning: warn,
-        })
-      ).next();
+      const val = await fixedBatch(cfg.data, 'val', flags.valPairs, cfg.maxObjects);
       const result = await trainLoop({
         run,
         label: 'pretrain',

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { createLoader, readManifest } from '@sgdiff/datasets/node';
+import { readManifest } from '@sgdiff/datasets/node';
+import { fixedBatch, trainingLoader } from '../training/data.js';
 import {
   AUTOENCODER_PRESETS,
   AutoencoderTrainer,
@@ -112,27 +113,13 @@ export function registerTrainAutoencoder(program: Command): void {
         startStep = resumeFrom.state.step;
         process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
       }
-      const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
-      const loader = await createLoader({
+      const loader = await trainingLoader({
         dir: cfg.data,
-        split: 'train',
-        batchSize: cfg.batch,
-        shuffle: true,
+        batch: cfg.batch,
         seed: cfg.seed,
-        augment: true,
-        dropLast: true,
-        resumeFrom: resumeFrom?.state.data as never,
-        onWarning: warn,
+        resumeFrom: resumeFrom?.state.data,
       });
-      const val = await (
-        await createLoader({
-          dir: cfg.data,
-          split: 'val',
-          batchSize: flags.valImages,
-          epochs: 1,
-          onWarning: warn,
-        })
-      ).next();
+      const val = await fixedBatch(cfg.data, 'val', flags.valImages);
 
       const saveParts = async (dir: string) => {
         await saveCheckpoint(join(dir, 'autoencoder'), trainer.model, {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { createLoader, readManifest } from '@sgdiff/datasets/node';
+import { readManifest } from '@sgdiff/datasets/node';
+import { fixedBatch, trainingLoader } from '../training/data.js';
 import {
   AutoencoderKL,
   DEFAULT_LDM_TRAINING,
@@ -162,9 +163,7 @@ export function registerTrain(program: Command): void {
           },
         };
         // latent-diffusion's scale factor, from a batch of training images.
-        const probe = await (
-          await createLoader({ dir: flags.data, split: 'train', batchSize: 32, epochs: 1 })
-        ).next();
+        const probe = await fixedBatch(flags.data, 'train', 32);
         if (!probe) throw new UserError(`${flags.data}: the train split is empty`);
         const trainer = new LatentDiffusionTrainer(
           { ...frozen, latentScale: 1 },
@@ -223,18 +222,12 @@ export function registerTrain(program: Command): void {
         startStep = resumeFrom.state.step;
         process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
       }
-      const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
-      const loader = await createLoader({
+      const loader = await trainingLoader({
         dir: cfg.data,
-        split: 'train',
-        batchSize: cfg.batch,
-        shuffle: true,
+        batch: cfg.batch,
         seed: cfg.seed,
-        augment: true,
-        dropLast: true,
         maxObjects: cfg.maxObjects,
-        resumeFrom: resumeFrom?.state.data as never,
-        onWarning: warn,
+        resumeFrom: resumeFrom?.state.data,
       });
       const result = await trainLoop({
         run,
