@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatBackendInfo, type BackendChoice, type BackendInfo } from '@sgdiff/nn';
 import { initBackend } from '@sgdiff/nn/node';
 import { UserError } from './errors.js';
@@ -38,4 +38,21 @@ export async function startBackend(choice: BackendChoice): Promise<BackendInfo> 
   } catch (e) {
     throw new UserError(`--backend ${choice}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * What every training command takes to control its run folder: seed, backend, resume, a time
+ * limit and the checkpoint interval.
+ */
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--seed <n>', 'run seed', positiveInt, 1)
+    .addOption(backendOption())
+    .option('--resume', 'continue the run in --out from its latest checkpoint')
+    .option(
+      '--time-limit <minutes>',
+      'stop with a checkpoint after this many minutes',
+      positiveNumber,
+    )
+    .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInt, 250);
 }

@@ -26,7 +26,7 @@ import {
 import { Vocabulary, type SceneGraph } from '@sgdiff/scene-graph';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { backendOption, positiveInt, positiveNumber, startBackend } from '../options.js';
+import { addRunOptions, positiveInt, positiveNumber, startBackend } from '../options.js';
 import { RunFolder } from '../training/run-folder.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from './train-autoencoder.js';
@@ -90,158 +90,150 @@ async function evaluate(
 }
 
 export function registerPretrain(program: Command): void {
-  program
-    .command('pretrain')
-    .description(
-      'pre-train the scene-graph encoder (masked autoencoding + contrastive with hard negatives)',
-    )
-    .requiredOption('--data <dir>', 'dataset folder')
-    .requiredOption('--out <dir>', 'training run folder')
-    .option('--config <file>', 'JSON file overriding the pretrain config (PretrainConfig fields)')
-    .addOption(
-      new Option('--preset <name>', 'model size')
-        .choices(['synthetic', 'sgdiff', 'tiny'])
-        .default('synthetic'),
-    )
-    .addOption(
-      new Option('--variant <name>', 'ablation variant')
-        .choices([...ABLATION_VARIANTS])
-        .default('both+hard'),
-    )
-    .option('--steps <n>', 'total optimiser steps', positiveInt, 3000)
-    .option('--batch <n>', 'batch size (in-batch negatives)', positiveInt, 32)
-    .option('--lr <x>', 'peak learning rate', positiveNumber, 1e-3)
-    .option('--seed <n>', 'run seed', positiveInt, 1)
-    .addOption(backendOption())
-    .option('--resume', 'continue the run in --out from its latest checkpoint')
-    .option(
-      '--time-limit <minutes>',
-      'stop with a checkpoint after this many minutes',
-      positiveNumber,
-    )
-    .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInt, 250)
-    .option('--val-every <n>', 'steps between retrieval/compliance validation', positiveInt, 500)
-    .option('--val-pairs <n>', 'validation graph–image pairs', positiveInt, 256)
-    .action(async (flags: Flags) => {
-      const manifest = await readManifest(flags.data);
-      const vocab = Vocabulary.fromJSON(manifest.vocab);
-      let model = pretrainConfig(vocab, flags.preset);
-      if (flags.config) {
-        try {
-          model = {
-            ...model,
-            ...(JSON.parse(readFileSync(flags.config, 'utf8')) as Partial<PretrainConfig>),
-          };
-        } catch (e) {
-          throw new UserError(`--config ${flags.config}: ${(e as Error).message}`);
-        }
+  addRunOptions(
+    program
+      .command('pretrain')
+      .description(
+        'pre-train the scene-graph encoder (masked autoencoding + contrastive with hard negatives)',
+      )
+      .requiredOption('--data <dir>', 'dataset folder')
+      .requiredOption('--out <dir>', 'training run folder')
+      .option('--config <file>', 'JSON file overriding the pretrain config (PretrainConfig fields)')
+      .addOption(
+        new Option('--preset <name>', 'model size')
+          .choices(['synthetic', 'sgdiff', 'tiny'])
+          .default('synthetic'),
+      )
+      .addOption(
+        new Option('--variant <name>', 'ablation variant')
+          .choices([...ABLATION_VARIANTS])
+          .default('both+hard'),
+      )
+      .option('--steps <n>', 'total optimiser steps', positiveInt, 3000)
+      .option('--batch <n>', 'batch size (in-batch negatives)', positiveInt, 32)
+      .option('--lr <x>', 'peak learning rate', positiveNumber, 1e-3)
+      .option('--val-every <n>', 'steps between retrieval/compliance validation', positiveInt, 500)
+      .option('--val-pairs <n>', 'validation graph–image pairs', positiveInt, 256),
+  ).action(async (flags: Flags) => {
+    const manifest = await readManifest(flags.data);
+    const vocab = Vocabulary.fromJSON(manifest.vocab);
+    let model = pretrainConfig(vocab, flags.preset);
+    if (flags.config) {
+      try {
+        model = {
+          ...model,
+          ...(JSON.parse(readFileSync(flags.config, 'utf8')) as Partial<PretrainConfig>),
+        };
+      } catch (e) {
+        throw new UserError(`--config ${flags.config}: ${(e as Error).message}`);
       }
-      model = ablationConfig(model, flags.variant);
-      if (model.imageSize !== manifest.image.size) {
-        throw new UserError(
-          `the ${flags.preset} preset expects ${model.imageSize}² images; ${flags.data} has ${manifest.image.size}²`,
-        );
-      }
-      const fresh: PretrainRunConfig = {
-        command: 'pretrain',
-        data: flags.data,
-        model,
-        variant: flags.variant,
-        training: {
-          lr: flags.lr,
-          warmupSteps: Math.min(200, Math.ceil(flags.steps / 10)),
-          totalSteps: flags.steps,
-          weightDecay: 0.01,
-          clipNorm: 1,
-        },
-        batch: flags.batch,
-        seed: flags.seed,
-        maxObjects: 8,
-      };
-      const { run, resumeFrom } = await RunFolder.open(
-        flags.out,
-        fresh as unknown as Record<string, unknown>,
-        { resume: flags.resume },
+    }
+    model = ablationConfig(model, flags.variant);
+    if (model.imageSize !== manifest.image.size) {
+      throw new UserError(
+        `the ${flags.preset} preset expects ${model.imageSize}² images; ${flags.data} has ${manifest.image.size}²`,
       );
-      const cfg = run.config as unknown as PretrainRunConfig;
-      if (flags.resume && flags.steps !== 3000) cfg.training.totalSteps = flags.steps;
-      await startBackend(flags.backend);
+    }
+    const fresh: PretrainRunConfig = {
+      command: 'pretrain',
+      data: flags.data,
+      model,
+      variant: flags.variant,
+      training: {
+        lr: flags.lr,
+        warmupSteps: Math.min(200, Math.ceil(flags.steps / 10)),
+        totalSteps: flags.steps,
+        weightDecay: 0.01,
+        clipNorm: 1,
+      },
+      batch: flags.batch,
+      seed: flags.seed,
+      maxObjects: 8,
+    };
+    const { run, resumeFrom } = await RunFolder.open(
+      flags.out,
+      fresh as unknown as Record<string, unknown>,
+      { resume: flags.resume },
+    );
+    const cfg = run.config as unknown as PretrainRunConfig;
+    if (flags.resume && flags.steps !== 3000) cfg.training.totalSteps = flags.steps;
+    await startBackend(flags.backend);
 
-      const net = new MaskedContrastiveModel(cfg.model);
-      const t = cfg.training;
-      const optimizer = new AdamW(net.parameters(), {
-        lr: warmupCosine({ peakLr: t.lr, warmupSteps: t.warmupSteps, totalSteps: t.totalSteps }),
-        weightDecay: t.weightDecay,
-      });
-      let startStep = 0;
-      if (resumeFrom) {
-        await loadCheckpointInto(net, join(resumeFrom.dir, 'pretrain'));
-        await loadOptimizerState(resumeFrom.dir, optimizer);
-        startStep = resumeFrom.state.step;
-        process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
-      }
-      const loader = await trainingLoader({
-        dir: cfg.data,
-        batch: cfg.batch,
-        seed: cfg.seed,
-        maxObjects: cfg.maxObjects,
-        resumeFrom: resumeFrom?.state.data,
-      });
-      const val = await fixedBatch(cfg.data, 'val', flags.valPairs, cfg.maxObjects);
-      const result = await trainLoop({
-        run,
-        label: 'pretrain',
-        startStep,
-        resumedFrom: resumeFrom?.dir,
-        timeLimitSeconds: flags.timeLimit !== undefined ? flags.timeLimit * 60 : undefined,
-        totalSteps: t.totalSteps,
-        checkpointEvery: flags.checkpointEvery,
-        step: async (step) => {
-          const batch = await loader.next();
-          if (!batch)
-            throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
-          const r = await pretrainStep(
-            net,
-            optimizer,
-            batch,
-            vocab,
-            new Rng(stepSeed(cfg.seed, step)),
-            { clipNorm: t.clipNorm },
-          );
-          return {
-            loss: r.loss,
-            contrastive: r.contrastive,
-            masked: r.masked,
-            gradNorm: r.gradNorm,
-            lr: r.lr,
-            logitScale: r.logitScale,
-          };
-        },
-        validateEvery: val && cfg.model.contrastive.enabled ? flags.valEvery : undefined,
-        validate: async () => evaluate(net, vocab, val!),
-        save: async (dir, step) => {
-          // The whole pre-training model (to resume) and the encoder alone (what diffusion loads).
-          await saveCheckpoint(join(dir, 'pretrain'), net, { kind: 'pretrain', config: cfg.model });
-          await saveCheckpoint(join(dir, 'encoder'), net.encoder, {
-            kind: 'encoder',
-            config: cfg.model.encoder,
-            vocabulary: manifest.vocab,
-          });
-          await saveOptimizerState(dir, optimizer);
-          return { step, seed: cfg.seed, data: loader.position() };
-        },
-      });
-      if (val && cfg.model.contrastive.enabled) {
-        const final = await evaluate(net, vocab, val);
-        await run.appendMetrics({ step: result.step, split: 'val', ...final });
-        console.log(
-          Object.entries(final)
-            .map(([k, v]) => `${k} ${v.toFixed(3)}`)
-            .join('  '),
-        );
-      }
-      console.log(
-        `${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; checkpoint ${result.lastCheckpoint ?? '(none)'}`,
-      );
+    const net = new MaskedContrastiveModel(cfg.model);
+    const t = cfg.training;
+    const optimizer = new AdamW(net.parameters(), {
+      lr: warmupCosine({ peakLr: t.lr, warmupSteps: t.warmupSteps, totalSteps: t.totalSteps }),
+      weightDecay: t.weightDecay,
     });
+    let startStep = 0;
+    if (resumeFrom) {
+      await loadCheckpointInto(net, join(resumeFrom.dir, 'pretrain'));
+      await loadOptimizerState(resumeFrom.dir, optimizer);
+      startStep = resumeFrom.state.step;
+      process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
+    }
+    const loader = await trainingLoader({
+      dir: cfg.data,
+      batch: cfg.batch,
+      seed: cfg.seed,
+      maxObjects: cfg.maxObjects,
+      resumeFrom: resumeFrom?.state.data,
+    });
+    const val = await fixedBatch(cfg.data, 'val', flags.valPairs, cfg.maxObjects);
+    const result = await trainLoop({
+      run,
+      label: 'pretrain',
+      startStep,
+      resumedFrom: resumeFrom?.dir,
+      timeLimitSeconds: flags.timeLimit !== undefined ? flags.timeLimit * 60 : undefined,
+      totalSteps: t.totalSteps,
+      checkpointEvery: flags.checkpointEvery,
+      step: async (step) => {
+        const batch = await loader.next();
+        if (!batch)
+          throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
+        const r = await pretrainStep(
+          net,
+          optimizer,
+          batch,
+          vocab,
+          new Rng(stepSeed(cfg.seed, step)),
+          { clipNorm: t.clipNorm },
+        );
+        return {
+          loss: r.loss,
+          contrastive: r.contrastive,
+          masked: r.masked,
+          gradNorm: r.gradNorm,
+          lr: r.lr,
+          logitScale: r.logitScale,
+        };
+      },
+      validateEvery: val && cfg.model.contrastive.enabled ? flags.valEvery : undefined,
+      validate: async () => evaluate(net, vocab, val!),
+      save: async (dir, step) => {
+        // The whole pre-training model (to resume) and the encoder alone (what diffusion loads).
+        await saveCheckpoint(join(dir, 'pretrain'), net, { kind: 'pretrain', config: cfg.model });
+        await saveCheckpoint(join(dir, 'encoder'), net.encoder, {
+          kind: 'encoder',
+          config: cfg.model.encoder,
+          vocabulary: manifest.vocab,
+        });
+        await saveOptimizerState(dir, optimizer);
+        return { step, seed: cfg.seed, data: loader.position() };
+      },
+    });
+    if (val && cfg.model.contrastive.enabled) {
+      const final = await evaluate(net, vocab, val);
+      await run.appendMetrics({ step: result.step, split: 'val', ...final });
+      console.log(
+        Object.entries(final)
+          .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+          .join('  '),
+      );
+    }
+    console.log(
+      `${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; checkpoint ${result.lastCheckpoint ?? '(none)'}`,
+    );
+  });
 }

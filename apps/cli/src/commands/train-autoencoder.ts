@@ -19,7 +19,7 @@ import {
 import { Option, type Command } from 'commander';
 import type { BackendChoice } from '@sgdiff/nn';
 import { UserError } from '../errors.js';
-import { backendOption, positiveInt, positiveNumber, startBackend } from '../options.js';
+import { addRunOptions, positiveInt, positiveNumber, startBackend } from '../options.js';
 import { RunFolder } from '../training/run-folder.js';
 import { trainLoop } from '../training/train-loop.js';
 
@@ -45,123 +45,117 @@ export function stepSeed(seed: number, step: number): number {
 }
 
 export function registerTrainAutoencoder(program: Command): void {
-  program
-    .command('train-autoencoder')
-    .description('train the latent autoencoder (KL, latent-diffusion style) on a prepared dataset')
-    .requiredOption('--data <dir>', 'dataset folder (sgdiff data synth / prepare)')
-    .requiredOption('--out <dir>', 'training run folder')
-    .addOption(
-      new Option('--preset <name>', 'autoencoder shape')
-        .choices(Object.keys(AUTOENCODER_PRESETS))
-        .default('f4-small'),
-    )
-    .option(
-      '--steps <n>',
-      `total optimiser steps (default ${DEFAULT_AUTOENCODER_TRAINING.totalSteps})`,
-      positiveInt,
-    )
-    .option('--batch <n>', 'batch size', positiveInt, 16)
-    .option(
-      '--lr <x>',
-      `peak learning rate (default ${DEFAULT_AUTOENCODER_TRAINING.lr})`,
-      positiveNumber,
-    )
-    .option('--seed <n>', 'run seed', positiveInt, 1)
-    .addOption(backendOption())
-    .option('--resume', 'continue the run in --out from its latest checkpoint')
-    .option(
-      '--time-limit <minutes>',
-      'stop with a checkpoint after this many minutes',
-      positiveNumber,
-    )
-    .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInt, 250)
-    .option('--val-every <n>', 'steps between validation PSNR measurements', positiveInt, 250)
-    .option('--val-images <n>', 'validation images for PSNR', positiveInt, 64)
-    .action(async (flags: Flags) => {
-      const manifest = await readManifest(flags.data);
-      const size = manifest.image.size;
-      const fresh = {
-        command: 'train-autoencoder',
-        data: flags.data,
-        preset: flags.preset,
-        model: AUTOENCODER_PRESETS[flags.preset],
-        training: {
-          ...DEFAULT_AUTOENCODER_TRAINING,
-          ...(flags.steps ? { totalSteps: flags.steps } : {}),
-          ...(flags.lr ? { lr: flags.lr } : {}),
-        },
-        batch: flags.batch,
-        seed: flags.seed,
-        imageSize: size,
-      };
-      const { run, resumeFrom } = await RunFolder.open(flags.out, fresh, { resume: flags.resume });
-      const cfg = run.config as typeof fresh;
-      if (flags.steps && flags.resume) cfg.training.totalSteps = flags.steps;
-      const model: AutoencoderConfig = cfg.model;
-      if (size % downsamplingFactor(model) !== 0) {
-        throw new UserError(
-          `image size ${size} does not divide by the autoencoder's factor ${downsamplingFactor(model)}`,
-        );
-      }
-      await startBackend(flags.backend);
-
-      const trainer = new AutoencoderTrainer(model, cfg.training as AutoencoderTrainConfig);
-      let startStep = 0;
-      if (resumeFrom) {
-        await loadCheckpointInto(trainer.model, join(resumeFrom.dir, 'autoencoder'));
-        await loadOptimizerState(resumeFrom.dir, trainer.optimizer);
-        startStep = resumeFrom.state.step;
-        process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
-      }
-      const loader = await trainingLoader({
-        dir: cfg.data,
-        batch: cfg.batch,
-        seed: cfg.seed,
-        resumeFrom: resumeFrom?.state.data,
-      });
-      const val = await fixedBatch(cfg.data, 'val', flags.valImages);
-
-      const saveParts = async (dir: string) => {
-        await saveCheckpoint(join(dir, 'autoencoder'), trainer.model, {
-          kind: 'autoencoder',
-          config: trainer.config,
-        });
-        await saveOptimizerState(dir, trainer.optimizer);
-      };
-      const result = await trainLoop({
-        run,
-        label: 'train-autoencoder',
-        startStep,
-        resumedFrom: resumeFrom?.dir,
-        timeLimitSeconds: flags.timeLimit !== undefined ? flags.timeLimit * 60 : undefined,
-        totalSteps: cfg.training.totalSteps,
-        checkpointEvery: flags.checkpointEvery,
-        step: async (step) => {
-          const batch = await loader.next();
-          if (!batch)
-            throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
-          const r = await trainer.step(batch.images, cfg.batch, size, stepSeed(cfg.seed, step));
-          return { loss: r.loss, rec: r.rec, gradNorm: r.gradNorm, lr: r.lr };
-        },
-        validateEvery: val ? flags.valEvery : undefined,
-        validate: async () => ({
-          psnr: (await trainer.evaluate(val!.images, val!.graphs.length, size)).psnr,
-        }),
-        save: async (dir, step) => {
-          await saveParts(dir);
-          return { step, seed: cfg.seed, data: loader.position() };
-        },
-      });
-      if (val) {
-        const { psnr } = await trainer.evaluate(val.images, val.graphs.length, size);
-        const scale = trainer.latentScale(val.images, val.graphs.length, size);
-        await run.appendMetrics({ step: result.step, split: 'val', psnr, latentScale: scale });
-        console.log(
-          `val PSNR ${psnr.toFixed(2)} dB over ${val.graphs.length} images; latent scale ${scale.toFixed(4)}`,
-        );
-      }
-      console.log(
-        `${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; checkpoint ${result.lastCheckpoint ?? '(none)'}`,
+  addRunOptions(
+    program
+      .command('train-autoencoder')
+      .description(
+        'train the latent autoencoder (KL, latent-diffusion style) on a prepared dataset',
+      )
+      .requiredOption('--data <dir>', 'dataset folder (sgdiff data synth / prepare)')
+      .requiredOption('--out <dir>', 'training run folder')
+      .addOption(
+        new Option('--preset <name>', 'autoencoder shape')
+          .choices(Object.keys(AUTOENCODER_PRESETS))
+          .default('f4-small'),
+      )
+      .option(
+        '--steps <n>',
+        `total optimiser steps (default ${DEFAULT_AUTOENCODER_TRAINING.totalSteps})`,
+        positiveInt,
+      )
+      .option('--batch <n>', 'batch size', positiveInt, 16)
+      .option(
+        '--lr <x>',
+        `peak learning rate (default ${DEFAULT_AUTOENCODER_TRAINING.lr})`,
+        positiveNumber,
+      )
+      .option('--val-every <n>', 'steps between validation PSNR measurements', positiveInt, 250)
+      .option('--val-images <n>', 'validation images for PSNR', positiveInt, 64),
+  ).action(async (flags: Flags) => {
+    const manifest = await readManifest(flags.data);
+    const size = manifest.image.size;
+    const fresh = {
+      command: 'train-autoencoder',
+      data: flags.data,
+      preset: flags.preset,
+      model: AUTOENCODER_PRESETS[flags.preset],
+      training: {
+        ...DEFAULT_AUTOENCODER_TRAINING,
+        ...(flags.steps ? { totalSteps: flags.steps } : {}),
+        ...(flags.lr ? { lr: flags.lr } : {}),
+      },
+      batch: flags.batch,
+      seed: flags.seed,
+      imageSize: size,
+    };
+    const { run, resumeFrom } = await RunFolder.open(flags.out, fresh, { resume: flags.resume });
+    const cfg = run.config as typeof fresh;
+    if (flags.steps && flags.resume) cfg.training.totalSteps = flags.steps;
+    const model: AutoencoderConfig = cfg.model;
+    if (size % downsamplingFactor(model) !== 0) {
+      throw new UserError(
+        `image size ${size} does not divide by the autoencoder's factor ${downsamplingFactor(model)}`,
       );
+    }
+    await startBackend(flags.backend);
+
+    const trainer = new AutoencoderTrainer(model, cfg.training as AutoencoderTrainConfig);
+    let startStep = 0;
+    if (resumeFrom) {
+      await loadCheckpointInto(trainer.model, join(resumeFrom.dir, 'autoencoder'));
+      await loadOptimizerState(resumeFrom.dir, trainer.optimizer);
+      startStep = resumeFrom.state.step;
+      process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
+    }
+    const loader = await trainingLoader({
+      dir: cfg.data,
+      batch: cfg.batch,
+      seed: cfg.seed,
+      resumeFrom: resumeFrom?.state.data,
     });
+    const val = await fixedBatch(cfg.data, 'val', flags.valImages);
+
+    const saveParts = async (dir: string) => {
+      await saveCheckpoint(join(dir, 'autoencoder'), trainer.model, {
+        kind: 'autoencoder',
+        config: trainer.config,
+      });
+      await saveOptimizerState(dir, trainer.optimizer);
+    };
+    const result = await trainLoop({
+      run,
+      label: 'train-autoencoder',
+      startStep,
+      resumedFrom: resumeFrom?.dir,
+      timeLimitSeconds: flags.timeLimit !== undefined ? flags.timeLimit * 60 : undefined,
+      totalSteps: cfg.training.totalSteps,
+      checkpointEvery: flags.checkpointEvery,
+      step: async (step) => {
+        const batch = await loader.next();
+        if (!batch)
+          throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
+        const r = await trainer.step(batch.images, cfg.batch, size, stepSeed(cfg.seed, step));
+        return { loss: r.loss, rec: r.rec, gradNorm: r.gradNorm, lr: r.lr };
+      },
+      validateEvery: val ? flags.valEvery : undefined,
+      validate: async () => ({
+        psnr: (await trainer.evaluate(val!.images, val!.graphs.length, size)).psnr,
+      }),
+      save: async (dir, step) => {
+        await saveParts(dir);
+        return { step, seed: cfg.seed, data: loader.position() };
+      },
+    });
+    if (val) {
+      const { psnr } = await trainer.evaluate(val.images, val.graphs.length, size);
+      const scale = trainer.latentScale(val.images, val.graphs.length, size);
+      await run.appendMetrics({ step: result.step, split: 'val', psnr, latentScale: scale });
+      console.log(
+        `val PSNR ${psnr.toFixed(2)} dB over ${val.graphs.length} images; latent scale ${scale.toFixed(4)}`,
+      );
+    }
+    console.log(
+      `${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; checkpoint ${result.lastCheckpoint ?? '(none)'}`,
+    );
+  });
 }

@@ -25,7 +25,7 @@ import {
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { latestCheckpointOf, loadModuleFromCheckpoint } from '../model-parts.js';
-import { backendOption, positiveInt, positiveNumber, startBackend } from '../options.js';
+import { addRunOptions, positiveInt, positiveNumber, startBackend } from '../options.js';
 import { RunFolder } from '../training/run-folder.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from './train-autoencoder.js';
@@ -85,181 +85,173 @@ export async function loadFrozenParts(
 }
 
 export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description(
-      'train the graph-conditioned latent diffusion model (encoder and autoencoder frozen)',
-    )
-    .requiredOption('--data <dir>', 'dataset folder')
-    .requiredOption('--encoder <run>', 'pretrain run folder (its latest checkpoint is used)')
-    .requiredOption(
-      '--autoencoder <run>',
-      'train-autoencoder run folder (its latest checkpoint is used)',
-    )
-    .requiredOption('--out <dir>', 'training run folder')
-    .addOption(
-      new Option('--preset <name>', 'UNet shape')
-        .choices(Object.keys(UNET_PRESETS))
-        .default('synthetic-64'),
-    )
-    .option(
-      '--steps <n>',
-      `total optimiser steps (default ${DEFAULT_LDM_TRAINING.totalSteps})`,
-      positiveInt,
-    )
-    .option('--batch <n>', 'batch size', positiveInt, 16)
-    .option('--lr <x>', `peak learning rate (default ${DEFAULT_LDM_TRAINING.lr})`, positiveNumber)
-    .option(
-      '--cond-dropout <p>',
-      `null-graph probability for guidance (default ${DEFAULT_LDM_TRAINING.condDropout})`,
-      Number,
-    )
-    .option('--seed <n>', 'run seed', positiveInt, 1)
-    .addOption(backendOption())
-    .option('--resume', 'continue the run in --out from its latest checkpoint')
-    .option(
-      '--time-limit <minutes>',
-      'stop with a checkpoint after this many minutes',
-      positiveNumber,
-    )
-    .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInt, 250)
-    .option('--val-every <n>', 'steps between validation losses', positiveInt, 250)
-    .action(async (flags: Flags) => {
-      await startBackend(flags.backend);
-      let run: RunFolder;
-      let resumeFrom: Awaited<ReturnType<typeof RunFolder.open>>['resumeFrom'];
-      let cfg: TrainRunConfig;
-      if (flags.resume) {
-        ({ run, resumeFrom } = await RunFolder.open(
-          flags.out,
-          { training: undefined },
-          { resume: true },
-        ));
-        cfg = run.config as unknown as TrainRunConfig;
-        if (flags.steps) cfg.training.totalSteps = flags.steps;
-      } else {
-        const manifest = await readManifest(flags.data);
-        const encoderCheckpoint = await latestCheckpointOf(flags.encoder, '--encoder');
-        const autoencoderCheckpoint = await latestCheckpointOf(flags.autoencoder, '--autoencoder');
-        const frozen = await loadFrozenParts({ encoderCheckpoint, autoencoderCheckpoint });
-        const enc = frozen.encoder.config;
-        const vocabSize = manifest.vocab.object_idx_to_name.length;
-        if (enc.numObjects !== vocabSize) {
-          throw new UserError(
-            `--encoder was trained on ${enc.numObjects} object classes, the dataset has ${vocabSize}`,
-          );
-        }
-        const unet = unetConfig(flags.preset, {
-          inChannels: frozen.autoencoder.config.latentChannels,
-          outChannels: frozen.autoencoder.config.latentChannels,
-        });
-        const denoiser: DenoiserConfig = {
-          unet,
-          context: {
-            localDim: enc.tokenDim,
-            globalDim: enc.tokenDim,
-            contextDim: unet.contextDim,
-            numLocalTokens: enc.tokens,
-          },
-        };
-        // latent-diffusion's scale factor, from a batch of training images.
-        const probe = await fixedBatch(flags.data, 'train', 32);
-        if (!probe) throw new UserError(`${flags.data}: the train split is empty`);
-        const trainer = new LatentDiffusionTrainer(
-          { ...frozen, latentScale: 1 },
-          { denoiser, diffusion: {}, training: DEFAULT_LDM_TRAINING },
+  addRunOptions(
+    program
+      .command('train')
+      .description(
+        'train the graph-conditioned latent diffusion model (encoder and autoencoder frozen)',
+      )
+      .requiredOption('--data <dir>', 'dataset folder')
+      .requiredOption('--encoder <run>', 'pretrain run folder (its latest checkpoint is used)')
+      .requiredOption(
+        '--autoencoder <run>',
+        'train-autoencoder run folder (its latest checkpoint is used)',
+      )
+      .requiredOption('--out <dir>', 'training run folder')
+      .addOption(
+        new Option('--preset <name>', 'UNet shape')
+          .choices(Object.keys(UNET_PRESETS))
+          .default('synthetic-64'),
+      )
+      .option(
+        '--steps <n>',
+        `total optimiser steps (default ${DEFAULT_LDM_TRAINING.totalSteps})`,
+        positiveInt,
+      )
+      .option('--batch <n>', 'batch size', positiveInt, 16)
+      .option('--lr <x>', `peak learning rate (default ${DEFAULT_LDM_TRAINING.lr})`, positiveNumber)
+      .option(
+        '--cond-dropout <p>',
+        `null-graph probability for guidance (default ${DEFAULT_LDM_TRAINING.condDropout})`,
+        Number,
+      )
+      .option('--val-every <n>', 'steps between validation losses', positiveInt, 250),
+  ).action(async (flags: Flags) => {
+    await startBackend(flags.backend);
+    let run: RunFolder;
+    let resumeFrom: Awaited<ReturnType<typeof RunFolder.open>>['resumeFrom'];
+    let cfg: TrainRunConfig;
+    if (flags.resume) {
+      ({ run, resumeFrom } = await RunFolder.open(
+        flags.out,
+        { training: undefined },
+        { resume: true },
+      ));
+      cfg = run.config as unknown as TrainRunConfig;
+      if (flags.steps) cfg.training.totalSteps = flags.steps;
+    } else {
+      const manifest = await readManifest(flags.data);
+      const encoderCheckpoint = await latestCheckpointOf(flags.encoder, '--encoder');
+      const autoencoderCheckpoint = await latestCheckpointOf(flags.autoencoder, '--autoencoder');
+      const frozen = await loadFrozenParts({ encoderCheckpoint, autoencoderCheckpoint });
+      const enc = frozen.encoder.config;
+      const vocabSize = manifest.vocab.object_idx_to_name.length;
+      if (enc.numObjects !== vocabSize) {
+        throw new UserError(
+          `--encoder was trained on ${enc.numObjects} object classes, the dataset has ${vocabSize}`,
         );
-        const z = trainer.latents(probe.images, probe.graphs.length, manifest.image.size, 1);
-        const { variance: v } = tf.moments(z);
-        const variance = (await v.data())[0];
-        tf.dispose([z, v]);
-        trainer.denoiser.dispose();
-        cfg = {
-          command: 'train',
-          data: flags.data,
-          encoderRun: flags.encoder,
-          autoencoderRun: flags.autoencoder,
-          encoderCheckpoint,
-          autoencoderCheckpoint,
-          preset: flags.preset,
-          denoiser,
-          schedule: scheduleConfig(),
-          training: {
-            ...DEFAULT_LDM_TRAINING,
-            ...(flags.steps ? { totalSteps: flags.steps } : {}),
-            ...(flags.lr ? { lr: flags.lr } : {}),
-            ...(flags.condDropout !== undefined ? { condDropout: flags.condDropout } : {}),
-          },
-          latentScale: 1 / Math.sqrt(Math.max(variance, 1e-12)),
-          batch: flags.batch,
-          seed: flags.seed,
-          imageSize: manifest.image.size,
-          maxObjects: 8,
-        };
-        frozen.encoder.dispose();
-        frozen.autoencoder.dispose();
-        ({ run } = await RunFolder.open(flags.out, cfg as unknown as Record<string, unknown>));
       }
-
-      const frozen = await loadFrozenParts(cfg);
+      const unet = unetConfig(flags.preset, {
+        inChannels: frozen.autoencoder.config.latentChannels,
+        outChannels: frozen.autoencoder.config.latentChannels,
+      });
+      const denoiser: DenoiserConfig = {
+        unet,
+        context: {
+          localDim: enc.tokenDim,
+          globalDim: enc.tokenDim,
+          contextDim: unet.contextDim,
+          numLocalTokens: enc.tokens,
+        },
+      };
+      // latent-diffusion's scale factor, from a batch of training images.
+      const probe = await fixedBatch(flags.data, 'train', 32);
+      if (!probe) throw new UserError(`${flags.data}: the train split is empty`);
       const trainer = new LatentDiffusionTrainer(
-        { ...frozen, latentScale: cfg.latentScale },
-        { denoiser: cfg.denoiser, diffusion: { schedule: cfg.schedule }, training: cfg.training },
+        { ...frozen, latentScale: 1 },
+        { denoiser, diffusion: {}, training: DEFAULT_LDM_TRAINING },
       );
-      let startStep = 0;
-      if (resumeFrom) {
-        await loadCheckpointInto(trainer.denoiser, join(resumeFrom.dir, 'unet'));
-        const emaUpdates =
-          (resumeFrom.state.emaUpdates as number | undefined) ?? resumeFrom.state.step;
-        await loadCheckpointInto(
-          {
-            parameters: () => trainer.ema.parameters(),
-            loadWeights: (w) => trainer.ema.load(w, emaUpdates),
-          },
-          join(resumeFrom.dir, 'ema'),
-        );
-        await loadOptimizerState(resumeFrom.dir, trainer.optimizer);
-        startStep = resumeFrom.state.step;
-        process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
-      }
-      const loader = await trainingLoader({
-        dir: cfg.data,
-        batch: cfg.batch,
-        seed: cfg.seed,
-        maxObjects: cfg.maxObjects,
-        resumeFrom: resumeFrom?.state.data,
-      });
-      const result = await trainLoop({
-        run,
-        label: 'train',
-        startStep,
-        resumedFrom: resumeFrom?.dir,
-        timeLimitSeconds: flags.timeLimit !== undefined ? flags.timeLimit * 60 : undefined,
-        totalSteps: cfg.training.totalSteps,
-        checkpointEvery: flags.checkpointEvery,
-        step: async (step) => {
-          const batch = await loader.next();
-          if (!batch)
-            throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
-          const r = await trainer.step(batch, cfg.imageSize, stepSeed(cfg.seed, step));
-          return { loss: r.loss, gradNorm: r.gradNorm, lr: r.lr };
+      const z = trainer.latents(probe.images, probe.graphs.length, manifest.image.size, 1);
+      const { variance: v } = tf.moments(z);
+      const variance = (await v.data())[0];
+      tf.dispose([z, v]);
+      trainer.denoiser.dispose();
+      cfg = {
+        command: 'train',
+        data: flags.data,
+        encoderRun: flags.encoder,
+        autoencoderRun: flags.autoencoder,
+        encoderCheckpoint,
+        autoencoderCheckpoint,
+        preset: flags.preset,
+        denoiser,
+        schedule: scheduleConfig(),
+        training: {
+          ...DEFAULT_LDM_TRAINING,
+          ...(flags.steps ? { totalSteps: flags.steps } : {}),
+          ...(flags.lr ? { lr: flags.lr } : {}),
+          ...(flags.condDropout !== undefined ? { condDropout: flags.condDropout } : {}),
         },
-        save: async (dir, step) => {
-          await saveCheckpoint(join(dir, 'unet'), trainer.denoiser, {
-            kind: 'denoiser',
-            config: cfg.denoiser,
-          });
-          await saveCheckpoint(join(dir, 'ema'), trainer.ema, {
-            kind: 'denoiser-ema',
-            config: cfg.denoiser,
-            decay: trainer.ema.decay,
-          });
-          await saveOptimizerState(dir, trainer.optimizer);
-          return { step, seed: cfg.seed, data: loader.position(), emaUpdates: trainer.ema.updates };
+        latentScale: 1 / Math.sqrt(Math.max(variance, 1e-12)),
+        batch: flags.batch,
+        seed: flags.seed,
+        imageSize: manifest.image.size,
+        maxObjects: 8,
+      };
+      frozen.encoder.dispose();
+      frozen.autoencoder.dispose();
+      ({ run } = await RunFolder.open(flags.out, cfg as unknown as Record<string, unknown>));
+    }
+
+    const frozen = await loadFrozenParts(cfg);
+    const trainer = new LatentDiffusionTrainer(
+      { ...frozen, latentScale: cfg.latentScale },
+      { denoiser: cfg.denoiser, diffusion: { schedule: cfg.schedule }, training: cfg.training },
+    );
+    let startStep = 0;
+    if (resumeFrom) {
+      await loadCheckpointInto(trainer.denoiser, join(resumeFrom.dir, 'unet'));
+      const emaUpdates =
+        (resumeFrom.state.emaUpdates as number | undefined) ?? resumeFrom.state.step;
+      await loadCheckpointInto(
+        {
+          parameters: () => trainer.ema.parameters(),
+          loadWeights: (w) => trainer.ema.load(w, emaUpdates),
         },
-      });
-      console.log(
-        `${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; checkpoint ${result.lastCheckpoint ?? '(none)'}`,
+        join(resumeFrom.dir, 'ema'),
       );
+      await loadOptimizerState(resumeFrom.dir, trainer.optimizer);
+      startStep = resumeFrom.state.step;
+      process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
+    }
+    const loader = await trainingLoader({
+      dir: cfg.data,
+      batch: cfg.batch,
+      seed: cfg.seed,
+      maxObjects: cfg.maxObjects,
+      resumeFrom: resumeFrom?.state.data,
     });
+    const result = await trainLoop({
+      run,
+      label: 'train',
+      startStep,
+      resumedFrom: resumeFrom?.dir,
+      timeLimitSeconds: flags.timeLimit !== undefined ? flags.timeLimit * 60 : undefined,
+      totalSteps: cfg.training.totalSteps,
+      checkpointEvery: flags.checkpointEvery,
+      step: async (step) => {
+        const batch = await loader.next();
+        if (!batch)
+          throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
+        const r = await trainer.step(batch, cfg.imageSize, stepSeed(cfg.seed, step));
+        return { loss: r.loss, gradNorm: r.gradNorm, lr: r.lr };
+      },
+      save: async (dir, step) => {
+        await saveCheckpoint(join(dir, 'unet'), trainer.denoiser, {
+          kind: 'denoiser',
+          config: cfg.denoiser,
+        });
+        await saveCheckpoint(join(dir, 'ema'), trainer.ema, {
+          kind: 'denoiser-ema',
+          config: cfg.denoiser,
+          decay: trainer.ema.decay,
+        });
+        await saveOptimizerState(dir, trainer.optimizer);
+        return { step, seed: cfg.seed, data: loader.position(), emaUpdates: trainer.ema.updates };
+      },
+    });
+    console.log(
+      `${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; checkpoint ${result.lastCheckpoint ?? '(none)'}`,
+    );
+  });
 }
