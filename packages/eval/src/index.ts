@@ -25,6 +25,7 @@ export {
 } from './linalg/trace-sqrt-product.js';
 export {
   DEFAULT_ORACLE_CONFIG,
+  FINE_ORACLE_CONFIG,
   oracleConfig,
   gridSize,
   featureDim,

@@ -4,6 +4,7 @@ import { fixedBatch, trainingLoader } from '../training/data.js';
 import {
   complianceMetrics,
   DEFAULT_ORACLE_TRAINING,
+  FINE_ORACLE_CONFIG,
   oracleConfig,
   OracleTrainer,
   oracleLoss,
@@ -22,6 +23,7 @@ import { tf, type BackendChoice } from '@sgdiff/nn';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import {
+  addRunOptions,
   backendOption,
   nonNegativeInt,
   positiveInt,
@@ -48,154 +50,160 @@ interface TrainOracleFlags {
   seed: number;
   backend: BackendChoice;
   resume?: boolean;
+  timeLimit?: number;
   checkpointEvery: number;
   valEvery: number;
   valImages: number;
+  head: 'fine' | 'coarse';
 }
 
 export function registerTrainOracle(evalCommand: Command): void {
-  evalCommand
-    .command('train-oracle')
-    .description(
-      'train the synthetic oracle (per-class presence and box) used by FID-synthetic and compliance',
-    )
-    .requiredOption('--data <dir>', 'synthetic dataset folder (sgdiff data synth)')
-    .requiredOption('--out <dir>', 'training run folder; the finished oracle goes to <out>/oracle')
-    .option(
-      '--steps <n>',
-      `total optimiser steps (default ${DEFAULT_ORACLE_TRAINING.totalSteps})`,
-      positiveInt,
-    )
-    .option('--batch <n>', 'batch size', positiveInt, 32)
-    .option(
-      '--lr <x>',
-      `peak learning rate (default ${DEFAULT_ORACLE_TRAINING.lr})`,
-      positiveNumber,
-    )
-    .option('--seed <n>', 'run seed', positiveInt, 1)
-    .addOption(backendOption())
-    .option('--resume', 'continue the run in --out from its latest checkpoint')
-    .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInt, 200)
-    .option('--val-every <n>', 'steps between validation measurements', positiveInt, 250)
-    .option('--val-images <n>', 'validation images', positiveInt, 256)
-    .action(async (flags: TrainOracleFlags) => {
-      const manifest = await readManifest(flags.data);
-      const size = manifest.image.size;
-      const fresh = {
-        command: 'eval train-oracle',
-        data: flags.data,
-        model: oracleConfig({ imageSize: size }),
-        training: {
-          ...DEFAULT_ORACLE_TRAINING,
-          ...(flags.steps ? { totalSteps: flags.steps } : {}),
-          ...(flags.lr ? { lr: flags.lr } : {}),
-        },
-        batch: flags.batch,
-        seed: flags.seed,
-        imageSize: size,
-      };
-      const { run, resumeFrom } = await RunFolder.open(flags.out, fresh, { resume: flags.resume });
-      const cfg = run.config as typeof fresh;
-      if (flags.steps && flags.resume) cfg.training.totalSteps = flags.steps;
-      await startBackend(flags.backend);
-      const trainer = new OracleTrainer(cfg.model, cfg.training as OracleTrainConfig);
-      let startStep = 0;
-      if (resumeFrom) {
-        await loadCheckpointInto(trainer.model, join(resumeFrom.dir, 'oracle'));
-        await loadOptimizerState(resumeFrom.dir, trainer.optimizer);
-        startStep = resumeFrom.state.step;
-        process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
-      }
-      const loader = await trainingLoader({
-        dir: cfg.data,
-        batch: cfg.batch,
-        seed: cfg.seed,
-        resumeFrom: resumeFrom?.state.data,
-      });
-      const val = await fixedBatch(cfg.data, 'val', flags.valImages);
-      const valLoss = async () => {
-        const out = tf.tidy(() => {
-          const o = oracleLoss(
-            trainer.model.forward(oracleInput(val!.images, val!.graphs.length, size, cfg.model)),
-            oracleTargets(val!.graphs, cfg.model),
-          );
-          return tf.stack([o.heat, o.box]);
-        });
-        const [heat, box] = await out.data();
-        out.dispose();
-        const { predictions } = await runOracle(
-          trainer.model,
-          val!.images,
-          val!.graphs.length,
-          size,
-        );
-        trainer.model.train();
-        const c = complianceMetrics(
-          val!.graphs,
-          predictions.map((p) => p.detections),
-        );
-        return {
-          valHeat: heat,
-          valBox: box,
-          objectRecall: c.objectRecall,
-          relationAccuracy: c.relationAccuracy,
-        };
-      };
-      const result = await trainLoop({
-        run,
-        label: 'train-oracle',
-        startStep,
-        totalSteps: cfg.training.totalSteps,
-        checkpointEvery: flags.checkpointEvery,
-        step: async (step) => {
-          const batch = await loader.next();
-          if (!batch)
-            throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
-          const r = await trainer.step(batch.images, batch.graphs, size, stepSeed(cfg.seed, step));
-          return { loss: r.loss, heat: r.heat, box: r.box, gradNorm: r.gradNorm, lr: r.lr };
-        },
-        validateEvery: val ? flags.valEvery : undefined,
-        validate: valLoss,
-        save: async (dir, step) => {
-          await saveCheckpoint(join(dir, 'oracle'), trainer.model, {
-            kind: 'oracle',
-            config: cfg.model,
-          });
-          await saveOptimizerState(dir, trainer.optimizer);
-          return { step, seed: cfg.seed, data: loader.position() };
-        },
-      });
-      // The oracle's own accuracy on real test images: the ceiling of every compliance number.
-      let accuracy: Record<string, number> | undefined;
-      const test = await fixedBatch(cfg.data, 'test', 1 << 30);
-      if (test) {
-        const n = test.graphs.length;
-        const { predictions } = await runOracle(trainer.model, test.images, n, size);
-        const c = complianceMetrics(
-          test.graphs,
-          predictions.map((p) => p.detections),
-        );
-        accuracy = {
-          testImages: n,
-          objectRecall: c.objectRecall,
-          relationAccuracy: c.relationAccuracy,
-        };
-        await run.appendMetrics({ step: result.step, split: 'test', ...accuracy });
-        console.log(
-          `oracle on ${n} real test images: object recall ${(100 * c.objectRecall).toFixed(2)}% (${c.found}/${c.objects}), ` +
-            `relation accuracy ${(100 * c.relationAccuracy).toFixed(2)}% (${c.satisfied}/${c.relations})`,
-        );
-      }
-      await saveCheckpoint(join(flags.out, 'oracle'), trainer.model, {
-        kind: 'oracle',
-        config: cfg.model,
-        step: result.step,
-        accuracy,
-      });
-      console.log(
-        `${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; oracle ${join(flags.out, 'oracle')}`,
-      );
+  addRunOptions(
+    evalCommand
+      .command('train-oracle')
+      .description(
+        'train the synthetic oracle (per-class presence and box) used by FID-synthetic and compliance',
+      )
+      .requiredOption('--data <dir>', 'synthetic dataset folder (sgdiff data synth)')
+      .requiredOption(
+        '--out <dir>',
+        'training run folder; the finished oracle goes to <out>/oracle',
+      )
+      .option(
+        '--steps <n>',
+        `total optimiser steps (default ${DEFAULT_ORACLE_TRAINING.totalSteps})`,
+        positiveInt,
+      )
+      .option('--batch <n>', 'batch size', positiveInt, 32)
+      .option(
+        '--lr <x>',
+        `peak learning rate (default ${DEFAULT_ORACLE_TRAINING.lr})`,
+        positiveNumber,
+      )
+      .addOption(
+        new Option('--head <grid>', 'detection grid: fine (image/4) or coarse (image/8)')
+          .choices(['fine', 'coarse'])
+          .default('fine'),
+      )
+      .option('--val-every <n>', 'steps between validation measurements', positiveInt, 250)
+      .option('--val-images <n>', 'validation images', positiveInt, 256),
+  ).action(async (flags: TrainOracleFlags) => {
+    const manifest = await readManifest(flags.data);
+    const size = manifest.image.size;
+    const fresh = {
+      command: 'eval train-oracle',
+      data: flags.data,
+      model:
+        flags.head === 'fine'
+          ? { ...FINE_ORACLE_CONFIG, imageSize: size }
+          : oracleConfig({ imageSize: size }),
+      training: {
+        ...DEFAULT_ORACLE_TRAINING,
+        ...(flags.steps ? { totalSteps: flags.steps } : {}),
+        ...(flags.lr ? { lr: flags.lr } : {}),
+      },
+      batch: flags.batch,
+      seed: flags.seed,
+      imageSize: size,
+    };
+    const { run, resumeFrom } = await RunFolder.open(flags.out, fresh, { resume: flags.resume });
+    const cfg = run.config as typeof fresh;
+    if (flags.steps && flags.resume) cfg.training.totalSteps = flags.steps;
+    await startBackend(flags.backend);
+    const trainer = new OracleTrainer(cfg.model, cfg.training as OracleTrainConfig);
+    let startStep = 0;
+    if (resumeFrom) {
+      await loadCheckpointInto(trainer.model, join(resumeFrom.dir, 'oracle'));
+      await loadOptimizerState(resumeFrom.dir, trainer.optimizer);
+      startStep = resumeFrom.state.step;
+      process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
+    }
+    const loader = await trainingLoader({
+      dir: cfg.data,
+      batch: cfg.batch,
+      seed: cfg.seed,
+      resumeFrom: resumeFrom?.state.data,
     });
+    const val = await fixedBatch(cfg.data, 'val', flags.valImages);
+    const valLoss = async () => {
+      const out = tf.tidy(() => {
+        const o = oracleLoss(
+          trainer.model.forward(oracleInput(val!.images, val!.graphs.length, size, cfg.model)),
+          oracleTargets(val!.graphs, cfg.model),
+        );
+        return tf.stack([o.heat, o.box]);
+      });
+      const [heat, box] = await out.data();
+      out.dispose();
+      const { predictions } = await runOracle(trainer.model, val!.images, val!.graphs.length, size);
+      trainer.model.train();
+      const c = complianceMetrics(
+        val!.graphs,
+        predictions.map((p) => p.detections),
+      );
+      return {
+        valHeat: heat,
+        valBox: box,
+        objectRecall: c.objectRecall,
+        relationAccuracy: c.relationAccuracy,
+      };
+    };
+    const result = await trainLoop({
+      run,
+      label: 'train-oracle',
+      startStep,
+      timeLimitSeconds: flags.timeLimit !== undefined ? flags.timeLimit * 60 : undefined,
+      totalSteps: cfg.training.totalSteps,
+      checkpointEvery: flags.checkpointEvery,
+      step: async (step) => {
+        const batch = await loader.next();
+        if (!batch)
+          throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
+        const r = await trainer.step(batch.images, batch.graphs, size, stepSeed(cfg.seed, step));
+        return { loss: r.loss, heat: r.heat, box: r.box, gradNorm: r.gradNorm, lr: r.lr };
+      },
+      validateEvery: val ? flags.valEvery : undefined,
+      validate: valLoss,
+      save: async (dir, step) => {
+        await saveCheckpoint(join(dir, 'oracle'), trainer.model, {
+          kind: 'oracle',
+          config: cfg.model,
+        });
+        await saveOptimizerState(dir, trainer.optimizer);
+        return { step, seed: cfg.seed, data: loader.position() };
+      },
+    });
+    // The oracle's own accuracy on real test images: the ceiling of every compliance number.
+    let accuracy: Record<string, number> | undefined;
+    const test = await fixedBatch(cfg.data, 'test', 1 << 30);
+    if (test) {
+      const n = test.graphs.length;
+      const { predictions } = await runOracle(trainer.model, test.images, n, size);
+      const c = complianceMetrics(
+        test.graphs,
+        predictions.map((p) => p.detections),
+      );
+      accuracy = {
+        testImages: n,
+        objectRecall: c.objectRecall,
+        relationAccuracy: c.relationAccuracy,
+      };
+      await run.appendMetrics({ step: result.step, split: 'test', ...accuracy });
+      console.log(
+        `oracle on ${n} real test images: object recall ${(100 * c.objectRecall).toFixed(2)}% (${c.found}/${c.objects}), ` +
+          `relation accuracy ${(100 * c.relationAccuracy).toFixed(2)}% (${c.satisfied}/${c.relations})`,
+      );
+    }
+    await saveCheckpoint(join(flags.out, 'oracle'), trainer.model, {
+      kind: 'oracle',
+      config: cfg.model,
+      step: result.step,
+      accuracy,
+    });
+    console.log(
+      `${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; oracle ${join(flags.out, 'oracle')}`,
+    );
+  });
 }
 
 export function registerEval(program: Command): void {

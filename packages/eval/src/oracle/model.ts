@@ -22,7 +22,11 @@ export class SyntheticOracle extends Module {
   readonly convs: Conv2d[] = [];
   readonly norms: GroupNorm[] = [];
   readonly head: Conv2d;
+  readonly fuse?: Conv2d;
+  readonly fuseNorm?: GroupNorm;
   readonly grid: number;
+  /** How much the last stage is upsampled to meet the skip stage (1 without a skip). */
+  private readonly upsample: number;
 
   constructor(readonly config: OracleConfig) {
     super();
@@ -35,6 +39,15 @@ export class SyntheticOracle extends Module {
       if (config.groups > 0) this.norms.push(new GroupNorm(Math.min(config.groups, outC), outC));
       inC = outC;
     });
+    this.upsample = 1;
+    if (config.skip) {
+      const { stage, channels } = config.skip;
+      this.upsample = config.stages.slice(stage + 1).reduce((s, [, st]) => s * st, 1);
+      this.fuse = new Conv2d(inC + config.stages[stage][0], channels, { kernelSize: 1, seed: 98 });
+      if (config.groups > 0)
+        this.fuseNorm = new GroupNorm(Math.min(config.groups, channels), channels);
+      inC = channels;
+    }
     const K = config.classes.length;
     this.head = new Conv2d(inC, K * 5, { kernelSize: 1, seed: 99 });
     // Start with every class absent (p ≈ 0.01), as CenterNet does, so the focal loss starts calm.
@@ -51,12 +64,20 @@ export class SyntheticOracle extends Module {
       const xs = tf.tile(tf.reshape(ramp, [1, 1, s, 1]), [b, s, 1, 1]);
       const ys = tf.tile(tf.reshape(ramp, [1, s, 1, 1]), [b, 1, s, 1]);
       let h = tf.concat([tf.sub(tf.mul(x, 2), 1), xs, ys], 3) as tf.Tensor4D;
+      let skip: tf.Tensor4D | undefined;
       this.convs.forEach((conv, i) => {
         h = conv.forward(h);
         if (this.norms.length) h = this.norms[i].forward(h) as tf.Tensor4D;
         h = tf.relu(h);
+        if (i === this.config.skip?.stage) skip = h;
       });
       const features = tf.mean(h, [1, 2]) as tf.Tensor2D;
+      if (this.fuse && skip) {
+        h = tf.concat([skip, upsampleNearest(h, this.upsample)], 3) as tf.Tensor4D;
+        h = this.fuse.forward(h);
+        if (this.fuseNorm) h = this.fuseNorm.forward(h) as tf.Tensor4D;
+        h = tf.relu(h);
+      }
       const out = this.head.forward(h);
       const K = this.config.classes.length;
       const heat = tf.slice(out, [0, 0, 0, 0], [-1, -1, -1, K]) as tf.Tensor4D;
@@ -64,6 +85,22 @@ export class SyntheticOracle extends Module {
       return { heat, boxes, features };
     });
   }
+}
+
+/**
+ * Nearest-neighbour upsampling by an integer factor, from reshape and tile: differentiable on every
+ * backend (tile's gradient stops at rank 4, so columns and rows are repeated in two steps).
+ */
+export function upsampleNearest(x: tf.Tensor4D, factor: number): tf.Tensor4D {
+  if (factor === 1) return x;
+  const [b, h, w, c] = x.shape;
+  const wide = tf.reshape(tf.tile(tf.reshape(x, [b * h, w, 1, c]), [1, 1, factor, 1]), [
+    b * h,
+    1,
+    w * factor,
+    c,
+  ]);
+  return tf.reshape(tf.tile(wide, [1, factor, 1, 1]), [b, h * factor, w * factor, c]);
 }
 
 /**

@@ -3,9 +3,9 @@ import { initBackend } from '@sgdiff/nn/node';
 import type { SceneGraph } from '@sgdiff/scene-graph';
 import { complianceMetrics } from '../compliance/compliance.js';
 import { EvalError } from '../errors.js';
-import { oracleConfig, type OracleConfig } from './config.js';
+import { gridSize, oracleConfig, type OracleConfig } from './config.js';
 import { decodeOracle, runOracle } from './decode.js';
-import { SyntheticOracle } from './model.js';
+import { SyntheticOracle, upsampleNearest } from './model.js';
 import { oracleTargets } from './targets.js';
 import { OracleTrainer } from './trainer.js';
 
@@ -119,6 +119,35 @@ describe('SyntheticOracle', () => {
     expect(out.features.shape).toEqual([2, 16]);
     tf.dispose([out.heat, out.boxes, out.features]);
     expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+    m.dispose();
+  });
+
+  it('upsamples nearest-neighbour by an integer factor (hand-computed)', () => {
+    const x = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+    const y = upsampleNearest(x, 2);
+    expect(y.shape).toEqual([1, 4, 4, 1]);
+    expect(Array.from(y.dataSync())).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+    tf.dispose([x, y]);
+  });
+
+  it('reads a finer grid from the skip stage, with gradients reaching every weight', () => {
+    const fine: OracleConfig = { ...tiny, skip: { stage: 1, channels: 8 } };
+    expect(gridSize(fine)).toBe(8); // 32 / (2·2)
+    const m = new SyntheticOracle(fine);
+    const x = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const out = m.forward(x);
+    expect(out.heat.shape).toEqual([2, 8, 8, 3]);
+    expect(out.boxes.shape).toEqual([2, 8, 8, 12]);
+    expect(out.features.shape).toEqual([2, 16]); // still the last stage, pooled
+    tf.dispose([out.heat, out.boxes, out.features]);
+    const vars = [...m.parameters().values()];
+    const { grads } = tf.variableGrads(
+      () => tf.sum(tf.square(m.forward(x).heat)) as tf.Scalar,
+      vars,
+    );
+    for (const v of vars) expect(tf.sum(tf.abs(grads[v.name])).dataSync()[0]).toBeGreaterThan(0);
+    tf.dispose(Object.values(grads));
     x.dispose();
     m.dispose();
   });
