@@ -196,7 +196,38 @@ describe('the sgdiff training chain', () => {
     );
     expect(inv.code).toBe(0);
     expect(existsSync(p('edit2/after.png'))).toBe(true);
-  }, 240_000);
+
+    // Evaluation with graph retrieval by the pre-trained encoder: among 4 graphs, R@5 is 1.
+    const ev = await cli(
+      'eval',
+      '--model',
+      p('model'),
+      '--data',
+      p('data'),
+      '--split',
+      'val',
+      '--n',
+      '4',
+      '--batch',
+      '4',
+      '--steps',
+      '2',
+      '--encoder-run',
+      p('pre'),
+      '--out',
+      p('eval'),
+      '--backend',
+      'wasm',
+    );
+    expect(ev.code).toBe(0);
+    const report = JSON.parse(readFileSync(p('eval/report.json'), 'utf8'));
+    const retrieval = report.runs[0].metrics.retrieval;
+    expect(retrieval.among).toBe(4);
+    expect(retrieval.r5).toBe(1);
+    expect(retrieval.r1).toBeGreaterThanOrEqual(0);
+    expect(retrieval.r1).toBeLessThanOrEqual(1);
+    expect(report.notes.join('\n')).not.toContain('retrieval skipped');
+  }, 300_000);
 
   it('explains mistakes without stack traces', async () => {
     const noModel = await cli(

@@ -21,10 +21,17 @@ import {
   type ReportRun,
 } from '@sgdiff/eval';
 import { loadInceptionFromPath, loadOracle } from '@sgdiff/eval/node';
+import {
+  MaskedContrastiveModel,
+  recallAtK,
+  scoreGraphsImages,
+  type PretrainConfig,
+} from '@sgdiff/encoder';
 import type { BackendChoice } from '@sgdiff/nn';
-import { formatSceneGraphText, type SceneGraph } from '@sgdiff/scene-graph';
+import { formatSceneGraphText, Vocabulary, type SceneGraph } from '@sgdiff/scene-graph';
 import { PNG } from 'pngjs';
 import { UserError } from '../errors.js';
+import { latestCheckpointOf, loadModuleFromCheckpoint } from '../model-parts.js';
 import { startBackend } from '../options.js';
 import { gridImage, writePng } from '../png.js';
 import { createProgress } from '../training/progress.js';
@@ -37,6 +44,7 @@ export interface EvalFlags {
   n: number;
   oracle?: string;
   inception?: string;
+  encoderRun?: string;
   guidance?: number[];
   steps?: number;
   sampler?: SamplerName;
@@ -188,6 +196,59 @@ async function openEvaluators(flags: EvalFlags, notes: string[], graphs: SceneGr
   return { ev, oraclePath };
 }
 
+/**
+ * Graph retrieval with the pre-trained encoder (#6's scoring): per image, the rank of its own graph
+ * among all evaluated graphs. Only a secondary signal for generated images, since the same
+ * encoder conditions the model.
+ */
+async function openRetrieval(flags: EvalFlags, notes: string[]) {
+  if (!flags.encoderRun) {
+    notes.push('no --encoder-run: graph retrieval skipped');
+    return undefined;
+  }
+  const checkpoint = await latestCheckpointOf(flags.encoderRun, '--encoder-run');
+  const { module: model } = await loadModuleFromCheckpoint(
+    join(checkpoint, 'pretrain'),
+    (c: PretrainConfig) => new MaskedContrastiveModel(c),
+    'pretrain model',
+  );
+  if (!model.imageEncoder) {
+    model.dispose();
+    throw new UserError(
+      `--encoder-run ${flags.encoderRun} was trained without the contrastive head; retrieval needs it`,
+    );
+  }
+  model.eval();
+  const vocab = Vocabulary.fromJSON((await readManifest(flags.data!)).vocab);
+  return {
+    model,
+    score(graphs: SceneGraph[], rgb: Uint8Array, side: number) {
+      if (side !== model.config.imageSize) {
+        notes.push(
+          `graph retrieval skipped for ${side}×${side} images: the encoder reads ${model.config.imageSize}×${model.config.imageSize}`,
+        );
+        return undefined;
+      }
+      const m = scoreGraphsImages(model, graphs, rgb, vocab);
+      return {
+        r1: recallAtK(m, 1, 'image→graph'),
+        r5: recallAtK(m, 5, 'image→graph'),
+        among: graphs.length,
+      };
+    },
+  };
+}
+
+function rgbaToRgb(rgba: Uint8ClampedArray): Uint8Array {
+  const out = new Uint8Array((rgba.length / 4) * 3);
+  for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
+    out[q] = rgba[p];
+    out[q + 1] = rgba[p + 1];
+    out[q + 2] = rgba[p + 2];
+  }
+  return out;
+}
+
 /** `sgdiff eval`: a model against real images, or real against real (the floor). */
 export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
   if (!flags.data) throw new UserError('eval: --data <dir> is required');
@@ -214,6 +275,8 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
   if (n < flags.n)
     notes.push(`the ${flags.split} split has ${n} images, fewer than --n ${flags.n}`);
   const { ev, oraclePath } = await openEvaluators(flags, notes, real.graphs);
+  const retrieval = await openRetrieval(flags, notes);
+  const realRetrieval = retrieval?.score(real.graphs, real.images, real.side);
   if (ev.oracle && n <= ev.oracle.dim)
     notes.push(
       `${n} images ≤ the oracle's ${ev.oracle.dim} feature dims: the covariances are singular, FID is regularised and biased high; use --n > ${ev.oracle.dim}`,
@@ -246,6 +309,7 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
     if (other.graphs.length < 2)
       throw new UserError(`${flags.data}: the "${flags.against}" split has fewer than 2 images`);
     const r = await evaluateImageSet(rgbBatch(other), other.graphs, reference, ev);
+    r.metrics.retrieval = retrieval?.score(other.graphs, other.images, other.side);
     runs.push({ label: `real ${flags.against}`, metrics: r.metrics, imageDir: 'against' });
     for (let i = 0; i < Math.min(show, other.graphs.length); i++)
       writePng(
@@ -308,6 +372,7 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
         reference,
         ev,
       );
+      r.metrics.retrieval = retrieval?.score(real.graphs, rgbaToRgb(data), size);
       runs.push({ label: `guidance ${g}`, guidance: g, metrics: r.metrics, imageDir: dir });
       generated.push({ dir, summary: r.compliance, images: (i) => join(dir, sampleName(i)) });
     }
@@ -337,6 +402,7 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
       ? {
           objectRecall: ceilingSummary.objectRecall,
           relationAccuracy: ceilingSummary.relationAccuracy,
+          retrievalR1: realRetrieval?.r1,
         }
       : undefined,
     runs,
@@ -368,6 +434,7 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
   pipe?.denoiser.dispose();
   ev.oracle?.dispose();
   ev.inception?.dispose();
+  retrieval?.model.dispose();
   return report;
 }
 

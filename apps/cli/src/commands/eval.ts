@@ -234,6 +234,10 @@ export function registerEval(program: Command): void {
       'InceptionV3 tfjs graph model folder (see packages/eval/README.md)',
     )
     .option(
+      '--encoder-run <dir>',
+      'pretrain run folder: adds graph retrieval R@1/R@5 by its contrastive scores',
+    )
+    .option(
       '--guidance <list>',
       'guidance scales, comma separated (several give the trade-off table)',
       guidanceList,

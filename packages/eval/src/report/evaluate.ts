@@ -32,6 +32,12 @@ export interface ImageSetMetrics {
   fidInception?: number;
   kidInception?: MeanStd;
   inceptionScore?: MeanStd;
+  /**
+   * Graph retrieval by the pre-trained encoder's contrastive scores: how often an image ranks its
+   * own graph first (R@1) or in the top 5 among `among` graphs. Filled by the caller (the encoder
+   * sits above this package).
+   */
+  retrieval?: { r1: number; r5: number; among: number };
   /** Why a number is less reliable (few samples, singular covariance). */
   warnings: string[];
 }

@@ -35,7 +35,7 @@ export interface EvalReport {
   oracle?: { path: string; featureDim: number };
   inception?: { path: string };
   /** The oracle on the reference (real) images: the ceiling of compliance. */
-  ceiling?: { objectRecall: number; relationAccuracy: number };
+  ceiling?: { objectRecall: number; relationAccuracy: number; retrievalR1?: number };
   runs: ReportRun[];
   samples: ReportSample[];
   notes: string[];
@@ -68,6 +68,7 @@ export function metricsTable(report: EvalReport): { header: string[]; rows: stri
     'KID×10³ (oracle)',
     'object recall',
     'relation acc.',
+    'retrieval R@1',
     'FID (Inception)',
     'KID×10³ (Inception)',
     'IS',
@@ -81,6 +82,7 @@ export function metricsTable(report: EvalReport): { header: string[]; rows: stri
       pm(m.kidOracle, 1000),
       pct(m.objectRecall),
       pct(m.relationAccuracy),
+      pct(m.retrieval?.r1),
       num(m.fidInception),
       pm(m.kidInception, 1000),
       pm(m.inceptionScore, 1, 2),
@@ -94,6 +96,7 @@ export function metricsTable(report: EvalReport): { header: string[]; rows: stri
       '—',
       pct(report.ceiling.objectRecall),
       pct(report.ceiling.relationAccuracy),
+      pct(report.ceiling.retrievalR1),
       '—',
       '—',
       '—',
