@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -91,6 +99,7 @@ describe('the sgdiff training chain', () => {
           '2',
           '--val-images',
           '4',
+          '--encode-latents',
           ...common,
         )
       ).code,
@@ -109,10 +118,14 @@ describe('the sgdiff training chain', () => {
           p('ldm'),
           '--steps',
           '2',
+          '--latents',
           ...common,
         )
       ).code,
     ).toBe(0);
+    const cached = JSON.parse(readFileSync(p('ae/latents/train.json'), 'utf8'));
+    expect(cached.shape).toEqual([16, 16, 8]);
+    expect(statSync(p('ae/latents/train.f32')).size).toBe(cached.keys.length * 2 * 16 * 16 * 8 * 4);
     const lines = readFileSync(p('ldm/metrics.jsonl'), 'utf8').trim().split('\n');
     expect(lines.map((l) => JSON.parse(l).step)).toEqual([1, 2]);
 
@@ -226,6 +239,26 @@ describe('the sgdiff training chain', () => {
     expect(retrieval.r5).toBe(1);
     expect(retrieval.r1).toBeGreaterThanOrEqual(0);
     expect(retrieval.r1).toBeLessThanOrEqual(1);
+
+    // A truncated latent cache is named, not trained on.
+    truncateSync(p('ae/latents/train.f32'), 100);
+    const bad = await cli(
+      'train',
+      '--data',
+      p('data'),
+      '--encoder',
+      p('pre'),
+      '--autoencoder',
+      p('ae'),
+      '--out',
+      p('ldm2'),
+      '--steps',
+      '1',
+      '--latents',
+      ...common,
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('truncated? re-run --encode-latents');
     expect(report.notes.join('\n')).not.toContain('retrieval skipped');
   }, 300_000);
 

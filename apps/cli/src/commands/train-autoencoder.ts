@@ -22,6 +22,7 @@ import { UserError } from '../errors.js';
 import { addRunOptions, positiveInt, positiveNumber, startBackend } from '../options.js';
 import { RunFolder } from '../training/run-folder.js';
 import { trainLoop } from '../training/train-loop.js';
+import { encodeLatents } from '../training/latents.js';
 
 interface Flags {
   data: string;
@@ -37,6 +38,7 @@ interface Flags {
   checkpointEvery: number;
   valEvery: number;
   valImages: number;
+  encodeLatents?: boolean;
 }
 
 /** Per-step randomness comes from (seed, step), so a resumed run draws the same numbers. */
@@ -70,7 +72,11 @@ export function registerTrainAutoencoder(program: Command): void {
         positiveNumber,
       )
       .option('--val-every <n>', 'steps between validation PSNR measurements', positiveInt, 250)
-      .option('--val-images <n>', 'validation images for PSNR', positiveInt, 64),
+      .option('--val-images <n>', 'validation images for PSNR', positiveInt, 64)
+      .option(
+        '--encode-latents',
+        'when training ends, write the train split’s latent moments (both flips) to <out>/latents for `train --latents`',
+      ),
   ).action(async (flags: Flags) => {
     const manifest = await readManifest(flags.data);
     const size = manifest.image.size;
@@ -157,5 +163,19 @@ export function registerTrainAutoencoder(program: Command): void {
     console.log(
       `${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; checkpoint ${result.lastCheckpoint ?? '(none)'}`,
     );
+    if (flags.encodeLatents && !result.interrupted) {
+      if (!result.lastCheckpoint)
+        throw new UserError('--encode-latents: the run has no checkpoint to encode with');
+      const { records, bytes, dir } = await encodeLatents({
+        runDir: flags.out,
+        checkpointDir: result.lastCheckpoint,
+        data: cfg.data,
+        autoencoder: trainer.model,
+        size,
+      });
+      console.log(
+        `latents of ${records} train images (both flips, ${(bytes / 2 ** 20).toFixed(1)} MiB) in ${dir}`,
+      );
+    }
   });
 }

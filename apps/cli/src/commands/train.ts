@@ -29,6 +29,7 @@ import { addRunOptions, positiveInt, positiveNumber, startBackend } from '../opt
 import { RunFolder } from '../training/run-folder.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from './train-autoencoder.js';
+import { openLatentCache } from '../training/latents.js';
 
 interface Flags {
   data: string;
@@ -46,6 +47,7 @@ interface Flags {
   timeLimit?: number;
   checkpointEvery: number;
   valEvery: number;
+  latents?: boolean;
 }
 
 export interface TrainRunConfig {
@@ -64,6 +66,8 @@ export interface TrainRunConfig {
   seed: number;
   imageSize: number;
   maxObjects: number;
+  /** Posterior moments come from the autoencoder run's latent cache. */
+  latents?: boolean;
 }
 
 export async function loadFrozenParts(
@@ -115,7 +119,11 @@ export function registerTrain(program: Command): void {
         `null-graph probability for guidance (default ${DEFAULT_LDM_TRAINING.condDropout})`,
         Number,
       )
-      .option('--val-every <n>', 'steps between validation losses', positiveInt, 250),
+      .option('--val-every <n>', 'steps between validation losses', positiveInt, 250)
+      .option(
+        '--latents',
+        'read latents pre-encoded by `train-autoencoder --encode-latents` instead of encoding each batch',
+      ),
   ).action(async (flags: Flags) => {
     await startBackend(flags.backend);
     let run: RunFolder;
@@ -187,6 +195,7 @@ export function registerTrain(program: Command): void {
         seed: flags.seed,
         imageSize: manifest.image.size,
         maxObjects: 8,
+        latents: flags.latents === true,
       };
       frozen.encoder.dispose();
       frozen.autoencoder.dispose();
@@ -221,6 +230,9 @@ export function registerTrain(program: Command): void {
       maxObjects: cfg.maxObjects,
       resumeFrom: resumeFrom?.state.data,
     });
+    const cache = cfg.latents
+      ? await openLatentCache(cfg.autoencoderRun, cfg.autoencoderCheckpoint)
+      : undefined;
     const result = await trainLoop({
       run,
       label: 'train',
@@ -233,7 +245,12 @@ export function registerTrain(program: Command): void {
         const batch = await loader.next();
         if (!batch)
           throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
-        const r = await trainer.step(batch, cfg.imageSize, stepSeed(cfg.seed, step));
+        const moments = cache && (await cache.read(batch.keys, batch.flipped));
+        const r = await trainer.step(
+          { ...batch, moments },
+          cfg.imageSize,
+          stepSeed(cfg.seed, step),
+        );
         return { loss: r.loss, gradNorm: r.gradNorm, lr: r.lr };
       },
       save: async (dir, step) => {
@@ -250,6 +267,7 @@ export function registerTrain(program: Command): void {
         return { step, seed: cfg.seed, data: loader.position(), emaUpdates: trainer.ema.updates };
       },
     });
+    await cache?.close();
     console.log(
       `${result.interrupted ? 'interrupted at' : 'finished'} step ${result.step}; checkpoint ${result.lastCheckpoint ?? '(none)'}`,
     );

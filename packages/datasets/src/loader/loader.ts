@@ -62,6 +62,8 @@ export interface Batch {
   // all 255); absent when the dataset has no masks
   masks?: Uint8Array;
   keys: string[];
+  /** Per sample, whether augmentation flipped it horizontally (cached latents are per orientation). */
+  flipped: boolean[];
   /** Index of the epoch that the batch's last sample came from. */
   epoch: number;
 }
@@ -84,6 +86,7 @@ interface Sample {
   image: Uint8Array;
   graph: SceneGraph;
   masks?: Uint8Array;
+  flipped?: boolean;
 }
 
 /**
@@ -305,6 +308,7 @@ export class ShardLoader implements AsyncIterable<Batch> {
         image: flipImage(sample.image, this.imageSize),
         graph: flipGraph(graph),
         masks: masks && flipMasks(masks, M!),
+        flipped: true,
       };
     }
     return { key: sample.key, image: sample.image, graph, masks };
@@ -336,7 +340,14 @@ export class ShardLoader implements AsyncIterable<Batch> {
     samples.forEach((s, i) => images.set(s.image, i * S * S * 3));
     const graphs = samples.map((s) => s.graph);
     const packed = packGraphs(graphs, this.vocab);
-    const batch: Batch = { images, graphs, packed, keys: samples.map((s) => s.key), epoch };
+    const batch: Batch = {
+      images,
+      graphs,
+      packed,
+      keys: samples.map((s) => s.key),
+      flipped: samples.map((s) => s.flipped === true),
+      epoch,
+    };
     const M = this.maskSize;
     if (M && samples.every((s) => s.masks && s.masks.length === s.graph.objects.length * M * M)) {
       // packGraphs puts each graph's objects first, then its image node.

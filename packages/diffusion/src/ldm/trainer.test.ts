@@ -1,6 +1,7 @@
 import { tf } from '@sgdiff/nn';
 import { initBackend } from '@sgdiff/nn/node';
 import { packGraphs, parseSceneGraphText } from '@sgdiff/scene-graph';
+import { imagesToTensor } from '../images/convert.js';
 import { tinyModel } from '../testing/tiny-model.js';
 import { LatentDiffusionTrainer, DEFAULT_LDM_TRAINING } from './trainer.js';
 
@@ -67,5 +68,39 @@ describe('LatentDiffusionTrainer', () => {
       packed: packGraphs(graphs, m.vocab),
     };
     expect((await a.step(batch, 16, 42)).loss).toBe((await b.step(batch, 16, 42)).loss);
+  });
+
+  it('trains identically from pre-encoded moments and from images', async () => {
+    const m = tinyModel();
+    const mk = () =>
+      new LatentDiffusionTrainer(
+        { encoder: m.encoder, autoencoder: m.autoencoder, latentScale: 0.7 },
+        {
+          denoiser: m.manifest.parts.unet.config,
+          diffusion: { schedule: m.manifest.schedule },
+          training: DEFAULT_LDM_TRAINING,
+        },
+      );
+    const a = mk();
+    const b = mk();
+    b.denoiser.loadWeights(a.denoiser.parameters());
+    const graphs = ['red circle left of blue square', 'sky'].map((t) =>
+      parseSceneGraphText(t, m.vocab),
+    );
+    const images = new Uint8Array(2 * 16 * 16 * 3).map((_, i) => (i * 53) % 256);
+    const moments = tf.tidy(() => {
+      const d = m.autoencoder.encode(imagesToTensor(images, 2, 16));
+      return tf.concat([d.mean, d.logvar], 3);
+    });
+    const cached = {
+      images: new Uint8Array(0),
+      packed: packGraphs(graphs, m.vocab),
+      moments: moments.dataSync() as Float32Array,
+    };
+    moments.dispose();
+    const fromImages = await a.step({ images, packed: packGraphs(graphs, m.vocab) }, 16, 9);
+    const fromMoments = await b.step(cached, 16, 9);
+    expect(fromMoments.loss).toBeCloseTo(fromImages.loss, 6);
+    expect(() => b.latentsFromMoments(new Float32Array(7), 2, 1)).toThrow(/not 2 square latents/);
   });
 });

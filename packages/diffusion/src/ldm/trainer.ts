@@ -77,15 +77,40 @@ export class LatentDiffusionTrainer {
     });
   }
 
+  /**
+   * Scaled latents from pre-encoded posterior moments (`train-autoencoder --encode-latents`):
+   * the same sample as `latents` on the images the moments came from, for the same seed.
+   */
+  // moments: [B, h, w, 2·zC], mean then logvar along channels
+  latentsFromMoments(moments: Float32Array, batch: number, seed: number): tf.Tensor4D {
+    const c = 2 * this.config.denoiser.unet.inChannels;
+    const side = Math.round(Math.sqrt(moments.length / (batch * c)));
+    if (side * side * batch * c !== moments.length)
+      throw new Error(
+        `latent moments: ${moments.length} values are not ${batch} square latents of ${c} channels`,
+      );
+    return tf.tidy(() => {
+      const m = tf.tensor4d(moments, [batch, side, side, c]);
+      const [mean, logvar] = tf.split(m, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
+      return tf.mul(
+        this.parts.autoencoder.sample({ mean, logvar }, seed),
+        this.parts.latentScale,
+      ) as tf.Tensor4D;
+    });
+  }
+
   async step(
-    batch: { images: Uint8Array; packed: PackedGraphs },
+    batch: { images: Uint8Array; packed: PackedGraphs; moments?: Float32Array },
     size: number,
     seed: number,
   ): Promise<TrainStepResult> {
     const B = batch.packed.numGraphs;
     const rng = new Rng(seed);
     const tokens = this.parts.encoder.forward(batch.packed);
-    const z0 = this.latents(batch.images, B, size, rng.int(0x7fffffff));
+    const zSeed = rng.int(0x7fffffff);
+    const z0 = batch.moments
+      ? this.latentsFromMoments(batch.moments, B, zSeed)
+      : this.latents(batch.images, B, size, zSeed);
     const t = this.diffusion.sampleTimesteps(rng, B);
     const keep = tf.tensor1d(
       Float32Array.from({ length: B }, () =>

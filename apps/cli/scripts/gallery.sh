@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Regenerates the README gallery (docs/gallery/) from a model directory: four seeds per example
+# graph in examples/, and one manipulation (an edge edited, same seed) shown before and after.
+# Usage, from the repo root after `npm run build`:
+#   bash apps/cli/scripts/gallery.sh [MODEL_DIR=models/default] [OUT_DIR=docs/gallery]
+set -euo pipefail
+model=${1:-models/default} out=${2:-docs/gallery}
+cli="node apps/cli/dist/main.js"
+[ -f "$model/sgdiff.json" ] || { echo "gallery: no model at $model (sgdiff export writes one)" >&2; exit 1; }
+mkdir -p "$out"
+for graph in examples/*; do
+  name=$(basename "${graph%.*}")
+  $cli sample --model "$model" --graph "$graph" --out "$out/$name.png" --n 4 --seed 1 --backend wasm
+  rm -f "$out/$name"-[0-9].png
+done
+# The manipulation: "red circle left of blue square" becomes "right of"; the rest is kept.
+$cli edit --model "$model" --graph examples/meadow.txt --predicate 'red-circle:0=right of' \
+  --seed 3 --out "$out/edit" --backend wasm
