@@ -30,6 +30,10 @@ export { featuresFromRecipe } from ${JSON.stringify(join(here, '../src/testing/s
   platform: 'node',
   format: 'esm',
   outfile,
+  // The index pulls in tfjs-core, whose CJS build calls require('util').
+  banner: {
+    js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 const lib = await import(pathToFileURL(outfile).href);
