@@ -230,6 +230,7 @@ export function registerTrain(program: Command): void {
       maxObjects: cfg.maxObjects,
       resumeFrom: resumeFrom?.state.data,
     });
+    const val = await fixedBatch(cfg.data, 'val', 64, cfg.maxObjects);
     const cache = cfg.latents
       ? await openLatentCache(cfg.autoencoderRun, cfg.autoencoderCheckpoint)
       : undefined;
@@ -253,6 +254,11 @@ export function registerTrain(program: Command): void {
         );
         return { loss: r.loss, gradNorm: r.gradNorm, lr: r.lr };
       },
+      // A fixed val batch, t and noise: the conditional ε-MSE is comparable across steps.
+      validateEvery: val ? flags.valEvery : undefined,
+      validate: async () => ({
+        valLoss: await trainer.validationLoss(val!, cfg.imageSize, 0x5eed),
+      }),
       save: async (dir, step) => {
         await saveCheckpoint(join(dir, 'unet'), trainer.denoiser, {
           kind: 'denoiser',

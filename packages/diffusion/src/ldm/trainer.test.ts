@@ -103,4 +103,31 @@ describe('LatentDiffusionTrainer', () => {
     expect(fromMoments.loss).toBeCloseTo(fromImages.loss, 6);
     expect(() => b.latentsFromMoments(new Float32Array(7), 2, 1)).toThrow(/not 2 square latents/);
   });
+
+  it('validates with the loss a step would see, without training or leaking', async () => {
+    const m = tinyModel();
+    const trainer = new LatentDiffusionTrainer(
+      { encoder: m.encoder, autoencoder: m.autoencoder, latentScale: 1 },
+      {
+        denoiser: m.manifest.parts.unet.config,
+        diffusion: { schedule: m.manifest.schedule },
+        training: { ...DEFAULT_LDM_TRAINING, condDropout: 0 },
+      },
+    );
+    const graphs = ['red circle left of blue square', 'sky above grass'].map((t) =>
+      parseSceneGraphText(t, m.vocab),
+    );
+    const batch = {
+      images: new Uint8Array(2 * 16 * 16 * 3).map((_, i) => (i * 29) % 256),
+      packed: packGraphs(graphs, m.vocab),
+    };
+    const v1 = await trainer.validationLoss(batch, 16, 5); // first call: lazily built constants
+    const before = tf.memory().numTensors;
+    expect(await trainer.validationLoss(batch, 16, 5)).toBe(v1);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(trainer.optimizer.step).toBe(0);
+    // With no condition dropout, a step on the same seed starts from exactly this loss.
+    expect((await trainer.step(batch, 16, 5)).loss).toBeCloseTo(v1, 5);
+    expect(await trainer.validationLoss(batch, 16, 5)).not.toBe(v1); // the step changed weights
+  });
 });

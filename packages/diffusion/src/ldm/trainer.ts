@@ -99,6 +99,32 @@ export class LatentDiffusionTrainer {
     });
   }
 
+  /**
+   * The ε-MSE on a batch without training: every graph kept (no condition dropout), t and noise
+   * drawn from `seed` as `step` draws them, so a fixed validation batch and seed give comparable
+   * numbers across steps.
+   */
+  async validationLoss(
+    batch: { images: Uint8Array; packed: PackedGraphs },
+    size: number,
+    seed: number,
+  ): Promise<number> {
+    const B = batch.packed.numGraphs;
+    const rng = new Rng(seed);
+    const loss = tf.tidy(() => {
+      const tokens = this.parts.encoder.forward(batch.packed);
+      const z0 = this.latents(batch.images, B, size, rng.int(0x7fffffff));
+      const t = this.diffusion.sampleTimesteps(rng, B);
+      for (let b = 0; b < B; b++) rng.uniform(); // the dropout draws of `step`: same noise
+      const noise = tf.tensor(rng.normals(z0.size), z0.shape);
+      const cond = this.denoiser.condition(tokens);
+      return this.diffusion.trainingLoss(this.denoiser.eps, z0, tf.cast(t, 'float32'), cond, noise);
+    });
+    const value = (await loss.data())[0];
+    loss.dispose();
+    return value;
+  }
+
   async step(
     batch: { images: Uint8Array; packed: PackedGraphs; moments?: Float32Array },
     size: number,
