@@ -34,6 +34,7 @@ export {
 export { SyntheticOracle, oracleInput, type OracleOutput } from './oracle/model.js';
 export { oracleTargets, classIndex, centreCell, type OracleTargets } from './oracle/targets.js';
 export { oracleLoss, type OracleLossWeights } from './oracle/loss.js';
+export { thresholdSweep, chooseThreshold, type ThresholdPoint } from './oracle/calibrate.js';
 export {
   OracleTrainer,
   DEFAULT_ORACLE_TRAINING,

@@ -229,6 +229,30 @@ describe('sgdiff eval train-oracle', () => {
     expect(resumed.err).toContain('resuming from');
     const oracle = await loadOracle(p('oracle-run'));
     expect(oracle.config.classes).toHaveLength(28);
+    expect(oracle.grid).toBe(16); // the fine head by default
     oracle.dispose();
+
+    const cal = await cli(
+      'eval',
+      'calibrate-oracle',
+      '--oracle',
+      p('oracle-run'),
+      '--data',
+      p('data'),
+      '--n',
+      '6',
+      '--backend',
+      'wasm',
+    );
+    expect(cal.code).toBe(0);
+    expect(cal.out).toContain('← chosen');
+    const meta = JSON.parse(readFileSync(p('oracle-run/oracle/model.json'), 'utf8'))
+      .userDefinedMetadata.meta;
+    expect(meta.config.threshold).toBe(meta.calibration.threshold);
+    expect(meta.calibration.split).toBe('val');
+    expect(meta.step).toBe(3); // the rest of the metadata is kept
+    const recalibrated = await loadOracle(p('oracle-run'));
+    expect(recalibrated.config.threshold).toBe(meta.calibration.threshold);
+    recalibrated.dispose();
   }, 120000);
 });

@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
 import { fixedBatch, trainingLoader } from '../training/data.js';
 import {
+  chooseThreshold,
   complianceMetrics,
   DEFAULT_ORACLE_TRAINING,
   FINE_ORACLE_CONFIG,
@@ -11,8 +14,10 @@ import {
   oracleInput,
   oracleTargets,
   runOracle,
+  thresholdSweep,
   type OracleTrainConfig,
 } from '@sgdiff/eval';
+import { loadOracle, saveOracle } from '@sgdiff/eval/node';
 import {
   loadCheckpointInto,
   loadOptimizerState,
@@ -267,4 +272,80 @@ export function registerEval(program: Command): void {
       console.log(`report: ${join(flags.out!, 'report.html')}`);
     });
   registerTrainOracle(evalCommand);
+  registerCalibrateOracle(evalCommand);
+}
+
+interface CalibrateFlags {
+  oracle: string;
+  data: string;
+  split: string;
+  n: number;
+  minPrecision: number;
+  backend: BackendChoice;
+  dryRun?: boolean;
+}
+
+/** Sets an oracle's detection threshold from real images of a split (val, not the test split). */
+export function registerCalibrateOracle(evalCommand: Command): void {
+  evalCommand
+    .command('calibrate-oracle')
+    .description(
+      "choose the oracle's detection threshold on real images: best recall + relation accuracy at precision ≥ --min-precision",
+    )
+    .requiredOption('--oracle <dir>', 'oracle checkpoint (rewritten in place with the threshold)')
+    .requiredOption('--data <dir>', 'synthetic dataset folder')
+    .option('--split <name>', 'split to calibrate on (keep test for reporting)', 'val')
+    .option('--n <count>', 'images', positiveInt, 1000)
+    .option('--min-precision <p>', 'lowest acceptable detection precision', positiveNumber, 0.95)
+    .option('--dry-run', 'print the sweep, change nothing')
+    .addOption(backendOption())
+    .action(async (flags: CalibrateFlags) => {
+      await startBackend(flags.backend);
+      const oracle = await loadOracle(flags.oracle);
+      const dir = existsSync(join(flags.oracle, 'model.json'))
+        ? flags.oracle
+        : join(flags.oracle, 'oracle');
+      const set = await fixedBatch(flags.data, flags.split, flags.n);
+      if (!set) throw new UserError(`${flags.data}: the "${flags.split}" split is empty`);
+      const thresholds = Array.from({ length: 12 }, (_, i) => Math.round((i + 1) * 5) / 100);
+      const previous = oracle.config.threshold;
+      oracle.config.threshold = thresholds[0];
+      const { predictions } = await runOracle(
+        oracle,
+        set.images,
+        set.graphs.length,
+        (await readManifest(flags.data)).image.size,
+      );
+      const points = thresholdSweep(
+        set.graphs,
+        predictions.map((p) => p.detections),
+        thresholds,
+      );
+      const best = chooseThreshold(points, flags.minPrecision);
+      const pct = (v: number) => `${(100 * v).toFixed(2)}%`.padStart(8);
+      console.log(
+        `threshold  precision  object recall  relation acc.   (${flags.split}, ${set.graphs.length} images)`,
+      );
+      for (const p of points)
+        console.log(
+          `${p.threshold.toFixed(2).padStart(9)}  ${pct(p.precision)}   ${pct(p.objectRecall)}       ${pct(p.relationAccuracy)}${p === best ? '   ← chosen' : ''}`,
+        );
+      oracle.config.threshold = best.threshold;
+      if (!flags.dryRun) {
+        const meta = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')).userDefinedMetadata
+          ?.meta as Record<string, unknown>;
+        await saveOracle(dir, oracle, {
+          ...meta,
+          config: oracle.config,
+          calibration: {
+            split: flags.split,
+            images: set.graphs.length,
+            minPrecision: flags.minPrecision,
+            ...best,
+          },
+        });
+        console.log(`threshold ${previous} → ${best.threshold}; saved ${dir}`);
+      }
+      oracle.dispose();
+    });
 }
