@@ -15,11 +15,13 @@ const det = (label: string, score: number, box: Detection['box']): Detection => 
   score,
   box,
 });
-// Best first: both squares where the graph has them, and a spurious sky at 0.2.
+// Best first: both squares where the graph has them, a second red-square peak (a duplicate, not
+// a hallucinated label), and a sky the graph does not have.
 const detections = [
   [
     det('red square', 0.9, [0.1, 0.4, 0.3, 0.6]),
     det('blue square', 0.4, [0.6, 0.4, 0.8, 0.6]),
+    det('red square', 0.35, [0.12, 0.4, 0.3, 0.6]),
     det('sky', 0.2, [0, 0, 1, 0.3]),
   ],
 ];

@@ -6,7 +6,11 @@ import type { Detection } from './decode.js';
 /** The oracle's compliance on real images at one detection threshold. */
 export interface ThresholdPoint {
   threshold: number;
-  /** Detections matched to a graph object / all detections at this threshold. */
+  /**
+   * Label precision: of the (image, label) pairs the oracle detects, the fraction whose graph has
+   * that label. Hallucinated labels are what could make absent objects "found" in generated
+   * images; a second peak on a present object cannot, so duplicates do not count against it.
+   */
   precision: number;
   objectRecall: number;
   relationAccuracy: number;
@@ -26,8 +30,8 @@ export function thresholdSweep(
       `thresholdSweep: ${graphs.length} graphs but detections for ${detections.length} images`,
     );
   return thresholds.map((threshold) => {
-    let dets = 0;
-    let matched = 0;
+    let detectedLabels = 0;
+    let trueLabels = 0;
     let objects = 0;
     let found = 0;
     let relations = 0;
@@ -35,8 +39,11 @@ export function thresholdSweep(
     graphs.forEach((g, i) => {
       const kept = detections[i].filter((d) => d.score >= threshold);
       const c = matchGraph(g, kept);
-      dets += kept.length;
-      matched += c.assignment.filter((a) => a >= 0).length;
+      const inGraph = new Set(g.objects.map((o) => o.label));
+      for (const label of new Set(kept.map((d) => d.label))) {
+        detectedLabels++;
+        if (inGraph.has(label)) trueLabels++;
+      }
       objects += c.objects;
       found += c.found;
       relations += c.relations;
@@ -44,7 +51,7 @@ export function thresholdSweep(
     });
     return {
       threshold,
-      precision: dets ? matched / dets : 1,
+      precision: detectedLabels ? trueLabels / detectedLabels : 1,
       objectRecall: objects ? found / objects : NaN,
       relationAccuracy: relations ? satisfied / relations : NaN,
     };
