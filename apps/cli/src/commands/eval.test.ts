@@ -249,6 +249,8 @@ describe('sgdiff eval train-oracle', () => {
     const meta = JSON.parse(readFileSync(p('oracle-run/oracle/model.json'), 'utf8'))
       .userDefinedMetadata.meta;
     expect(meta.config.threshold).toBe(meta.calibration.threshold);
+    expect(meta.config.flipTest).toBe(meta.calibration.flipTest);
+    expect(cal.out.match(/← chosen/g)).toHaveLength(1);
     expect(meta.calibration.split).toBe('val');
     expect(meta.step).toBe(3); // the rest of the metadata is kept
     const recalibrated = await loadOracle(p('oracle-run'));

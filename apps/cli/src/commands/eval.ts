@@ -16,6 +16,7 @@ import {
   runOracle,
   thresholdSweep,
   type OracleTrainConfig,
+  type ThresholdPoint,
 } from '@sgdiff/eval';
 import { loadOracle, saveOracle } from '@sgdiff/eval/node';
 import {
@@ -308,29 +309,32 @@ export function registerCalibrateOracle(evalCommand: Command): void {
       const set = await fixedBatch(flags.data, flags.split, flags.n);
       if (!set) throw new UserError(`${flags.data}: the "${flags.split}" split is empty`);
       const thresholds = Array.from({ length: 12 }, (_, i) => Math.round((i + 1) * 5) / 100);
-      const previous = oracle.config.threshold;
-      oracle.config.threshold = thresholds[0];
-      const { predictions } = await runOracle(
-        oracle,
-        set.images,
-        set.graphs.length,
-        (await readManifest(flags.data)).image.size,
-      );
-      const points = thresholdSweep(
-        set.graphs,
-        predictions.map((p) => p.detections),
-        thresholds,
-      );
-      const best = chooseThreshold(points, flags.minPrecision);
+      const previous = { threshold: oracle.config.threshold, flipTest: !!oracle.config.flipTest };
+      const size = (await readManifest(flags.data)).image.size;
+      // Both inference modes (plain, and averaged with the mirrored image), every threshold.
+      const points: (ThresholdPoint & { flipTest: boolean })[] = [];
+      for (const flipTest of [false, true]) {
+        oracle.config.threshold = thresholds[0];
+        oracle.config.flipTest = flipTest;
+        const { predictions } = await runOracle(oracle, set.images, set.graphs.length, size);
+        const sweep = thresholdSweep(
+          set.graphs,
+          predictions.map((p) => p.detections),
+          thresholds,
+        );
+        points.push(...sweep.map((p) => ({ ...p, flipTest })));
+      }
+      const best = chooseThreshold(points, flags.minPrecision) as (typeof points)[number];
       const pct = (v: number) => `${(100 * v).toFixed(2)}%`.padStart(8);
       console.log(
-        `threshold  precision  object recall  relation acc.   (${flags.split}, ${set.graphs.length} images)`,
+        `flip test  threshold  label precision  object recall  relation acc.   (${flags.split}, ${set.graphs.length} images)`,
       );
       for (const p of points)
         console.log(
-          `${p.threshold.toFixed(2).padStart(9)}  ${pct(p.precision)}   ${pct(p.objectRecall)}       ${pct(p.relationAccuracy)}${p === best ? '   ← chosen' : ''}`,
+          `${(p.flipTest ? 'yes' : 'no').padStart(9)}  ${p.threshold.toFixed(2).padStart(9)}  ${pct(p.precision)}         ${pct(p.objectRecall)}       ${pct(p.relationAccuracy)}${p === best ? '   ← chosen' : ''}`,
         );
       oracle.config.threshold = best.threshold;
+      oracle.config.flipTest = best.flipTest;
       if (!flags.dryRun) {
         const meta = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')).userDefinedMetadata
           ?.meta as Record<string, unknown>;
@@ -344,7 +348,9 @@ export function registerCalibrateOracle(evalCommand: Command): void {
             ...best,
           },
         });
-        console.log(`threshold ${previous} → ${best.threshold}; saved ${dir}`);
+        console.log(
+          `threshold ${previous.threshold} → ${best.threshold}, flip test ${previous.flipTest} → ${best.flipTest}; saved ${dir}`,
+        );
       }
       oracle.dispose();
     });

@@ -24,6 +24,8 @@ export interface OracleConfig {
   skip?: { stage: number; channels: number };
   /** A detection below this presence probability does not count as found. */
   threshold: number;
+  /** Inference averages the heads with those of the mirrored image (see `calibrate-oracle`). */
+  flipTest?: boolean;
 }
 
 export const DEFAULT_ORACLE_CONFIG: OracleConfig = {

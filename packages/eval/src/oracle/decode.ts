@@ -95,6 +95,29 @@ export function decodeOracle(
   return out;
 }
 
+/**
+ * Flip test-time augmentation: heads averaged with the heads of the mirrored image, mirrored back
+ * (heat along the width; boxes also swap their left and right distances). The result is exactly
+ * mirror-equivariant. Features stay those of the image as given.
+ */
+function withMirrorAverage(
+  oracle: SyntheticOracle,
+  x: tf.Tensor4D,
+  o: { heat: tf.Tensor4D; boxes: tf.Tensor4D },
+): [tf.Tensor4D, tf.Tensor4D] {
+  const f = oracle.forward(tf.reverse(x, 2));
+  const [b, g, , k4] = f.boxes.shape;
+  const k = k4 / 4;
+  const mirroredBoxes = tf.reshape(
+    tf.gather(tf.reshape(tf.reverse(f.boxes, 2), [b, g, g, k, 4]), [2, 1, 0, 3], 4),
+    [b, g, g, k4],
+  );
+  return [
+    tf.mul(tf.add(o.heat, tf.reverse(f.heat, 2)), 0.5) as tf.Tensor4D,
+    tf.mul(tf.add(o.boxes, mirroredBoxes), 0.5) as tf.Tensor4D,
+  ];
+}
+
 export interface OracleRun {
   /** Pooled features, row-major: [N, F]. */
   features: Float32Array;
@@ -130,10 +153,11 @@ export async function runOracle(
     for (let s = 0; s < n; s += batchSize) {
       const m = Math.min(batchSize, n - s);
       const out = tf.tidy(() => {
-        const o = oracle.forward(
-          oracleInput(images.subarray(s * per, (s + m) * per), m, side, cfg, channels),
-        );
-        return [o.features, o.heat, o.boxes];
+        const x = oracleInput(images.subarray(s * per, (s + m) * per), m, side, cfg, channels);
+        const o = oracle.forward(x);
+        if (!cfg.flipTest) return [o.features, o.heat, o.boxes];
+        const [heat, boxes] = withMirrorAverage(oracle, x, o);
+        return [o.features, heat, boxes];
       });
       const [f, h, bx] = await Promise.all(out.map((t) => t.data() as Promise<Float32Array>));
       tf.dispose(out);

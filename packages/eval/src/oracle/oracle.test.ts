@@ -152,6 +152,32 @@ describe('SyntheticOracle', () => {
     m.dispose();
   });
 
+  it('with flip test-time augmentation, predicts mirrored boxes for a mirrored image', async () => {
+    const S = 32;
+    const img = new Uint8Array(S * S * 3).map((_, i) => (i * 7919) % 251);
+    const mirrored = new Uint8Array(img.length);
+    for (let y = 0; y < S; y++)
+      for (let x = 0; x < S; x++)
+        mirrored.set(img.subarray((y * S + x) * 3, (y * S + x) * 3 + 3), (y * S + (S - 1 - x)) * 3);
+    const both = new Uint8Array(2 * img.length);
+    both.set(img);
+    both.set(mirrored, img.length);
+    const worst = async (flipTest: boolean) => {
+      const m = new SyntheticOracle({ ...tiny, flipTest });
+      const [a, b] = (await runOracle(m, both, 2, S)).predictions;
+      m.dispose();
+      let err = 0;
+      a.classBoxes.forEach((box, k) => {
+        const want = [1 - box![2], box![1], 1 - box![0], box![3]];
+        b.classBoxes[k]!.forEach((v, c) => (err = Math.max(err, Math.abs(v - want[c]))));
+        err = Math.max(err, Math.abs(a.presence[k] - b.presence[k]));
+      });
+      return err;
+    };
+    expect(await worst(true)).toBeLessThan(1e-5);
+    expect(await worst(false)).toBeGreaterThan(1e-3); // a plain CNN is not mirror-equivariant
+  });
+
   it('overfits a few scenes without leaking tensors, and then finds their objects', async () => {
     const scenes = [0, 1, 2, 3].map(scene);
     const images = new Uint8Array(4 * 32 * 32 * 3);
