@@ -160,6 +160,7 @@ export function registerTrain(program: Command): void {
           globalDim: enc.tokenDim,
           contextDim: unet.contextDim,
           numLocalTokens: enc.tokens,
+          normalize: true,
         },
       };
       // latent-diffusion's scale factor, from a batch of training images.

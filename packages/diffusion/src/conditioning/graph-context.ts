@@ -1,4 +1,4 @@
-import { Linear, Module, tf } from '@sgdiff/nn';
+import { LayerNorm, Linear, Module, tf } from '@sgdiff/nn';
 
 /** What the scene-graph encoder gives the denoiser. */
 export interface GraphTokens {
@@ -16,6 +16,12 @@ export interface GraphContextConfig {
   contextDim: number;
   /** Local tokens per graph (SGDiff: 15); the context has one more, the global token. */
   numLocalTokens: number;
+  /**
+   * LayerNorm on the projected tokens (as CLIP/BERT contexts are normed in latent diffusion).
+   * Pre-trained encoder tokens are small (std ~0.03–0.07 from the synthetic encoder), which
+   * leaves cross-attention nearly uniform and its values nearly zero; absent (older models): off.
+   */
+  normalize?: boolean;
 }
 
 /**
@@ -27,13 +33,17 @@ export class GraphContext extends Module {
   readonly localProj: Linear;
   readonly globalProj: Linear;
   readonly nullContext: tf.Variable; // [L + 1, Dc]
+  readonly norm?: LayerNorm;
 
   constructor(readonly config: GraphContextConfig) {
     super();
     this.localProj = new Linear(config.localDim, config.contextDim, { init: 'xavier' });
     this.globalProj = new Linear(config.globalDim, config.contextDim, { init: 'xavier' });
+    if (config.normalize) this.norm = new LayerNorm(config.contextDim);
+    // The null context lives at the scale of the real one: unit with the norm, small without.
+    const nullStd = config.normalize ? 1 : 0.02;
     this.nullContext = this.param(
-      () => tf.randomNormal([config.numLocalTokens + 1, config.contextDim], 0, 0.02),
+      () => tf.randomNormal([config.numLocalTokens + 1, config.contextDim], 0, nullStd),
       {
         decay: false,
       },
@@ -55,6 +65,7 @@ export class GraphContext extends Module {
       const local = this.localProj.forward(tokens.local);
       const global = tf.reshape(this.globalProj.forward(tokens.global), [b, 1, -1]);
       let context = tf.concat([local, global], 1) as tf.Tensor3D;
+      if (this.norm) context = this.norm.forward(context) as tf.Tensor3D;
       let mask = tf.concat(
         [tf.cast(tokens.localMask, 'float32'), tf.ones([b, 1])],
         1,
