@@ -13,6 +13,7 @@ for graph in examples/*; do
   $cli sample --model "$model" --graph "$graph" --out "$out/$name.png" --n 4 --seed 1 --backend wasm
   rm -f "$out/$name"-[0-9].png
 done
-# The manipulation: "red circle left of blue square" becomes "right of"; the rest is kept.
-$cli edit --model "$model" --graph examples/meadow.txt --predicate 'red-circle:0=right of' \
+# The manipulation: the beach ball (a red circle) becomes a blue circle, same seed; the command
+# prints how much of the image outside the touched boxes stayed the same.
+$cli edit --model "$model" --graph examples/beach.json --relabel "ball=blue circle" \
   --seed 3 --out "$out/edit" --backend wasm

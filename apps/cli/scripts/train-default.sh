@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Trains models/default/ from scratch on the synthetic data, with the settings it was trained with
+# (models/default/TRAINING.md has the measured times and the numbers). Every stage resumes: run
+# the script again after an interruption and finished stages are skipped, unfinished ones resume.
+# Usage, from the repo root after `npm run build`:
+#   bash apps/cli/scripts/train-default.sh [RUNS_DIR=runs] [BACKEND=wasm]
+# BACKEND=auto uses WebGPU where a GPU is present.
+set -euo pipefail
+runs=${1:-runs} backend=${2:-wasm}
+data=data/synthetic-64
+cli="node apps/cli/dist/main.js"
+
+stage() { # name, run folder, command...
+  local name=$1 run=$2; shift 2
+  if [ -f "$run/done" ]; then echo "$name: done ($run)"; return; fi
+  local resume=(); [ -f "$run/config.json" ] && resume=(--resume)
+  echo "$name → $run"
+  "$@" --out "$run" --backend "$backend" "${resume[@]}"
+  touch "$run/done"
+}
+
+[ -f "$data/manifest.json" ] || $cli data synth --out "$data" --count 20000 --size 64 --seed 1
+
+stage encoder "$runs/encoder" $cli pretrain --data "$data" --variant both+hard \
+  --steps 700 --batch 32 --checkpoint-every 100 --val-every 350
+stage autoencoder "$runs/ae" $cli train-autoencoder --data "$data" --preset f4-cpu \
+  --batch 8 --steps 1291
+stage diffusion "$runs/ldm" $cli train --data "$data" --encoder "$runs/encoder" \
+  --autoencoder "$runs/ae" --batch 12 --steps 2100 --lr 8e-4 --checkpoint-every 100
+$cli export --run "$runs/ldm" --out models/default --steps 50 --guidance 2 --sampler ddim
