@@ -56,3 +56,7 @@ export function addRunOptions(cmd: Command): Command {
     )
     .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInt, 250);
 }
+
+/** `--time-limit` minutes as the seconds `trainLoop` takes. */
+export const timeLimitSeconds = (minutes: number | undefined): number | undefined =>
+  minutes === undefined ? undefined : minutes * 60;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
-import { fixedBatch, trainingLoader } from '../training/data.js';
+import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.js';
 import {
   chooseThreshold,
   complianceMetrics,
@@ -35,6 +35,7 @@ import {
   positiveInt,
   positiveNumber,
   startBackend,
+  timeLimitSeconds,
 } from '../options.js';
 import {
   DEFAULT_ORACLE,
@@ -158,13 +159,11 @@ export function registerTrainOracle(evalCommand: Command): void {
       run,
       label: 'train-oracle',
       startStep,
-      timeLimitSeconds: flags.timeLimit !== undefined ? flags.timeLimit * 60 : undefined,
+      timeLimitSeconds: timeLimitSeconds(flags.timeLimit),
       totalSteps: cfg.training.totalSteps,
       checkpointEvery: flags.checkpointEvery,
       step: async (step) => {
-        const batch = await loader.next();
-        if (!batch)
-          throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
+        const batch = await nextTrainingBatch(loader, cfg.data, cfg.batch);
         const r = await trainer.step(batch.images, batch.graphs, size, stepSeed(cfg.seed, step));
         return { loss: r.loss, heat: r.heat, box: r.box, gradNorm: r.gradNorm, lr: r.lr };
       },

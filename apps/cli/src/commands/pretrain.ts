@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
-import { fixedBatch, trainingLoader } from '../training/data.js';
+import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.js';
 import { AdamW, warmupCosine, type BackendChoice } from '@sgdiff/nn';
 import {
   ablationConfig,
@@ -26,7 +26,13 @@ import {
 import { Vocabulary, type SceneGraph } from '@sgdiff/scene-graph';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { addRunOptions, positiveInt, positiveNumber, startBackend } from '../options.js';
+import {
+  addRunOptions,
+  positiveInt,
+  positiveNumber,
+  startBackend,
+  timeLimitSeconds,
+} from '../options.js';
 import { RunFolder } from '../training/run-folder.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from './train-autoencoder.js';
@@ -185,13 +191,11 @@ export function registerPretrain(program: Command): void {
       label: 'pretrain',
       startStep,
       resumedFrom: resumeFrom?.dir,
-      timeLimitSeconds: flags.timeLimit !== undefined ? flags.timeLimit * 60 : undefined,
+      timeLimitSeconds: timeLimitSeconds(flags.timeLimit),
       totalSteps: t.totalSteps,
       checkpointEvery: flags.checkpointEvery,
       step: async (step) => {
-        const batch = await loader.next();
-        if (!batch)
-          throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
+        const batch = await nextTrainingBatch(loader, cfg.data, cfg.batch);
         const r = await pretrainStep(
           net,
           optimizer,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
-import { fixedBatch, trainingLoader } from '../training/data.js';
+import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.js';
 import {
   AUTOENCODER_PRESETS,
   AutoencoderTrainer,
@@ -19,7 +19,13 @@ import {
 import { Option, type Command } from 'commander';
 import type { BackendChoice } from '@sgdiff/nn';
 import { UserError } from '../errors.js';
-import { addRunOptions, positiveInt, positiveNumber, startBackend } from '../options.js';
+import {
+  addRunOptions,
+  positiveInt,
+  positiveNumber,
+  startBackend,
+  timeLimitSeconds,
+} from '../options.js';
 import { RunFolder } from '../training/run-folder.js';
 import { trainLoop } from '../training/train-loop.js';
 import { encodeLatents } from '../training/latents.js';
@@ -133,13 +139,11 @@ export function registerTrainAutoencoder(program: Command): void {
       label: 'train-autoencoder',
       startStep,
       resumedFrom: resumeFrom?.dir,
-      timeLimitSeconds: flags.timeLimit !== undefined ? flags.timeLimit * 60 : undefined,
+      timeLimitSeconds: timeLimitSeconds(flags.timeLimit),
       totalSteps: cfg.training.totalSteps,
       checkpointEvery: flags.checkpointEvery,
       step: async (step) => {
-        const batch = await loader.next();
-        if (!batch)
-          throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
+        const batch = await nextTrainingBatch(loader, cfg.data, cfg.batch);
         const r = await trainer.step(batch.images, cfg.batch, size, stepSeed(cfg.seed, step));
         return { loss: r.loss, rec: r.rec, gradNorm: r.gradNorm, lr: r.lr };
       },

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
-import { fixedBatch, trainingLoader } from '../training/data.js';
+import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.js';
 import {
   AutoencoderKL,
   DEFAULT_LDM_TRAINING,
@@ -25,7 +25,13 @@ import {
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { latestCheckpointOf, loadModuleFromCheckpoint } from '../model-parts.js';
-import { addRunOptions, positiveInt, positiveNumber, startBackend } from '../options.js';
+import {
+  addRunOptions,
+  positiveInt,
+  positiveNumber,
+  startBackend,
+  timeLimitSeconds,
+} from '../options.js';
 import { RunFolder } from '../training/run-folder.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from './train-autoencoder.js';
@@ -240,13 +246,11 @@ export function registerTrain(program: Command): void {
       label: 'train',
       startStep,
       resumedFrom: resumeFrom?.dir,
-      timeLimitSeconds: flags.timeLimit !== undefined ? flags.timeLimit * 60 : undefined,
+      timeLimitSeconds: timeLimitSeconds(flags.timeLimit),
       totalSteps: cfg.training.totalSteps,
       checkpointEvery: flags.checkpointEvery,
       step: async (step) => {
-        const batch = await loader.next();
-        if (!batch)
-          throw new UserError(`${cfg.data}: the train split yielded no batch of ${cfg.batch}`);
+        const batch = await nextTrainingBatch(loader, cfg.data, cfg.batch);
         const moments = cache && (await cache.read(batch.keys, batch.flipped));
         const r = await trainer.step(
           { ...batch, moments },

@@ -1,4 +1,5 @@
 import type { Batch, LoaderPosition } from '@sgdiff/datasets';
+import { UserError } from '../errors.js';
 import { createLoader } from '@sgdiff/datasets/node';
 
 /** One line on stderr per data problem (a corrupt record, a truncated shard). */
@@ -37,4 +38,15 @@ export async function fixedBatch(
   return (
     await createLoader({ dir, split, batchSize: size, epochs: 1, maxObjects, onWarning: warnLine })
   ).next();
+}
+
+/** The next batch of an endless training loader; none at all means the split cannot fill one. */
+export async function nextTrainingBatch(
+  loader: { next(): Promise<Batch | undefined> },
+  dir: string,
+  batch: number,
+): Promise<Batch> {
+  const b = await loader.next();
+  if (!b) throw new UserError(`${dir}: the train split yielded no batch of ${batch}`);
+  return b;
 }
