@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MODEL_MANIFEST, parseModelManifest } from '@sgdiff/diffusion';
 import type { Module } from '@sgdiff/nn';
 import { CheckpointError } from '@sgdiff/nn';
 import { loadCheckpoint } from '@sgdiff/nn/node';
@@ -47,6 +50,33 @@ export async function latestCheckpointOf(runDir: string, what: string): Promise<
   }
   if (!latest) throw new UserError(`${what}: ${runDir} has no checkpoint yet`);
   return latest.dir;
+}
+
+/**
+ * Where a frozen part (`encoder` or `autoencoder`) comes from: the latest checkpoint of a training
+ * run, or a model directory (sgdiff.json), whose part folders have the same layout. The result is a
+ * folder holding `<part>/`.
+ */
+export async function frozenPartSource(
+  dir: string,
+  part: 'encoder' | 'autoencoder',
+  what: string,
+): Promise<string> {
+  const manifestPath = join(dir, MODEL_MANIFEST);
+  if (!existsSync(manifestPath)) return latestCheckpointOf(dir, what);
+  let manifest;
+  try {
+    manifest = parseModelManifest(JSON.parse(await readFile(manifestPath, 'utf8')), manifestPath);
+  } catch (e) {
+    throw new UserError(`${what}: ${(e as Error).message}`);
+  }
+  const entry = manifest.parts[part];
+  if (!entry) throw new UserError(`${what}: model directory ${dir} has no ${part} part`);
+  if (entry.path !== part)
+    throw new UserError(
+      `${what}: model directory ${dir} keeps its ${part} in "${entry.path}"; only "${part}" is supported`,
+    );
+  return dir;
 }
 
 export function partDir(checkpoint: string, part: string): string {

@@ -36,6 +36,13 @@ export { oracleTargets, classIndex, centreCell, type OracleTargets } from './ora
 export { oracleLoss, type OracleLossWeights } from './oracle/loss.js';
 export { thresholdSweep, chooseThreshold, type ThresholdPoint } from './oracle/calibrate.js';
 export {
+  applyBorderSnap,
+  borderSides,
+  snapToBorder,
+  type BorderSide,
+  type BorderSnap,
+} from './oracle/border.js';
+export {
   OracleTrainer,
   DEFAULT_ORACLE_TRAINING,
   type OracleTrainConfig,

@@ -259,6 +259,33 @@ describe('the sgdiff training chain', () => {
     );
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('truncated? re-run --encode-latents');
+
+    // A new UNet on the frozen encoder and autoencoder of an exported model directory.
+    const fromModel = ['train', '--data', p('data'), '--encoder', p('model')];
+    const retrained = await cli(
+      ...fromModel,
+      '--autoencoder',
+      p('model'),
+      '--out',
+      p('ldm3'),
+      '--steps',
+      '1',
+      ...common,
+    );
+    expect(retrained.code).toBe(0);
+    const cfg = JSON.parse(readFileSync(p('ldm3/config.json'), 'utf8'));
+    expect(cfg.encoderCheckpoint).toBe(p('model'));
+    expect(cfg.denoiser.context.normalize).toBe(true);
+    const noCache = await cli(
+      ...fromModel,
+      '--autoencoder',
+      p('model'),
+      '--out',
+      p('ldm4'),
+      '--latents',
+      ...common,
+    );
+    expect(noCache.err).toContain('--autoencoder is a model directory');
     expect(report.notes.join('\n')).not.toContain('retrieval skipped');
   }, 300_000);
 

@@ -253,8 +253,25 @@ describe('sgdiff eval train-oracle', () => {
     expect(cal.out.match(/← chosen/g)).toHaveLength(1);
     expect(meta.calibration.split).toBe('val');
     expect(meta.step).toBe(3); // the rest of the metadata is kept
+    // The snap is saved with its margin when one is chosen, and left out at margin 0.
+    expect(meta.config.borderSnap?.margin ?? 0).toBe(meta.calibration.borderMargin);
+    expect(cal.out).toMatch(/border sides \(from val boxes\): .*sky: left\/top\/right/);
     const recalibrated = await loadOracle(p('oracle-run'));
     expect(recalibrated.config.threshold).toBe(meta.calibration.threshold);
     recalibrated.dispose();
+
+    // A new run from the calibrated oracle's weights: same network, its config kept.
+    const init = args.map((a) => (a === p('oracle-run') ? p('oracle-ft') : a));
+    init.push('--init', p('oracle-run'));
+    const ft = await cli(...init, '--steps', '1', '--head', 'coarse');
+    expect(ft.code).toBe(0);
+    expect(ft.err).toContain('starting from the weights of');
+    const tuned = await loadOracle(p('oracle-ft'));
+    expect(tuned.grid).toBe(16); // --init's config wins over --head
+    expect(tuned.config.threshold).toBe(meta.calibration.threshold);
+    tuned.dispose();
+    const both = await cli(...init, '--resume');
+    expect(both.code).toBe(1);
+    expect(both.err).toMatch(/--init starts a new run; --resume continues one/);
   }, 120000);
 });

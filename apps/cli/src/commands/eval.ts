@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
 import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.js';
 import {
+  applyBorderSnap,
+  borderSides,
   chooseThreshold,
   complianceMetrics,
   DEFAULT_ORACLE_TRAINING,
@@ -62,6 +64,7 @@ interface TrainOracleFlags {
   valEvery: number;
   valImages: number;
   head: 'fine' | 'coarse';
+  init?: string;
 }
 
 export function registerTrainOracle(evalCommand: Command): void {
@@ -93,17 +96,33 @@ export function registerTrainOracle(evalCommand: Command): void {
           .default('fine'),
       )
       .option('--val-every <n>', 'steps between validation measurements', positiveInt, 250)
-      .option('--val-images <n>', 'validation images', positiveInt, 256),
+      .option('--val-images <n>', 'validation images', positiveInt, 256)
+      .option(
+        '--init <oracle>',
+        'start a new run from these oracle weights (its config replaces --head; fresh optimiser and schedule)',
+      ),
   ).action(async (flags: TrainOracleFlags) => {
     const manifest = await readManifest(flags.data);
     const size = manifest.image.size;
+    if (flags.init && flags.resume)
+      throw new UserError('--init starts a new run; --resume continues one (give one of them)');
+    await startBackend(flags.backend);
+    const init = flags.init ? await loadOracle(flags.init) : undefined;
+    const initConfig = init && { ...init.config };
+    init?.dispose();
+    if (initConfig && initConfig.imageSize !== size)
+      throw new UserError(
+        `--init ${flags.init} sees ${initConfig.imageSize}² images, ${flags.data} has ${size}²`,
+      );
     const fresh = {
       command: 'eval train-oracle',
       data: flags.data,
+      ...(flags.init ? { init: flags.init } : {}),
       model:
-        flags.head === 'fine'
+        initConfig ??
+        (flags.head === 'fine'
           ? { ...FINE_ORACLE_CONFIG, imageSize: size }
-          : oracleConfig({ imageSize: size }),
+          : oracleConfig({ imageSize: size })),
       training: {
         ...DEFAULT_ORACLE_TRAINING,
         ...(flags.steps ? { totalSteps: flags.steps } : {}),
@@ -116,7 +135,6 @@ export function registerTrainOracle(evalCommand: Command): void {
     const { run, resumeFrom } = await RunFolder.open(flags.out, fresh, { resume: flags.resume });
     const cfg = run.config as typeof fresh;
     if (flags.steps && flags.resume) cfg.training.totalSteps = flags.steps;
-    await startBackend(flags.backend);
     const trainer = new OracleTrainer(cfg.model, cfg.training as OracleTrainConfig);
     let startStep = 0;
     if (resumeFrom) {
@@ -124,6 +142,12 @@ export function registerTrainOracle(evalCommand: Command): void {
       await loadOptimizerState(resumeFrom.dir, trainer.optimizer);
       startStep = resumeFrom.state.step;
       process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
+    } else if (flags.init) {
+      const from = existsSync(join(flags.init, 'model.json'))
+        ? flags.init
+        : join(flags.init, 'oracle');
+      await loadCheckpointInto(trainer.model, from);
+      process.stderr.write(`starting from the weights of ${from}\n`);
     }
     const loader = await trainingLoader({
       dir: cfg.data,
@@ -308,32 +332,61 @@ export function registerCalibrateOracle(evalCommand: Command): void {
       const set = await fixedBatch(flags.data, flags.split, flags.n);
       if (!set) throw new UserError(`${flags.data}: the "${flags.split}" split is empty`);
       const thresholds = Array.from({ length: 12 }, (_, i) => Math.round((i + 1) * 5) / 100);
-      const previous = { threshold: oracle.config.threshold, flipTest: !!oracle.config.flipTest };
+      const previous = {
+        threshold: oracle.config.threshold,
+        flipTest: !!oracle.config.flipTest,
+        borderMargin: oracle.config.borderSnap?.margin ?? 0,
+      };
       const size = (await readManifest(flags.data)).image.size;
-      // Both inference modes (plain, and averaged with the mirrored image), every threshold.
-      const points: (ThresholdPoint & { flipTest: boolean })[] = [];
+      // Sides each class's real boxes lie on: from the calibration split's own graphs.
+      const sides = borderSides(set.graphs);
+      const margins = [0, 0.025, 0.05, 0.075, 0.1];
+      // Both inference modes (plain, and averaged with the mirrored image), every border margin
+      // and threshold: decoded once per mode, at the lowest threshold and without snapping.
+      type Point = ThresholdPoint & { flipTest: boolean; borderMargin: number };
+      const points: Point[] = [];
+      oracle.config.borderSnap = undefined;
       for (const flipTest of [false, true]) {
         oracle.config.threshold = thresholds[0];
         oracle.config.flipTest = flipTest;
         const { predictions } = await runOracle(oracle, set.images, set.graphs.length, size);
-        const sweep = thresholdSweep(
-          set.graphs,
-          predictions.map((p) => p.detections),
-          thresholds,
-        );
-        points.push(...sweep.map((p) => ({ ...p, flipTest })));
+        for (const margin of margins) {
+          const sweep = thresholdSweep(
+            set.graphs,
+            predictions.map((p) => applyBorderSnap(p.detections, { margin, sides })),
+            thresholds,
+          );
+          points.push(...sweep.map((p) => ({ ...p, flipTest, borderMargin: margin })));
+        }
       }
-      const best = chooseThreshold(points, flags.minPrecision) as (typeof points)[number];
+      const best = chooseThreshold(points, flags.minPrecision) as Point;
       const pct = (v: number) => `${(100 * v).toFixed(2)}%`.padStart(8);
-      console.log(
-        `flip test  threshold  label precision  object recall  relation acc.   (${flags.split}, ${set.graphs.length} images)`,
-      );
-      for (const p of points)
+      const row = (p: Point, note = '') =>
         console.log(
-          `${(p.flipTest ? 'yes' : 'no').padStart(9)}  ${p.threshold.toFixed(2).padStart(9)}  ${pct(p.precision)}         ${pct(p.objectRecall)}       ${pct(p.relationAccuracy)}${p === best ? '   ← chosen' : ''}`,
+          `${(p.flipTest ? 'yes' : 'no').padStart(9)}  ${p.borderMargin.toFixed(3).padStart(13)}  ${p.threshold.toFixed(2).padStart(9)}  ${pct(p.precision)}         ${pct(p.objectRecall)}       ${pct(p.relationAccuracy)}${note}`,
         );
+      console.log(
+        `flip test  border margin  threshold  label precision  object recall  relation acc.   (${flags.split}, ${set.graphs.length} images)`,
+      );
+      // Every threshold at the chosen mode and margin; the other modes and margins by their best.
+      for (const p of points)
+        if (p.flipTest === best.flipTest && p.borderMargin === best.borderMargin)
+          row(p, p === best ? '   ← chosen' : '');
+      for (const flipTest of [false, true])
+        for (const margin of margins) {
+          if (flipTest === best.flipTest && margin === best.borderMargin) continue;
+          const same = points.filter((p) => p.flipTest === flipTest && p.borderMargin === margin);
+          row(chooseThreshold(same, flags.minPrecision) as Point, '   (best of its thresholds)');
+        }
+      console.log(
+        `border sides (from ${flags.split} boxes): ${Object.entries(sides)
+          .map(([label, s]) => `${label}: ${s.join('/')}`)
+          .join('; ')}`,
+      );
       oracle.config.threshold = best.threshold;
       oracle.config.flipTest = best.flipTest;
+      oracle.config.borderSnap =
+        best.borderMargin > 0 ? { margin: best.borderMargin, sides } : undefined;
       if (!flags.dryRun) {
         const meta = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')).userDefinedMetadata
           ?.meta as Record<string, unknown>;
@@ -348,7 +401,7 @@ export function registerCalibrateOracle(evalCommand: Command): void {
           },
         });
         console.log(
-          `threshold ${previous.threshold} → ${best.threshold}, flip test ${previous.flipTest} → ${best.flipTest}; saved ${dir}`,
+          `threshold ${previous.threshold} → ${best.threshold}, flip test ${previous.flipTest} → ${best.flipTest}, border margin ${previous.borderMargin} → ${best.borderMargin}; saved ${dir}`,
         );
       }
       oracle.dispose();

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
 import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.js';
@@ -5,6 +6,7 @@ import {
   AutoencoderKL,
   DEFAULT_LDM_TRAINING,
   LatentDiffusionTrainer,
+  MODEL_MANIFEST,
   UNET_PRESETS,
   scheduleConfig,
   unetConfig,
@@ -24,7 +26,7 @@ import {
 } from '@sgdiff/nn/node';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { latestCheckpointOf, loadModuleFromCheckpoint } from '../model-parts.js';
+import { frozenPartSource, loadModuleFromCheckpoint } from '../model-parts.js';
 import {
   addRunOptions,
   positiveInt,
@@ -102,10 +104,13 @@ export function registerTrain(program: Command): void {
         'train the graph-conditioned latent diffusion model (encoder and autoencoder frozen)',
       )
       .requiredOption('--data <dir>', 'dataset folder')
-      .requiredOption('--encoder <run>', 'pretrain run folder (its latest checkpoint is used)')
+      .requiredOption(
+        '--encoder <run>',
+        'pretrain run folder (its latest checkpoint is used), or a model directory',
+      )
       .requiredOption(
         '--autoencoder <run>',
-        'train-autoencoder run folder (its latest checkpoint is used)',
+        'train-autoencoder run folder (its latest checkpoint is used), or a model directory',
       )
       .requiredOption('--out <dir>', 'training run folder')
       .addOption(
@@ -145,8 +150,16 @@ export function registerTrain(program: Command): void {
       if (flags.steps) cfg.training.totalSteps = flags.steps;
     } else {
       const manifest = await readManifest(flags.data);
-      const encoderCheckpoint = await latestCheckpointOf(flags.encoder, '--encoder');
-      const autoencoderCheckpoint = await latestCheckpointOf(flags.autoencoder, '--autoencoder');
+      if (flags.latents && existsSync(join(flags.autoencoder, MODEL_MANIFEST)))
+        throw new UserError(
+          '--latents reads the latent cache of a train-autoencoder run; --autoencoder is a model directory',
+        );
+      const encoderCheckpoint = await frozenPartSource(flags.encoder, 'encoder', '--encoder');
+      const autoencoderCheckpoint = await frozenPartSource(
+        flags.autoencoder,
+        'autoencoder',
+        '--autoencoder',
+      );
       const frozen = await loadFrozenParts({ encoderCheckpoint, autoencoderCheckpoint });
       const enc = frozen.encoder.config;
       const vocabSize = manifest.vocab.object_idx_to_name.length;

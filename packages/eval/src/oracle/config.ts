@@ -1,3 +1,4 @@
+import type { BorderSnap } from './border.js';
 import { SYNTHETIC_STUFF, SYNTHETIC_THINGS } from '@sgdiff/scene-graph';
 
 /**
@@ -26,6 +27,8 @@ export interface OracleConfig {
   threshold: number;
   /** Inference averages the heads with those of the mirrored image (see `calibrate-oracle`). */
   flipTest?: boolean;
+  /** Edges put on the image border at decode time (see `calibrate-oracle`). */
+  borderSnap?: BorderSnap;
 }
 
 export const DEFAULT_ORACLE_CONFIG: OracleConfig = {

@@ -1,6 +1,7 @@
 import { tf } from '@sgdiff/nn';
 import type { Box } from '@sgdiff/scene-graph';
 import { EvalError } from '../errors.js';
+import { snapToBorder } from './border.js';
 import { featureDim, gridSize, type OracleConfig } from './config.js';
 import { oracleInput, type SyntheticOracle } from './model.js';
 
@@ -45,6 +46,10 @@ export function decodeOracle(
     );
   }
   const clamp = (v: number) => Math.min(1, Math.max(0, v));
+  const snap = config.borderSnap;
+  const snapSides = config.classes.map((c) =>
+    snap && snap.margin > 0 ? snap.sides[c] : undefined,
+  );
   const out: OracleImagePrediction[] = [];
   for (let b = 0; b < n; b++) {
     const at = (j: number, i: number, k: number) => ((b * G + j) * G + i) * K + k;
@@ -73,12 +78,14 @@ export function decodeOracle(
           if (!peak) continue;
           const p = sigmoid(z);
           const r = at(j, i, k) * 4;
-          const box: Box = [
+          let box: Box = [
             clamp((i + 0.5 - boxes[r]) / G),
             clamp((j + 0.5 - boxes[r + 1]) / G),
             clamp((i + 0.5 + boxes[r + 2]) / G),
             clamp((j + 0.5 + boxes[r + 3]) / G),
           ];
+          const sides = snapSides[k];
+          if (sides) box = snapToBorder(box, sides, snap!.margin);
           if (p > best) {
             best = p;
             classBoxes[k] = box;

@@ -73,6 +73,30 @@ describe('oracle targets and decoding', () => {
     expect(p.classBoxes[1]).toBeDefined(); // its best (sub-threshold) peak still has a box
   });
 
+  it('snaps the configured sides of a class onto the border when decoding', () => {
+    const g: SceneGraph = {
+      objects: [
+        { id: 'a', label: 'red square', box: [0.05, 0.05, 0.3, 0.3] },
+        { id: 'b', label: 'red square', box: [0.6, 0.6, 0.9, 0.9] },
+      ],
+      relations: [],
+    };
+    const t = oracleTargets([g], tiny);
+    const heat = t.heat.map((v) => 16 * v - 8);
+    const snapped = {
+      ...tiny,
+      borderSnap: { margin: 0.1, sides: { 'red square': ['left', 'top'] } },
+    };
+    const boxes = decodeOracle(heat, t.boxes, 1, snapped as OracleConfig)[0]
+      .detections.map((d) => d.box)
+      .sort((a, b) => a[0] - b[0]);
+    // Left/top 0.05 are within 0.1 of the border; 0.6 is not; right/bottom are not listed.
+    [
+      [0, 0, 0.3, 0.3],
+      [0.6, 0.6, 0.9, 0.9],
+    ].forEach((want, i) => want.forEach((v, c) => expect(boxes[i][c]).toBeCloseTo(v, 5)));
+  });
+
   it('rejects labels it does not know and graphs without boxes', () => {
     expect(() =>
       oracleTargets(
