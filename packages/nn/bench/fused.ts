@@ -3,7 +3,9 @@
 // For each mode it prints one JSON line: forward ms, train-step ms, and per step the GPU
 // dispatches and tfjs kernel invocations, with the kernels that take the most time where the
 // adapter has timestamp queries. On a software adapter (lavapipe) the times are CPU emulation.
-// Run: npm run bench:fused -w @sgdiff/nn [-- --batches 1,32 --iters 10 --modes unfused,fused]
+// Modes: `stock` is tfjs-webgpu as shipped; `unfused` adds this package's kernel replacements
+// (the conv filter gradient as a tiled conv); `fused` also turns on the fused GN/SiLU and AdamW.
+// Run: npm run bench:fused -w @sgdiff/nn [-- --batches 1,32 --iters 10 --modes stock,unfused,fused]
 //      (--size 16 --channels 64 makes a quick, smaller block for lavapipe; --convs off keeps
 //      only the parts the fused kernels replace)
 import {
@@ -12,6 +14,8 @@ import {
   GroupNorm,
   initBackend,
   Module,
+  registerTrainingKernels,
+  restoreStockKernels,
   setFusedWebGpuKernels,
   tf,
   trainStep,
@@ -163,7 +167,7 @@ async function main(): Promise<void> {
   const channels = Number(arg('channels') ?? 128);
   const batches = (arg('batches') ?? (info.softwareFallback ? '1' : '1,32')).split(',').map(Number);
   const iters = Number(arg('iters') ?? (info.softwareFallback ? 2 : 10));
-  const modes = (arg('modes') ?? 'unfused,fused').split(',');
+  const modes = (arg('modes') ?? 'stock,unfused,fused').split(',');
   const note = info.softwareFallback
     ? 'CPU-emulated WebGPU (software adapter): not GPU timings'
     : undefined;
@@ -171,6 +175,8 @@ async function main(): Promise<void> {
     const results: Record<string, Result> = {};
     for (const mode of modes) {
       setFusedWebGpuKernels(mode === 'fused');
+      if (mode === 'stock') restoreStockKernels('webgpu', ['Conv2DBackpropFilter']);
+      else registerTrainingKernels('webgpu');
       const r = await measure(batch, size, channels, iters);
       results[mode] = r;
       print({
@@ -190,6 +196,18 @@ async function main(): Promise<void> {
         topKernels: r.topKernels,
       });
     }
+    const st = results.stock;
+    for (const [name, r] of Object.entries(results)) {
+      if (!st || name === 'stock') continue;
+      print({
+        speedup: `${name} over stock`,
+        batch,
+        forward: r2(st.forwardMs / r.forwardMs),
+        trainStep: r2(st.trainStepMs / r.trainStepMs),
+        dispatchesPerStep: `${st.dispatchesPerStep} → ${r.dispatchesPerStep}`,
+        ...(note ? { note } : {}),
+      });
+    }
     const [u, fz] = [results.unfused, results.fused];
     if (u && fz) {
       print({
@@ -203,6 +221,7 @@ async function main(): Promise<void> {
     }
   }
   setFusedWebGpuKernels(true);
+  registerTrainingKernels('webgpu');
 }
 
 main().then(
