@@ -10,29 +10,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { runCli } from '../program.js';
+import { cli } from '../testing/cli.js';
 
 // The whole chain on a tiny synthetic dataset: data → pretrain → autoencoder → diffusion →
 // export → sample → edit. Two steps each: this checks the plumbing, not the quality.
 const root = mkdtempSync(join(tmpdir(), 'sgdiff-chain-'));
 const p = (name: string) => join(root, name);
-const quiet = {
-  log: jest.spyOn(console, 'log'),
-  err: jest.spyOn(console, 'error'),
-  stderr: jest.spyOn(process.stderr, 'write'),
-};
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  quiet.log.mockImplementation((...a) => void out.push(a.join(' ')));
-  quiet.err.mockImplementation((...a) => void err.push(a.join(' ')));
-  quiet.stderr.mockImplementation((s) => (err.push(String(s)), true));
-  const code = await runCli(argv);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-afterAll(() => Object.values(quiet).forEach((m) => m.mockRestore()));
 
 const common = ['--backend', 'wasm', '--batch', '4'];
 

@@ -18,27 +18,12 @@ import { loadOracle, saveOracle } from '@sgdiff/eval/node';
 import { initBackend } from '@sgdiff/nn/node';
 import { syntheticVocabulary } from '@sgdiff/scene-graph';
 import { PNG } from 'pngjs';
-import { runCli } from '../program.js';
+import { cli } from '../testing/cli.js';
 
 // `sgdiff eval` end to end: a tiny synthetic dataset, a tiny random model (16² images, as
 // @sgdiff/diffusion's test model) and a tiny random oracle. Checks the plumbing, not the numbers.
 const root = mkdtempSync(join(tmpdir(), 'sgdiff-eval-'));
 const p = (name: string) => join(root, name);
-const quiet = {
-  log: jest.spyOn(console, 'log'),
-  err: jest.spyOn(console, 'error'),
-  stderr: jest.spyOn(process.stderr, 'write'),
-};
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  quiet.log.mockImplementation((...a) => void out.push(a.join(' ')));
-  quiet.err.mockImplementation((...a) => void err.push(a.join(' ')));
-  quiet.stderr.mockImplementation((s) => (err.push(String(s)), true));
-  const code = await runCli(argv);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 async function writeTinyModel(dir: string): Promise<void> {
   const vocab = syntheticVocabulary();
@@ -111,8 +96,6 @@ beforeAll(async () => {
   await saveOracle(p('oracle'), oracle);
   oracle.dispose();
 }, 60000);
-
-afterAll(() => Object.values(quiet).forEach((m) => m.mockRestore()));
 
 const common = ['--data', p('data'), '--backend', 'wasm', '--oracle', p('oracle')];
 
