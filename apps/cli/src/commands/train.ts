@@ -56,6 +56,7 @@ interface Flags {
   checkpointEvery: number;
   valEvery: number;
   latents?: boolean;
+  globalEmbedding?: boolean;
 }
 
 export interface TrainRunConfig {
@@ -132,6 +133,10 @@ export function registerTrain(program: Command): void {
       )
       .option('--val-every <n>', 'steps between validation losses', positiveInt, 250)
       .option(
+        '--global-embedding',
+        'also add the global graph token to the timestep embedding (ADM-style; not in SGDiff)',
+      )
+      .option(
         '--latents',
         'read latents pre-encoded by `train-autoencoder --encode-latents` instead of encoding each batch',
       ),
@@ -171,6 +176,7 @@ export function registerTrain(program: Command): void {
       const unet = unetConfig(flags.preset, {
         inChannels: frozen.autoencoder.config.latentChannels,
         outChannels: frozen.autoencoder.config.latentChannels,
+        ...(flags.globalEmbedding ? { globalEmbedding: true } : {}),
       });
       const denoiser: DenoiserConfig = {
         unet,

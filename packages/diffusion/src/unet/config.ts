@@ -15,6 +15,12 @@ export interface UNetConfig {
   contextDim: number;
   dropout: number;
   groups: number;
+  /**
+   * Also add the context's last token (the graph's global token) to the timestep embedding, as
+   * ADM adds a class embedding: every res block sees the graph through its scale/shift, a path
+   * that trains much faster than cross-attention alone. Not in SGDiff; absent (older models): off.
+   */
+  globalEmbedding?: boolean;
 }
 
 export type UNetPreset = 'synthetic-64' | 'sgdiff-256';

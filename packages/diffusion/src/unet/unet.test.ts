@@ -112,6 +112,33 @@ describe('UNet', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
+  it('with globalEmbedding, starts equal to the plain UNet and then reads the last token', () => {
+    const g = new UNet({ ...tiny, globalEmbedding: true });
+    const shared = new Map([...unet.parameters()]);
+    for (const [k, v] of g.parameters())
+      if (shared.has(k)) (v as tf.Variable).assign(shared.get(k)!);
+    expect([...g.parameters().keys()].filter((k) => !shared.has(k)).sort()).toEqual([
+      'globalEmbed.bias',
+      'globalEmbed.weight',
+    ]);
+    const plain = unet.forward(x, t, ctx);
+    const zero = g.forward(x, t, ctx); // zero-initialised: the same function
+    expect(tf.max(tf.abs(tf.sub(plain, zero))).dataSync()[0]).toBe(0);
+    g.globalEmbed!.weight.assign(
+      tf.randomNormal(g.globalEmbed!.weight.shape, 0, 0.5, 'float32', 9),
+    );
+    const a = g.forward(x, t, ctx);
+    // Changing only the last (global) token changes the output even with cross-attention off...
+    const lastOnly = tf.concat([tf.slice(ctx, [0, 0, 0], [2, 4, 6]), tf.zeros([2, 1, 6])], 1);
+    const b = g.forward(x, t, lastOnly as tf.Tensor3D);
+    expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeGreaterThan(1e-3);
+    // ...through the embedding: the plain UNet's change is only the cross-attention's.
+    const viaAttn = tf.sub(unet.forward(x, t, ctx), unet.forward(x, t, lastOnly as tf.Tensor3D));
+    expect(tf.max(tf.abs(tf.sub(tf.sub(a, b), viaAttn))).dataSync()[0]).toBeGreaterThan(1e-3);
+    tf.dispose([plain, zero, a, b, lastOnly, viaAttn]);
+    g.dispose();
+  });
+
   it('leaks no tensors per forward pass', () => {
     unet.forward(x, t, ctx).dispose();
     const before = tf.memory().numTensors;

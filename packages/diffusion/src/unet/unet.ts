@@ -29,6 +29,7 @@ class Stage extends Module {
 export class UNet extends Module {
   readonly timeEmbed1: Linear;
   readonly timeEmbed2: Linear;
+  readonly globalEmbed?: Linear;
   readonly inputConv: Conv2d;
   readonly down: Stage[] = [];
   readonly downsample: (Downsample | null)[] = [];
@@ -54,6 +55,9 @@ export class UNet extends Module {
     const embDim = 4 * mc;
     this.timeEmbed1 = new Linear(mc, embDim);
     this.timeEmbed2 = new Linear(embDim, embDim);
+    // Zero-initialised: the model starts as if the option were off.
+    if (config.globalEmbedding)
+      this.globalEmbed = new Linear(contextDim, embDim, { init: 'zeros' });
     this.inputConv = new Conv2d(config.inChannels, mc, { kernelSize: 3 });
     const attn = (level: number, ch: number) =>
       config.attentionLevels.includes(level)
@@ -121,7 +125,12 @@ export class UNet extends Module {
     }
     return tf.tidy(() => {
       const temb = timestepEmbedding(t, this.config.modelChannels);
-      const emb = this.timeEmbed2.forward(silu(this.timeEmbed1.forward(temb))) as tf.Tensor2D;
+      let emb = this.timeEmbed2.forward(silu(this.timeEmbed1.forward(temb))) as tf.Tensor2D;
+      if (this.globalEmbed) {
+        const [b, len, dc] = context.shape;
+        const global = tf.reshape(tf.slice(context, [0, len - 1, 0], [b, 1, dc]), [b, dc]);
+        emb = tf.add(emb, this.globalEmbed.forward(global)) as tf.Tensor2D;
+      }
       let h = this.inputConv.forward(x);
       const skips: tf.Tensor4D[] = [h];
       let s = 0;
