@@ -282,6 +282,10 @@ export function registerTrain(program: Command): void {
       validateEvery: val ? flags.valEvery : undefined,
       validate: async () => ({
         valLoss: await trainer.validationLoss(val!, cfg.imageSize, 0x5eed),
+        // The same with each image given another graph: the gap is what the graph is worth.
+        valLossShuffledGraphs: await trainer.validationLoss(val!, cfg.imageSize, 0x5eed, {
+          shuffleGraphs: true,
+        }),
       }),
       save: async (dir, step) => {
         await saveCheckpoint(join(dir, 'unet'), trainer.denoiser, {

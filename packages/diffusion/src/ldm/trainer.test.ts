@@ -129,5 +129,19 @@ describe('LatentDiffusionTrainer', () => {
     // With no condition dropout, a step on the same seed starts from exactly this loss.
     expect((await trainer.step(batch, 16, 5)).loss).toBeCloseTo(v1, 5);
     expect(await trainer.validationLoss(batch, 16, 5)).not.toBe(v1); // the step changed weights
+    // Each image scored against the other graph's context: different once the context matters
+    // (the zero-initialised output layers given weights, so that it does)...
+    tf.tidy(() => {
+      for (const [name, v] of trainer.denoiser.parameters())
+        if (/outConv|conv2|projOut/.test(name))
+          (v as tf.Variable).assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 7));
+    });
+    const shuffled = await trainer.validationLoss(batch, 16, 5, { shuffleGraphs: true });
+    expect(shuffled).not.toBe(await trainer.validationLoss(batch, 16, 5));
+    // ...and exactly the same when the graphs are the same.
+    const same = { ...batch, packed: packGraphs([graphs[0], graphs[0]], m.vocab) };
+    expect(await trainer.validationLoss(same, 16, 5, { shuffleGraphs: true })).toBe(
+      await trainer.validationLoss(same, 16, 5),
+    );
   });
 });

@@ -102,14 +102,17 @@ export class LatentDiffusionTrainer {
   /**
    * The ε-MSE on a batch without training: every graph kept (no condition dropout), t and noise
    * drawn from `seed` as `step` draws them, so a fixed validation batch and seed give comparable
-   * numbers across steps.
+   * numbers across steps. `shuffleGraphs` gives each image the next graph's context instead: how
+   * much higher that loss is, is how much the model uses its graph.
    */
   async validationLoss(
     batch: { images: Uint8Array; packed: PackedGraphs },
     size: number,
     seed: number,
+    { shuffleGraphs = false }: { shuffleGraphs?: boolean } = {},
   ): Promise<number> {
     const B = batch.packed.numGraphs;
+    if (shuffleGraphs && B < 2) throw new Error('validationLoss: shuffling needs 2 or more graphs');
     const rng = new Rng(seed);
     const loss = tf.tidy(() => {
       const tokens = this.parts.encoder.forward(batch.packed);
@@ -117,7 +120,11 @@ export class LatentDiffusionTrainer {
       const t = this.diffusion.sampleTimesteps(rng, B);
       for (let b = 0; b < B; b++) rng.uniform(); // the dropout draws of `step`: same noise
       const noise = tf.tensor(rng.normals(z0.size), z0.shape);
-      const cond = this.denoiser.condition(tokens);
+      let cond = this.denoiser.condition(tokens);
+      if (shuffleGraphs) {
+        const next = Array.from({ length: B }, (_, i) => (i + 1) % B);
+        cond = { context: tf.gather(cond.context, next), mask: tf.gather(cond.mask, next) };
+      }
       return this.diffusion.trainingLoss(this.denoiser.eps, z0, tf.cast(t, 'float32'), cond, noise);
     });
     const value = (await loss.data())[0];
