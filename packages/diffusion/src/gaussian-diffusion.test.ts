@@ -91,6 +91,30 @@ describe('GaussianDiffusion', () => {
     tf.dispose([x0, noise, w, grads[w.name]!]);
   });
 
+  it('min-SNR-γ weights: γ/SNR where SNR > γ, 1 elsewhere (hand-computed)', () => {
+    // ᾱ_0 = 1 − β_0 = 0.9985 → SNR_0 = 0.9985 / 0.0015 = 665.67; w = 5 / 665.67. ᾱ_999 ≈ 2e-4.
+    const w = diffusion.minSnrWeights([0, 999], 5);
+    expect(w[0]).toBeCloseTo((5 * 0.0015) / 0.9985, 7);
+    expect(w[1]).toBe(1);
+    // The zero model's per-example losses are [1, 2]: the weighted mean is (w_0·1 + 2) / 2.
+    const x0 = tf.tensor4d([1, 2, 3, 4], [2, 1, 1, 2]);
+    const noise = tf.tensor4d([1, -1, 2, 0], [2, 1, 1, 2]);
+    const zero = () => tf.zeros([2, 1, 1, 2]);
+    const want = (w[0]! + 2) / 2;
+    const opts = { minSnrGamma: 5 };
+    expect(diffusion.trainingLoss(zero, x0, [0, 999], null, noise, opts).dataSync()[0]).toBeCloseTo(
+      want,
+      6,
+    );
+    const tt = tf.tensor1d([0, 999], 'int32');
+    expect(diffusion.trainingLoss(zero, x0, tt, null, noise, opts).dataSync()[0]).toBeCloseTo(
+      want,
+      6,
+    );
+    expect(() => diffusion.minSnrWeights([0], 0)).toThrow(/γ must be positive/);
+    tf.dispose([x0, noise, tt]);
+  });
+
   it('sampleTimesteps draws integers in range, reproducibly', () => {
     const a = diffusion.sampleTimesteps(new Rng(1), 64);
     const b = diffusion.sampleTimesteps(new Rng(1), 64);

@@ -37,6 +37,7 @@ export class GaussianDiffusion {
   readonly schedule: NoiseSchedule;
   // float32 copies of schedule arrays, made on first use for tensor timesteps; freed by dispose().
   private tables = new Map<string, tf.Tensor1D>();
+  private weightTables = new Map<number, tf.Tensor1D>();
 
   constructor(config: Partial<DiffusionConfig> = {}) {
     this.config = diffusionConfig(config);
@@ -141,21 +142,48 @@ export class GaussianDiffusion {
     });
   }
 
-  /** The scalar training loss: trainingLosses averaged over the batch. */
+  /**
+   * The scalar training loss: trainingLosses averaged over the batch, each example weighted by
+   * `minSnrWeights` when `minSnrGamma` is given (uniform otherwise).
+   */
   trainingLoss<C>(
     model: EpsModel<C>,
     x0: tf.Tensor,
     t: Timesteps,
     cond: C,
     noise: tf.Tensor | Rng,
+    { minSnrGamma }: { minSnrGamma?: number } = {},
   ): tf.Scalar {
-    return tf.tidy(() => tf.mean(this.trainingLosses(model, x0, t, cond, noise)) as tf.Scalar);
+    return tf.tidy(() => {
+      const losses = this.trainingLosses(model, x0, t, cond, noise);
+      if (!minSnrGamma) return tf.mean(losses) as tf.Scalar;
+      const w =
+        t instanceof tf.Tensor
+          ? tf.gather(this.minSnrTable(minSnrGamma), tf.cast(t, 'int32'))
+          : tf.tensor1d(this.minSnrWeights(t, minSnrGamma));
+      return tf.mean(tf.mul(losses, w)) as tf.Scalar;
+    });
+  }
+
+  /**
+   * Min-SNR-γ loss weights for ε-prediction (Hang et al. 2023): min(SNR_t, γ) / SNR_t with
+   * SNR_t = ᾱ_t / (1 − ᾱ_t), in float64. Low-noise steps, whose ε-loss is large but says little
+   * about layout, weigh less; steps with SNR ≤ γ keep weight 1.
+   */
+  minSnrWeights(t: ArrayLike<number>, gamma: number): Float32Array {
+    if (!(gamma > 0)) throw new Error(`minSnrWeights: γ must be positive, got ${gamma}`);
+    return Float32Array.from(t, (ti) => {
+      const ac = this.schedule.alphasCumprod[this.checkTimestep(ti)]!;
+      const snr = ac / (1 - ac);
+      return Math.min(snr, gamma) / snr;
+    });
   }
 
   /** Frees the cached float32 tables. */
   dispose(): void {
-    for (const table of this.tables.values()) table.dispose();
+    for (const table of [...this.tables.values(), ...this.weightTables.values()]) table.dispose();
     this.tables.clear();
+    this.weightTables.clear();
   }
 
   /** t as the [B] float32 tensor a model receives. */
@@ -191,6 +219,16 @@ export class GaussianDiffusion {
   private lookup(name: keyof NoiseSchedule | 'oneMinusAlphasCumprod', t: number): number {
     if (name === 'oneMinusAlphasCumprod') return 1 - this.schedule.alphasCumprod[t]!;
     return (this.schedule[name] as Float64Array)[t]!;
+  }
+
+  private minSnrTable(gamma: number): tf.Tensor1D {
+    let table = this.weightTables.get(gamma);
+    if (!table) {
+      const all = Array.from({ length: this.numTimesteps }, (_, i) => i);
+      table = tf.keep(tf.tensor1d(this.minSnrWeights(all, gamma)));
+      this.weightTables.set(gamma, table);
+    }
+    return table;
   }
 
   private checkTimestep(t: number): number {

@@ -57,6 +57,7 @@ interface Flags {
   valEvery: number;
   latents?: boolean;
   globalEmbedding?: boolean;
+  minSnr?: number;
 }
 
 export interface TrainRunConfig {
@@ -132,6 +133,11 @@ export function registerTrain(program: Command): void {
         Number,
       )
       .option('--val-every <n>', 'steps between validation losses', positiveInt, 250)
+      .option(
+        '--min-snr <gamma>',
+        'min-SNR-γ loss weighting (e.g. 5): low-noise steps weigh less (default: uniform, as LDM)',
+        positiveNumber,
+      )
       .option(
         '--global-embedding',
         'also add the global graph token to the timestep embedding (ADM-style; not in SGDiff)',
@@ -215,6 +221,7 @@ export function registerTrain(program: Command): void {
           ...(flags.steps ? { totalSteps: flags.steps } : {}),
           ...(flags.lr ? { lr: flags.lr } : {}),
           ...(flags.condDropout !== undefined ? { condDropout: flags.condDropout } : {}),
+          ...(flags.minSnr ? { minSnrGamma: flags.minSnr } : {}),
         },
         latentScale: 1 / Math.sqrt(Math.max(variance, 1e-12)),
         batch: flags.batch,

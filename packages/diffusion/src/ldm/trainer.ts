@@ -21,6 +21,8 @@ export interface LatentDiffusionTrainConfig {
   emaDecay: number;
   /** Probability of training a sample on the null graph (classifier-free guidance). */
   condDropout: number;
+  /** Min-SNR-γ loss weighting (see GaussianDiffusion.minSnrWeights); absent: uniform, as LDM. */
+  minSnrGamma?: number;
 }
 
 export const DEFAULT_LDM_TRAINING: LatentDiffusionTrainConfig = {
@@ -164,6 +166,7 @@ export class LatentDiffusionTrainer {
             tf.cast(t, 'float32'),
             cond,
             noise,
+            { minSnrGamma: this.config.training.minSnrGamma },
           );
         },
         { clipNorm: this.config.training.clipNorm },
