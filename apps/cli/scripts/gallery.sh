@@ -17,3 +17,7 @@ done
 # prints how much of the image outside the touched boxes stayed the same.
 $cli edit --model "$model" --graph examples/beach.json --relabel "ball=blue circle" \
   --seed 3 --out "$out/edit" --backend wasm
+# A stuff edit: the beach's sand becomes grass (it reaches the model through the global token, the
+# path this model uses most).
+$cli edit --model "$model" --graph examples/beach.json --relabel "beach=grass" \
+  --seed 3 --out "$out/edit-stuff" --backend wasm

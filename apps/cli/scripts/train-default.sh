@@ -26,5 +26,6 @@ stage encoder "$runs/encoder" $cli pretrain --data "$data" --variant both+hard \
 stage autoencoder "$runs/ae" $cli train-autoencoder --data "$data" --preset f4-cpu \
   --batch 8 --steps 1291
 stage diffusion "$runs/ldm" $cli train --data "$data" --encoder "$runs/encoder" \
-  --autoencoder "$runs/ae" --batch 12 --steps 2100 --lr 8e-4 --checkpoint-every 100
+  --autoencoder "$runs/ae" --global-embedding --min-snr 5 --batch 12 --steps 2000 --lr 8e-4 \
+  --checkpoint-every 100 --val-every 500
 $cli export --run "$runs/ldm" --out models/default --steps 50 --guidance 2 --sampler ddim
