@@ -35,9 +35,9 @@ export type Timesteps = tf.Tensor | ArrayLike<number>;
 export class GaussianDiffusion {
   readonly config: DiffusionConfig;
   readonly schedule: NoiseSchedule;
-  // float32 copies of schedule arrays, made on first use for tensor timesteps; freed by dispose().
+  // float32 copies of schedule arrays (and min-SNR weights), made on first use for tensor
+  // timesteps; freed by dispose().
   private tables = new Map<string, tf.Tensor1D>();
-  private weightTables = new Map<number, tf.Tensor1D>();
 
   constructor(config: Partial<DiffusionConfig> = {}) {
     this.config = diffusionConfig(config);
@@ -181,9 +181,8 @@ export class GaussianDiffusion {
 
   /** Frees the cached float32 tables. */
   dispose(): void {
-    for (const table of [...this.tables.values(), ...this.weightTables.values()]) table.dispose();
+    for (const table of this.tables.values()) table.dispose();
     this.tables.clear();
-    this.weightTables.clear();
   }
 
   /** t as the [B] float32 tensor a model receives. */
@@ -222,11 +221,12 @@ export class GaussianDiffusion {
   }
 
   private minSnrTable(gamma: number): tf.Tensor1D {
-    let table = this.weightTables.get(gamma);
+    const key = `minSnr/${gamma}`;
+    let table = this.tables.get(key);
     if (!table) {
       const all = Array.from({ length: this.numTimesteps }, (_, i) => i);
       table = tf.keep(tf.tensor1d(this.minSnrWeights(all, gamma)));
-      this.weightTables.set(gamma, table);
+      this.tables.set(key, table);
     }
     return table;
   }

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
@@ -20,7 +19,7 @@ import {
   type OracleTrainConfig,
   type ThresholdPoint,
 } from '@sgdiff/eval';
-import { loadOracle, saveOracle } from '@sgdiff/eval/node';
+import { loadOracle, oracleCheckpointDir, saveOracle } from '@sgdiff/eval/node';
 import {
   loadCheckpointInto,
   loadOptimizerState,
@@ -107,22 +106,23 @@ export function registerTrainOracle(evalCommand: Command): void {
     if (flags.init && flags.resume)
       throw new UserError('--init starts a new run; --resume continues one (give one of them)');
     await startBackend(flags.backend);
+    // Read once: its config decides the run's model, its weights start it.
     const init = flags.init ? await loadOracle(flags.init) : undefined;
-    const initConfig = init && { ...init.config };
-    init?.dispose();
-    if (initConfig && initConfig.imageSize !== size)
+    if (init && init.config.imageSize !== size) {
+      init.dispose();
       throw new UserError(
-        `--init ${flags.init} sees ${initConfig.imageSize}² images, ${flags.data} has ${size}²`,
+        `--init ${flags.init} sees ${init.config.imageSize}² images, ${flags.data} has ${size}²`,
       );
+    }
     const fresh = {
       command: 'eval train-oracle',
       data: flags.data,
       ...(flags.init ? { init: flags.init } : {}),
-      model:
-        initConfig ??
-        (flags.head === 'fine'
+      model: init
+        ? { ...init.config }
+        : flags.head === 'fine'
           ? { ...FINE_ORACLE_CONFIG, imageSize: size }
-          : oracleConfig({ imageSize: size })),
+          : oracleConfig({ imageSize: size }),
       training: {
         ...DEFAULT_ORACLE_TRAINING,
         ...(flags.steps ? { totalSteps: flags.steps } : {}),
@@ -142,13 +142,11 @@ export function registerTrainOracle(evalCommand: Command): void {
       await loadOptimizerState(resumeFrom.dir, trainer.optimizer);
       startStep = resumeFrom.state.step;
       process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
-    } else if (flags.init) {
-      const from = existsSync(join(flags.init, 'model.json'))
-        ? flags.init
-        : join(flags.init, 'oracle');
-      await loadCheckpointInto(trainer.model, from);
-      process.stderr.write(`starting from the weights of ${from}\n`);
+    } else if (init) {
+      trainer.model.loadWeights(init.parameters());
+      process.stderr.write(`starting from the weights of ${oracleCheckpointDir(flags.init!)}\n`);
     }
+    init?.dispose();
     const loader = await trainingLoader({
       dir: cfg.data,
       batch: cfg.batch,
@@ -326,9 +324,7 @@ export function registerCalibrateOracle(evalCommand: Command): void {
     .action(async (flags: CalibrateFlags) => {
       await startBackend(flags.backend);
       const oracle = await loadOracle(flags.oracle);
-      const dir = existsSync(join(flags.oracle, 'model.json'))
-        ? flags.oracle
-        : join(flags.oracle, 'oracle');
+      const dir = oracleCheckpointDir(flags.oracle);
       const set = await fixedBatch(flags.data, flags.split, flags.n);
       if (!set) throw new UserError(`${flags.data}: the "${flags.split}" split is empty`);
       const thresholds = Array.from({ length: 12 }, (_, i) => Math.round((i + 1) * 5) / 100);

@@ -15,12 +15,17 @@ export async function saveOracle(
   await saveCheckpoint(dir, oracle, { kind: 'oracle', config: oracle.config, ...extra });
 }
 
+/** The checkpoint folder of an oracle path: the folder itself, or a `train-oracle` run's `oracle/`. */
+export function oracleCheckpointDir(path: string): string {
+  return existsSync(join(path, 'model.json')) ? path : join(path, 'oracle');
+}
+
 /**
  * Loads an oracle from its checkpoint folder, or from a `train-oracle` run folder (its
  * `oracle/`). The network is rebuilt from the config saved with the weights.
  */
 export async function loadOracle(path: string): Promise<SyntheticOracle> {
-  const dir = existsSync(join(path, 'model.json')) ? path : join(path, 'oracle');
+  const dir = oracleCheckpointDir(path);
   let json: { userDefinedMetadata?: { meta?: { kind?: string; config?: Partial<OracleConfig> } } };
   try {
     json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
