@@ -1,5 +1,6 @@
 // Test-only: a complete but tiny SGDiff model (random weights) on the synthetic vocabulary.
 import { SceneGraphEncoder, encoderConfig } from '@sgdiff/encoder';
+import { deriveSeed, tf, type Module } from '@sgdiff/nn';
 import { syntheticVocabulary } from '@sgdiff/scene-graph';
 import { AutoencoderKL } from '../autoencoder/autoencoder-kl.js';
 import { AUTOENCODER_PRESETS, type AutoencoderConfig } from '../autoencoder/config.js';
@@ -8,7 +9,7 @@ import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelManifest } from '../pipel
 import { scheduleConfig } from '../schedules.js';
 import { unetConfig } from '../unet/config.js';
 
-export function tinyModel() {
+export function tinyModel({ seed = 0 }: { seed?: number } = {}) {
   const vocab = syntheticVocabulary();
   const enc = encoderConfig(vocab, 'tiny');
   const ae: AutoencoderConfig = {
@@ -31,6 +32,7 @@ export function tinyModel() {
       globalDim: enc.tokenDim,
       contextDim: 8,
       numLocalTokens: enc.tokens,
+      normalize: true, // as `sgdiff train` builds it
     },
   };
   const manifest: ModelManifest = {
@@ -53,5 +55,24 @@ export function tinyModel() {
   const encoder = new SceneGraphEncoder(enc);
   const autoencoder = new AutoencoderKL(ae);
   const denoiser = new Denoiser(den);
+  [encoder, autoencoder, denoiser].forEach((part, i) => reseed(part, deriveSeed(seed, i)!));
   return { vocab, manifest, encoder, autoencoder, denoiser };
+}
+
+/**
+ * Redraws every non-constant parameter from a seeded normal, std 1/√fan-in (0.1 for vectors).
+ * Module init is unseeded, and a test whose outcome depends on the weights must not depend on the
+ * draw. Constants (zero-initialised layers, norm scales) stay as they are.
+ */
+function reseed(module: Module, seed: number): void {
+  let i = 0;
+  tf.tidy(() => {
+    for (const v of module.parameters().values()) {
+      const constant = tf.moments(v).variance.dataSync()[0] === 0;
+      const fanIn = v.rank > 1 ? v.size / v.shape[v.rank - 1] : 100;
+      const std = 1 / Math.sqrt(fanIn);
+      if (!constant) v.assign(tf.randomNormal(v.shape, 0, std, 'float32', deriveSeed(seed, i)));
+      i++;
+    }
+  });
 }
