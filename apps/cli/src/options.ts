@@ -40,6 +40,15 @@ export async function startBackend(choice: BackendChoice): Promise<BackendInfo> 
   }
 }
 
+/** The flags that `addRunOptions` adds. */
+export interface RunFlags {
+  seed: number;
+  backend: BackendChoice;
+  resume?: boolean;
+  timeLimit?: number;
+  checkpointEvery: number;
+}
+
 /**
  * What every training command takes to control its run folder: seed, backend, resume, a time
  * limit and the checkpoint interval.

@@ -69,6 +69,20 @@ describe('the sgdiff training chain', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.err).toContain('resuming from');
     expect(readlinkSync(p('pre/latest'))).toBe(join('checkpoints', 'step-3'));
+    // --steps equal to the fresh-run default still re-fits the schedule (it once was ignored).
+    const longer = await cli(
+      'pretrain',
+      ...['--data', p('data'), '--out', p('pre'), '--steps', '3000', '--resume'],
+      ...['--time-limit', '0.0001', ...common],
+    );
+    expect(longer.code).toBe(0);
+    const [step4] = readFileSync(p('pre/metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((m) => m.step === 4);
+    const { lr } = JSON.parse(readFileSync(p('pre/config.json'), 'utf8')).training;
+    expect(step4.lr).toBeGreaterThan(0.99 * lr); // 4 of 3000: the peak, not past the end of 3
 
     expect(
       (

@@ -20,17 +20,13 @@ import {
   type ThresholdPoint,
 } from '@sgdiff/eval';
 import { loadOracle, oracleCheckpointDir, saveOracle } from '@sgdiff/eval/node';
-import {
-  loadCheckpointInto,
-  loadOptimizerState,
-  saveCheckpoint,
-  saveOptimizerState,
-} from '@sgdiff/nn/node';
+import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
 import { tf, type BackendChoice } from '@sgdiff/nn';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import {
   addRunOptions,
+  type RunFlags,
   backendOption,
   nonNegativeInt,
   positiveInt,
@@ -46,20 +42,16 @@ import {
   type EvalFlags,
 } from './eval-report.js';
 import { RunFolder } from '../training/run-folder.js';
+import { restoreTraining } from '../training/restore.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from './train-autoencoder.js';
 
-interface TrainOracleFlags {
+interface TrainOracleFlags extends RunFlags {
   data: string;
   out: string;
   steps?: number;
   batch: number;
   lr?: number;
-  seed: number;
-  backend: BackendChoice;
-  resume?: boolean;
-  timeLimit?: number;
-  checkpointEvery: number;
   valEvery: number;
   valImages: number;
   head: 'fine' | 'coarse';
@@ -136,13 +128,12 @@ export function registerTrainOracle(evalCommand: Command): void {
     const cfg = run.config as typeof fresh;
     if (flags.steps && flags.resume) cfg.training.totalSteps = flags.steps;
     const trainer = new OracleTrainer(cfg.model, cfg.training as OracleTrainConfig);
-    let startStep = 0;
-    if (resumeFrom) {
-      await loadCheckpointInto(trainer.model, join(resumeFrom.dir, 'oracle'));
-      await loadOptimizerState(resumeFrom.dir, trainer.optimizer);
-      startStep = resumeFrom.state.step;
-      process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
-    } else if (init) {
+    const startStep = await restoreTraining(
+      resumeFrom,
+      { oracle: trainer.model },
+      trainer.optimizer,
+    );
+    if (init) {
       trainer.model.loadWeights(init.parameters());
       process.stderr.write(`starting from the weights of ${oracleCheckpointDir(flags.init!)}\n`);
     }

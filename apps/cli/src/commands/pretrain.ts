@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
 import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.js';
-import { AdamW, warmupCosine, type BackendChoice } from '@sgdiff/nn';
+import { AdamW, warmupCosine } from '@sgdiff/nn';
 import {
   ablationConfig,
   ABLATION_VARIANTS,
@@ -17,40 +17,34 @@ import {
   type EncoderPreset,
   type PretrainConfig,
 } from '@sgdiff/encoder';
-import {
-  loadCheckpointInto,
-  loadOptimizerState,
-  saveCheckpoint,
-  saveOptimizerState,
-} from '@sgdiff/nn/node';
+import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
 import { Vocabulary, type SceneGraph } from '@sgdiff/scene-graph';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import {
   addRunOptions,
+  type RunFlags,
   positiveInt,
   positiveNumber,
   startBackend,
   timeLimitSeconds,
 } from '../options.js';
 import { RunFolder } from '../training/run-folder.js';
+import { restoreTraining } from '../training/restore.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from './train-autoencoder.js';
 
-interface Flags {
+const DEFAULT_PRETRAIN_STEPS = 3000;
+
+interface Flags extends RunFlags {
   data: string;
   out: string;
   config?: string;
   preset: EncoderPreset;
   variant: AblationVariant;
-  steps: number;
+  steps?: number;
   batch: number;
   lr: number;
-  seed: number;
-  backend: BackendChoice;
-  resume?: boolean;
-  timeLimit?: number;
-  checkpointEvery: number;
   valEvery: number;
   valPairs: number;
 }
@@ -115,7 +109,11 @@ export function registerPretrain(program: Command): void {
           .choices([...ABLATION_VARIANTS])
           .default('both+hard'),
       )
-      .option('--steps <n>', 'total optimiser steps', positiveInt, 3000)
+      .option(
+        '--steps <n>',
+        `total optimiser steps (default ${DEFAULT_PRETRAIN_STEPS})`,
+        positiveInt,
+      )
       .option('--batch <n>', 'batch size (in-batch negatives)', positiveInt, 32)
       .option('--lr <x>', 'peak learning rate', positiveNumber, 1e-3)
       .option('--val-every <n>', 'steps between retrieval/compliance validation', positiveInt, 500)
@@ -140,6 +138,7 @@ export function registerPretrain(program: Command): void {
         `the ${flags.preset} preset expects ${model.imageSize}² images; ${flags.data} has ${manifest.image.size}²`,
       );
     }
+    const steps = flags.steps ?? DEFAULT_PRETRAIN_STEPS;
     const fresh: PretrainRunConfig = {
       command: 'pretrain',
       data: flags.data,
@@ -147,8 +146,8 @@ export function registerPretrain(program: Command): void {
       variant: flags.variant,
       training: {
         lr: flags.lr,
-        warmupSteps: Math.min(200, Math.ceil(flags.steps / 10)),
-        totalSteps: flags.steps,
+        warmupSteps: Math.min(200, Math.ceil(steps / 10)),
+        totalSteps: steps,
         weightDecay: 0.01,
         clipNorm: 1,
       },
@@ -162,7 +161,8 @@ export function registerPretrain(program: Command): void {
       { resume: flags.resume },
     );
     const cfg = run.config as unknown as PretrainRunConfig;
-    if (flags.resume && flags.steps !== 3000) cfg.training.totalSteps = flags.steps;
+    // A resumed run keeps its schedule unless --steps is given: then the cosine re-fits to it.
+    if (flags.resume && flags.steps) cfg.training.totalSteps = flags.steps;
     await startBackend(flags.backend);
 
     const net = new MaskedContrastiveModel(cfg.model);
@@ -171,13 +171,7 @@ export function registerPretrain(program: Command): void {
       lr: warmupCosine({ peakLr: t.lr, warmupSteps: t.warmupSteps, totalSteps: t.totalSteps }),
       weightDecay: t.weightDecay,
     });
-    let startStep = 0;
-    if (resumeFrom) {
-      await loadCheckpointInto(net, join(resumeFrom.dir, 'pretrain'));
-      await loadOptimizerState(resumeFrom.dir, optimizer);
-      startStep = resumeFrom.state.step;
-      process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
-    }
+    const startStep = await restoreTraining(resumeFrom, { pretrain: net }, optimizer);
     const loader = await trainingLoader({
       dir: cfg.data,
       batch: cfg.batch,

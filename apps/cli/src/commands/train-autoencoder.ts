@@ -10,38 +10,29 @@ import {
   type AutoencoderPreset,
   type AutoencoderTrainConfig,
 } from '@sgdiff/diffusion';
-import {
-  loadCheckpointInto,
-  loadOptimizerState,
-  saveCheckpoint,
-  saveOptimizerState,
-} from '@sgdiff/nn/node';
+import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
 import { Option, type Command } from 'commander';
-import type { BackendChoice } from '@sgdiff/nn';
 import { UserError } from '../errors.js';
 import {
   addRunOptions,
+  type RunFlags,
   positiveInt,
   positiveNumber,
   startBackend,
   timeLimitSeconds,
 } from '../options.js';
 import { RunFolder } from '../training/run-folder.js';
+import { restoreTraining } from '../training/restore.js';
 import { trainLoop } from '../training/train-loop.js';
 import { encodeLatents } from '../training/latents.js';
 
-interface Flags {
+interface Flags extends RunFlags {
   data: string;
   out: string;
   preset: AutoencoderPreset;
   steps?: number;
   batch: number;
   lr?: number;
-  seed: number;
-  backend: BackendChoice;
-  resume?: boolean;
-  timeLimit?: number;
-  checkpointEvery: number;
   valEvery: number;
   valImages: number;
   encodeLatents?: boolean;
@@ -112,13 +103,11 @@ export function registerTrainAutoencoder(program: Command): void {
     await startBackend(flags.backend);
 
     const trainer = new AutoencoderTrainer(model, cfg.training as AutoencoderTrainConfig);
-    let startStep = 0;
-    if (resumeFrom) {
-      await loadCheckpointInto(trainer.model, join(resumeFrom.dir, 'autoencoder'));
-      await loadOptimizerState(resumeFrom.dir, trainer.optimizer);
-      startStep = resumeFrom.state.step;
-      process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
-    }
+    const startStep = await restoreTraining(
+      resumeFrom,
+      { autoencoder: trainer.model },
+      trainer.optimizer,
+    );
     const loader = await trainingLoader({
       dir: cfg.data,
       batch: cfg.batch,

@@ -17,29 +17,26 @@ import {
   type UNetPreset,
 } from '@sgdiff/diffusion';
 import { SceneGraphEncoder, type EncoderConfig } from '@sgdiff/encoder';
-import { tf, type BackendChoice } from '@sgdiff/nn';
-import {
-  loadCheckpointInto,
-  loadOptimizerState,
-  saveCheckpoint,
-  saveOptimizerState,
-} from '@sgdiff/nn/node';
+import { tf } from '@sgdiff/nn';
+import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { frozenPartSource, loadModuleFromCheckpoint } from '../model-parts.js';
 import {
   addRunOptions,
+  type RunFlags,
   positiveInt,
   positiveNumber,
   startBackend,
   timeLimitSeconds,
 } from '../options.js';
 import { RunFolder } from '../training/run-folder.js';
+import { restoreTraining } from '../training/restore.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from './train-autoencoder.js';
 import { openLatentCache } from '../training/latents.js';
 
-interface Flags {
+interface Flags extends RunFlags {
   data: string;
   encoder: string;
   autoencoder: string;
@@ -49,11 +46,6 @@ interface Flags {
   batch: number;
   lr?: number;
   condDropout?: number;
-  seed: number;
-  backend: BackendChoice;
-  resume?: boolean;
-  timeLimit?: number;
-  checkpointEvery: number;
   valEvery: number;
   latents?: boolean;
   globalEmbedding?: boolean;
@@ -240,22 +232,21 @@ export function registerTrain(program: Command): void {
       { ...frozen, latentScale: cfg.latentScale },
       { denoiser: cfg.denoiser, diffusion: { schedule: cfg.schedule }, training: cfg.training },
     );
-    let startStep = 0;
-    if (resumeFrom) {
-      await loadCheckpointInto(trainer.denoiser, join(resumeFrom.dir, 'unet'));
-      const emaUpdates =
-        (resumeFrom.state.emaUpdates as number | undefined) ?? resumeFrom.state.step;
-      await loadCheckpointInto(
-        {
+    // EMA warm-up continues from the updates it had (old runs saved none: their step).
+    const emaUpdates = resumeFrom
+      ? ((resumeFrom.state.emaUpdates as number | undefined) ?? resumeFrom.state.step)
+      : 0;
+    const startStep = await restoreTraining(
+      resumeFrom,
+      {
+        unet: trainer.denoiser,
+        ema: {
           parameters: () => trainer.ema.parameters(),
           loadWeights: (w) => trainer.ema.load(w, emaUpdates),
         },
-        join(resumeFrom.dir, 'ema'),
-      );
-      await loadOptimizerState(resumeFrom.dir, trainer.optimizer);
-      startStep = resumeFrom.state.step;
-      process.stderr.write(`resuming from ${resumeFrom.dir} (step ${startStep})\n`);
-    }
+      },
+      trainer.optimizer,
+    );
     const loader = await trainingLoader({
       dir: cfg.data,
       batch: cfg.batch,
