@@ -1,6 +1,5 @@
 import {
   Add,
-  backend_util,
   BatchMatMul,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
@@ -9,7 +8,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { KernelScope } from '../backend-kernels.js';
-import { im2col, type ConvGeometry, type WasmHeap } from './im2col.js';
+import { gradientConvGeometry, im2col, type WasmHeap } from './im2col.js';
 
 // wasm has no Conv2DBackpropFilter. dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·s+kh−pad, ·, ci]·dy[b,oh,ow,co]
 // is itself a conv: batch and channel of x swap roles, dy becomes the filter, and the forward
@@ -25,27 +24,19 @@ export function conv2dBackpropFilterViaConv(backendName: string): KernelConfig {
     backend: never;
   }): TensorInfo => {
     const { x, dy } = inputs; // x: [B, H, W, Ci], dy: [B, OH, OW, Co]
-    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
-    if (dataFormat !== 'NHWC')
-      throw new Error('@sgdiff/nn: Conv2DBackpropFilter supports NHWC only');
-    const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filterShape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
+    const { h, w, kh, kw, sh, sw, oh, ow, top, left } = gradientConvGeometry(
+      Conv2DBackpropFilter,
+      x.shape,
+      attrs.filterShape,
+      attrs,
     );
-    const [, h, w] = x.shape;
-    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-    const { outHeight: oh, outWidth: ow, padInfo } = info;
     // The rows of (padded) x that the forward conv read: [−top, −top + needH).
     const needH = (oh - 1) * sh + kh;
     const needW = (ow - 1) * sw + kw;
     const s = new KernelScope(backend, backendName);
     const cropped = s.cropNegative(x, [
-      [padInfo.top, needH - padInfo.top - h],
-      [padInfo.left, needW - padInfo.left - w],
+      [top, needH - top - h],
+      [left, needW - left - w],
     ]);
     const xT = s.transpose(cropped.x, [3, 1, 2, 0]); // [Ci, H', W', B]
     const dyT = s.transpose(dy, [1, 2, 0, 3]); // [OH, OW, B, Co]
@@ -82,34 +73,9 @@ export function conv2dBackpropFilterIm2col(
     backend: never;
   }): TensorInfo => {
     const { x, dy } = inputs; // x: [B, H, W, Ci], dy: [B, OH, OW, Co]
-    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
-    if (dataFormat !== 'NHWC')
-      throw new Error('@sgdiff/nn: Conv2DBackpropFilter supports NHWC only');
-    const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filterShape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-    );
-    const [batch, h, w, ci] = x.shape;
-    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-    const { outHeight: oh, outWidth: ow, padInfo } = info;
+    const g = gradientConvGeometry(Conv2DBackpropFilter, x.shape, attrs.filterShape, attrs);
+    const { batch, ci, kh, kw, oh, ow } = g;
     const co = dy.shape[3];
-    const g: ConvGeometry = {
-      h,
-      w,
-      ci,
-      kh,
-      kw,
-      sh,
-      sw,
-      oh,
-      ow,
-      top: padInfo.top,
-      left: padInfo.left,
-    };
     const kLen = kh * kw * ci;
     const total = batch * oh * ow; // output pixels = rows of im2col
     // Rows per chunk: as many as the bounded im2col buffer holds. Fewer, larger GEMMs are faster

@@ -1,5 +1,4 @@
 import {
-  backend_util,
   BatchMatMul,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
@@ -8,7 +7,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { KernelScope } from '../backend-kernels.js';
-import { col2imAdd, type ConvGeometry, type WasmHeap } from './im2col.js';
+import { col2imAdd, gradientConvGeometry, type WasmHeap } from './im2col.js';
 
 // The stock wasm Conv2DBackpropInput is a naive loop (~9× slower than the forward conv). The
 // input gradient is a stride-1 conv of the zero-inserted dy with the spatially flipped,
@@ -24,21 +23,9 @@ export function conv2dBackpropInputViaConv(backendName: string): KernelConfig {
     backend: never;
   }): TensorInfo => {
     const { dy, filter } = inputs; // dy: [B, OH, OW, Co], filter: [KH, KW, Ci, Co]
-    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
-    if (dataFormat !== 'NHWC')
-      throw new Error('@sgdiff/nn: Conv2DBackpropInput supports NHWC only');
-    const info = backend_util.computeConv2DInfo(
-      inputShape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-    );
-    const [b, , , ci] = inputShape;
-    const [, h, w] = inputShape;
-    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-    const { outHeight: oh, outWidth: ow, padInfo } = info;
+    const { inputShape } = attrs;
+    const g = gradientConvGeometry(Conv2DBackpropInput, inputShape, filter.shape, attrs);
+    const { batch: b, h, w, ci, kh, kw, sh, sw, oh, ow } = g;
     const co = dy.shape[3];
     const s = new KernelScope(backend, backendName);
 
@@ -58,8 +45,8 @@ export function conv2dBackpropInputViaConv(backendName: string): KernelConfig {
       spread = s.reshape(p, [b, oh * sh, ow * sw, co]);
     }
     // Full-conv padding so that output row i sums dy rows with i = oh·s + kh − top.
-    const top = kh - 1 - padInfo.top;
-    const left = kw - 1 - padInfo.left;
+    const top = kh - 1 - g.top;
+    const left = kw - 1 - g.left;
     const bottom = h + kh - 1 - top - ((oh - 1) * sh + 1) - (sh - 1);
     const right = w + kw - 1 - left - ((ow - 1) * sw + 1) - (sw - 1);
     const cropped = s.cropNegative(spread, [
@@ -103,34 +90,10 @@ export function conv2dBackpropInputIm2col(
     backend: never;
   }): TensorInfo => {
     const { dy, filter } = inputs; // dy: [B, OH, OW, Co], filter: [KH, KW, Ci, Co]
-    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
-    if (dataFormat !== 'NHWC')
-      throw new Error('@sgdiff/nn: Conv2DBackpropInput supports NHWC only');
-    const info = backend_util.computeConv2DInfo(
-      inputShape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-    );
-    const [batch, h, w, ci] = inputShape;
-    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-    const { outHeight: oh, outWidth: ow, padInfo } = info;
+    const { inputShape } = attrs;
+    const g = gradientConvGeometry(Conv2DBackpropInput, inputShape, filter.shape, attrs);
+    const { batch, h, w, ci, kh, kw, oh, ow } = g;
     const co = dy.shape[3];
-    const g: ConvGeometry = {
-      h,
-      w,
-      ci,
-      kh,
-      kw,
-      sh,
-      sw,
-      oh,
-      ow,
-      top: padInfo.top,
-      left: padInfo.left,
-    };
     const kLen = kh * kw * ci;
     const total = batch * oh * ow;
     const rows = Math.max(1, Math.min(total, Math.floor(chunkFloats / kLen)));

@@ -1,4 +1,8 @@
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  type Conv2DBackpropFilterAttrs,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 
 export interface WasmHeap {
   typedArrayFromHeap(t: TensorInfo): Float32Array;
@@ -17,6 +21,44 @@ export interface ConvGeometry {
   ow: number;
   top: number;
   left: number;
+}
+
+type Shape4 = [number, number, number, number];
+
+/**
+ * The geometry of the forward conv whose gradient a kernel computes, from its NHWC input shape,
+ * filter shape and attributes (dilation 1: the only one these kernels replace).
+ */
+export function gradientConvGeometry(
+  kernelName: string,
+  inputShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Pick<Conv2DBackpropFilterAttrs, 'strides' | 'pad' | 'dataFormat' | 'dimRoundingMode'>,
+): ConvGeometry & { batch: number } {
+  if (attrs.dataFormat !== 'NHWC') throw new Error(`@sgdiff/nn: ${kernelName} supports NHWC only`);
+  const info = backend_util.computeConv2DInfo(
+    inputShape as Shape4,
+    filterShape as Shape4,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const [batch, h, w, ci] = inputShape;
+  return {
+    batch,
+    h,
+    w,
+    ci,
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+  };
 }
 
 /**
