@@ -267,12 +267,21 @@ describe('the sgdiff training chain', () => {
       p('ldm3'),
       '--steps',
       '1',
+      '--attention-levels',
+      '2,0',
       ...common,
     );
     expect(retrained.code).toBe(0);
     const cfg = JSON.parse(readFileSync(p('ldm3/config.json'), 'utf8'));
     expect(cfg.encoderCheckpoint).toBe(p('model'));
     expect(cfg.denoiser.context.normalize).toBe(true);
+    expect(cfg.denoiser.unet.attentionLevels).toEqual([0, 2]);
+    const noLevel = await cli(
+      ...fromModel,
+      ...['--autoencoder', p('model'), '--out', p('ldm5'), '--attention-levels', '1,3', ...common],
+    );
+    expect(noLevel.code).toBe(1);
+    expect(noLevel.err).toMatch(/--attention-levels 3: the synthetic-64 UNet has levels 0-2/);
     const noCache = await cli(
       ...fromModel,
       '--autoencoder',

@@ -24,6 +24,7 @@ import { UserError } from '../errors.js';
 import { frozenPartSource, loadModuleFromCheckpoint } from '../model-parts.js';
 import {
   addRunOptions,
+  nonNegativeInt,
   type RunFlags,
   positiveInt,
   positiveNumber,
@@ -35,6 +36,12 @@ import { restoreTraining } from '../training/restore.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from './train-autoencoder.js';
 import { openLatentCache } from '../training/latents.js';
+
+/** `--attention-levels 0,1,2`: distinct non-negative integers, in increasing order. */
+function levelList(value: string): number[] {
+  const levels = value.split(',').map((v) => nonNegativeInt(v.trim()));
+  return [...new Set(levels)].sort((a, b) => a - b);
+}
 
 interface Flags extends RunFlags {
   data: string;
@@ -49,6 +56,7 @@ interface Flags extends RunFlags {
   valEvery: number;
   latents?: boolean;
   globalEmbedding?: boolean;
+  attentionLevels?: number[];
   minSnr?: number;
 }
 
@@ -131,6 +139,11 @@ export function registerTrain(program: Command): void {
         positiveNumber,
       )
       .option(
+        '--attention-levels <list>',
+        "UNet levels with spatial transformers, comma separated, 0 = full latent resolution (default: the preset's)",
+        levelList,
+      )
+      .option(
         '--global-embedding',
         'also add the global graph token to the timestep embedding (ADM-style; not in SGDiff)',
       )
@@ -175,7 +188,14 @@ export function registerTrain(program: Command): void {
         inChannels: frozen.autoencoder.config.latentChannels,
         outChannels: frozen.autoencoder.config.latentChannels,
         ...(flags.globalEmbedding ? { globalEmbedding: true } : {}),
+        ...(flags.attentionLevels ? { attentionLevels: flags.attentionLevels } : {}),
       });
+      const levels = unet.channelMult.length;
+      const outside = unet.attentionLevels.filter((l) => l >= levels);
+      if (outside.length)
+        throw new UserError(
+          `--attention-levels ${outside.join(',')}: the ${flags.preset} UNet has levels 0-${levels - 1}`,
+        );
       const denoiser: DenoiserConfig = {
         unet,
         context: {
