@@ -1,5 +1,5 @@
-// Bundles bench/reference-block.ts into out/bench.mjs and bench/kernels.ts into
-// out/bench-kernels.mjs, each one file runnable where there is no
+// Bundles bench/reference-block.ts into out/bench.mjs, bench/kernels.ts into out/bench-kernels.mjs
+// and bench/fused.ts into out/bench-fused.mjs, each one file runnable where there is no
 // node_modules (a GPU machine): the WASM binaries are copied beside it, `webgpu` stays external
 // (ship node_modules/webgpu, e.g. via .device-carry). Recipe from FACTS.md.
 import { build } from 'esbuild';
@@ -15,6 +15,7 @@ await build({
   entryPoints: {
     bench: join(root, 'bench', 'reference-block.ts'),
     'bench-kernels': join(root, 'bench', 'kernels.ts'),
+    'bench-fused': join(root, 'bench', 'fused.ts'),
   },
   bundle: true,
   platform: 'node',
@@ -49,4 +50,4 @@ for (const f of [
 ]) {
   copyFileSync(join(wasmDist, f), join(out, f));
 }
-console.error(`wrote ${join(out, 'bench.mjs')} and bench-kernels.mjs (+ WASM binaries)`);
+console.error(`wrote ${join(out, 'bench.mjs')}, bench-kernels.mjs, bench-fused.mjs (+ WASM binaries)`);
