@@ -55,7 +55,11 @@ export {
   type OracleRun,
 } from './oracle/decode.js';
 export { matchGraph, type GraphCompliance, type LabelledBox } from './compliance/match.js';
-export { complianceMetrics, type ComplianceSummary } from './compliance/compliance.js';
+export {
+  complianceMetrics,
+  type ComplianceSummary,
+  type LabelRecall,
+} from './compliance/compliance.js';
 export type { FeatureExtractor, ImageBatch } from './features/feature-extractor.js';
 export {
   InceptionExtractor,
@@ -76,6 +80,7 @@ export {
 export {
   renderReportHtml,
   metricsTable,
+  recallByLabelTable,
   formatMetricsTable,
   type EvalReport,
   type ReportRun,

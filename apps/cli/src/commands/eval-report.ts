@@ -403,6 +403,7 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
           objectRecall: ceilingSummary.objectRecall,
           relationAccuracy: ceilingSummary.relationAccuracy,
           retrievalR1: realRetrieval?.r1,
+          recallByLabel: ceilingSummary.byLabel,
         }
       : undefined,
     runs,

@@ -129,7 +129,18 @@ describe('sgdiff eval', () => {
       expect(run.metrics.kidOracle).toBeDefined();
       expect(run.metrics.objectRecall).toBeGreaterThanOrEqual(0);
       expect(run.metrics.inceptionScore).toBeUndefined();
+      // Per-label counts add up to the graphs' objects, the same for every run and the ceiling.
+      const counts = (by: Record<string, { objects: number; found: number }>) =>
+        Object.fromEntries(Object.entries(by).map(([k, v]) => [k, v.objects]));
+      expect(counts(run.metrics.recallByLabel!)).toEqual(counts(report.ceiling!.recallByLabel!));
     }
+    const byLabel = Object.values(report.ceiling!.recallByLabel!);
+    const found = byLabel.reduce((a, r) => a + r.found, 0);
+    expect(found / byLabel.reduce((a, r) => a + r.objects, 0)).toBeCloseTo(
+      report.ceiling!.objectRecall,
+      12,
+    );
+    expect(readFileSync(p('report/report.html'), 'utf8')).toContain('Object recall by class');
     expect(report.samples).toHaveLength(3);
     expect(report.notes.join(' ')).toMatch(/no --inception/);
     const html = readFileSync(p('report/report.html'), 'utf8');

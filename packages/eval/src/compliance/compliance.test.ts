@@ -146,6 +146,27 @@ describe('complianceMetrics', () => {
     expect(c).toMatchObject({ images: 2, objects: 4, found: 3, relations: 2, satisfied: 1 });
     expect(c.objectRecall).toBeCloseTo(0.75, 12);
     expect(c.relationAccuracy).toBeCloseTo(0.5, 12);
+    expect(c.byLabel).toEqual({
+      'red circle': { objects: 1, found: 1 },
+      'blue square': { objects: 1, found: 1 },
+      sky: { objects: 1, found: 1 },
+      grass: { objects: 1, found: 0 },
+    });
+  });
+
+  it('counts recall per label across images and repeated labels', () => {
+    const twins: SceneGraph = {
+      objects: [
+        { id: 'a', label: 'red circle' },
+        { id: 'b', label: 'red circle' },
+      ],
+      relations: [],
+    };
+    const c = complianceMetrics(
+      [twins, twins],
+      [[det('red circle', L)], [det('red circle', L), det('red circle', R)]],
+    );
+    expect(c.byLabel).toEqual({ 'red circle': { objects: 4, found: 3 } });
   });
 
   it('rejects a detection list per image that does not match the graphs', () => {

@@ -12,7 +12,14 @@ export interface ComplianceSummary {
   satisfied: number;
   /** satisfied / relations. */
   relationAccuracy: number;
+  /** Per object label: how many graph objects carry it, and how many of them were found. */
+  byLabel: Record<string, LabelRecall>;
   perImage: GraphCompliance[];
+}
+
+export interface LabelRecall {
+  objects: number;
+  found: number;
 }
 
 /**
@@ -34,6 +41,14 @@ export function complianceMetrics(
   const found = sum((c) => c.found);
   const relations = sum((c) => c.relations);
   const satisfied = sum((c) => c.satisfied);
+  const byLabel: Record<string, LabelRecall> = {};
+  graphs.forEach((g, i) =>
+    g.objects.forEach((o, j) => {
+      const r = (byLabel[o.label] ??= { objects: 0, found: 0 });
+      r.objects++;
+      if (perImage[i].assignment[j] >= 0) r.found++;
+    }),
+  );
   return {
     images: graphs.length,
     objects,
@@ -42,6 +57,7 @@ export function complianceMetrics(
     relations,
     satisfied,
     relationAccuracy: relations ? satisfied / relations : NaN,
+    byLabel,
     perImage,
   };
 }

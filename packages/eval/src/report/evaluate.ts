@@ -1,5 +1,9 @@
 import type { SceneGraph } from '@sgdiff/scene-graph';
-import { complianceMetrics, type ComplianceSummary } from '../compliance/compliance.js';
+import {
+  complianceMetrics,
+  type ComplianceSummary,
+  type LabelRecall,
+} from '../compliance/compliance.js';
 import { EvalError, type EvalWarning } from '../errors.js';
 import type { FeatureExtractor, ImageBatch } from '../features/feature-extractor.js';
 import type { OracleExtractor } from '../features/oracle-extractor.js';
@@ -29,6 +33,8 @@ export interface ImageSetMetrics {
   /** Compliance of these images with their graphs, from the oracle's detections. */
   objectRecall?: number;
   relationAccuracy?: number;
+  /** Object recall per label: which classes the images draw. */
+  recallByLabel?: Record<string, LabelRecall>;
   fidInception?: number;
   kidInception?: MeanStd;
   inceptionScore?: MeanStd;
@@ -116,6 +122,7 @@ export async function evaluateImageSet(
     );
     metrics.objectRecall = compliance.objectRecall;
     metrics.relationAccuracy = compliance.relationAccuracy;
+    metrics.recallByLabel = compliance.byLabel;
   }
   if (ev.inception && reference.inception) {
     const f = await ev.inception.features(images);

@@ -1,4 +1,9 @@
-import { formatMetricsTable, renderReportHtml, type EvalReport } from './report.js';
+import {
+  formatMetricsTable,
+  recallByLabelTable,
+  renderReportHtml,
+  type EvalReport,
+} from './report.js';
 
 const report: EvalReport = {
   kind: 'model-vs-real',
@@ -7,7 +12,11 @@ const report: EvalReport = {
   data: 'data/synth',
   split: 'test',
   images: 2,
-  ceiling: { objectRecall: 0.99, relationAccuracy: 0.975 },
+  ceiling: {
+    objectRecall: 0.99,
+    relationAccuracy: 0.975,
+    recallByLabel: { sky: { objects: 2, found: 2 }, 'red circle': { objects: 1, found: 1 } },
+  },
   runs: [
     {
       label: 'guidance 1',
@@ -18,6 +27,7 @@ const report: EvalReport = {
         kidOracle: { mean: 0.0123, std: 0.001 },
         objectRecall: 0.5,
         relationAccuracy: 0.25,
+        recallByLabel: { sky: { objects: 2, found: 1 }, 'red circle': { objects: 1, found: 0 } },
         warnings: ['few samples'],
       },
     },
@@ -51,6 +61,20 @@ describe('report rendering', () => {
     expect(text).toHaveLength(4);
     expect(text[1]).toMatch(/^guidance 1\s+2\s+12\.346\s+12\.300 ± 1\.000\s+50\.0%\s+25\.0%\s+—/);
     expect(text[3]).toMatch(/^real images \(ceiling\)\s+2\s+—\s+—\s+99\.0%\s+97\.5%/);
+  });
+
+  it('tabulates recall per label, most frequent first, with — where a run has none', () => {
+    expect(recallByLabelTable(report)).toEqual({
+      header: ['object', 'in graphs', 'guidance 1', 'real images (ceiling)'],
+      rows: [
+        ['sky', '2', '50.0%', '100.0%'],
+        ['red circle', '1', '0.0%', '100.0%'],
+      ],
+    });
+    expect(renderReportHtml(report)).toContain('<h2>Object recall by class</h2>');
+    const none = { ...report, ceiling: undefined, runs: [report.runs[1]] };
+    expect(recallByLabelTable(none).rows).toEqual([]);
+    expect(renderReportHtml(none)).not.toContain('Object recall by class');
   });
 
   it('writes HTML with escaped graph text, every image and the notes', () => {

@@ -1,4 +1,5 @@
 import type { MeanStd } from '../metrics/kid.js';
+import type { LabelRecall } from '../compliance/compliance.js';
 import type { ImageSetMetrics } from './evaluate.js';
 
 /** One evaluated setting (a guidance scale), or the real-vs-real floor. */
@@ -35,7 +36,12 @@ export interface EvalReport {
   oracle?: { path: string; featureDim: number };
   inception?: { path: string };
   /** The oracle on the reference (real) images: the ceiling of compliance. */
-  ceiling?: { objectRecall: number; relationAccuracy: number; retrievalR1?: number };
+  ceiling?: {
+    objectRecall: number;
+    relationAccuracy: number;
+    retrievalR1?: number;
+    recallByLabel?: Record<string, LabelRecall>;
+  };
   runs: ReportRun[];
   samples: ReportSample[];
   notes: string[];
@@ -104,6 +110,41 @@ export function metricsTable(report: EvalReport): { header: string[]; rows: stri
   return { header, rows };
 }
 
+/**
+ * Object recall per label, labels × (graph objects, each run, the ceiling), most frequent label
+ * first: which classes the model draws. Empty when no run has compliance.
+ */
+export function recallByLabelTable(report: EvalReport): { header: string[]; rows: string[][] } {
+  const sources = [
+    ...report.runs.map((r) => ({ label: r.label, byLabel: r.metrics.recallByLabel })),
+    ...(report.ceiling?.recallByLabel
+      ? [{ label: 'real images (ceiling)', byLabel: report.ceiling.recallByLabel }]
+      : []),
+  ].filter((s) => s.byLabel);
+  if (!sources.length) return { header: [], rows: [] };
+  const objects = new Map<string, number>();
+  for (const s of sources)
+    for (const [label, r] of Object.entries(s.byLabel!))
+      objects.set(label, Math.max(objects.get(label) ?? 0, r.objects));
+  const labels = [...objects].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return {
+    header: ['object', 'in graphs', ...sources.map((s) => s.label)],
+    rows: labels.map(([label, n]) => [
+      label,
+      String(n),
+      ...sources.map((s) => {
+        const r = s.byLabel![label];
+        return r ? pct(r.found / r.objects) : '—';
+      }),
+    ]),
+  };
+}
+
+const htmlTable = ({ header, rows }: { header: string[]; rows: string[][] }) =>
+  `<table><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+
 /** Plain-text version of the metrics table (for the terminal). */
 export function formatMetricsTable(report: EvalReport): string {
   const { header, rows } = metricsTable(report);
@@ -114,10 +155,8 @@ export function formatMetricsTable(report: EvalReport): string {
 
 /** A self-contained HTML page (images by relative path): metrics table, notes, sample grid. */
 export function renderReportHtml(report: EvalReport): string {
-  const { header, rows } = metricsTable(report);
-  const table = `<table><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
+  const table = htmlTable(metricsTable(report));
+  const byLabel = recallByLabelTable(report);
   const runHeads = report.runs.map((r) => `<th>${esc(r.label)}</th>`).join('');
   const samples = report.samples
     .map(
@@ -149,6 +188,7 @@ pre{margin:4px 0;font-size:12px;white-space:pre-wrap;max-width:28em}.c{font-size
 <h2>Metrics</h2>
 ${table}
 ${notes ? `<ul>${notes}</ul>` : ''}
+${byLabel.rows.length ? `<h2>Object recall by class</h2>\n${htmlTable(byLabel)}` : ''}
 <h2>Samples</h2>
 <table><thead><tr><th>graph</th><th>real</th>${runHeads}</tr></thead><tbody>
 ${samples}
