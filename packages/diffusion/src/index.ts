@@ -37,8 +37,10 @@ export { UNET_PRESETS, unetConfig, type UNetConfig, type UNetPreset } from './un
 export { timestepEmbedding } from './unet/timestep-embedding.js';
 export {
   GraphContext,
+  tokenStats,
   type GraphContextConfig,
   type GraphTokens,
+  type TokenStats,
 } from './conditioning/graph-context.js';
 export {
   AutoencoderKL,

@@ -9,6 +9,7 @@ import {
   MODEL_MANIFEST,
   UNET_PRESETS,
   scheduleConfig,
+  tokenStats,
   unetConfig,
   type AutoencoderConfig,
   type DenoiserConfig,
@@ -37,6 +38,12 @@ import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from './train-autoencoder.js';
 import { openLatentCache } from '../training/latents.js';
 
+const CONTEXT_NORMS = ['layer', 'standardize', 'none'] as const;
+type ContextNorm = (typeof CONTEXT_NORMS)[number];
+
+/** Graphs whose encoder tokens give the statistics of `--context-norm standardize`. */
+const TOKEN_STATS_GRAPHS = 512;
+
 /** `--attention-levels 0,1,2`: distinct non-negative integers, in increasing order. */
 function levelList(value: string): number[] {
   const levels = value.split(',').map((v) => nonNegativeInt(v.trim()));
@@ -57,6 +64,7 @@ interface Flags extends RunFlags {
   latents?: boolean;
   globalEmbedding?: boolean;
   attentionLevels?: number[];
+  contextNorm: ContextNorm;
   minSnr?: number;
 }
 
@@ -143,6 +151,14 @@ export function registerTrain(program: Command): void {
         "UNet levels with spatial transformers, comma separated, 0 = full latent resolution (default: the preset's)",
         levelList,
       )
+      .addOption(
+        new Option(
+          '--context-norm <mode>',
+          'how graph tokens are scaled before the UNet: a LayerNorm after the projection, per-channel standardisation by training-graph statistics before it (keeps token norms), or none',
+        )
+          .choices(CONTEXT_NORMS)
+          .default('layer'),
+      )
       .option(
         '--global-embedding',
         'also add the global graph token to the timestep embedding (ADM-style; not in SGDiff)',
@@ -203,9 +219,15 @@ export function registerTrain(program: Command): void {
           globalDim: enc.tokenDim,
           contextDim: unet.contextDim,
           numLocalTokens: enc.tokens,
-          normalize: true,
+          ...(flags.contextNorm === 'layer' ? { normalize: true } : {}),
         },
       };
+      if (flags.contextNorm === 'standardize') {
+        const graphs = await fixedBatch(flags.data, 'train', TOKEN_STATS_GRAPHS, 8);
+        const tokens = frozen.encoder.forward(graphs!.packed);
+        denoiser.context.standardize = tokenStats(tokens);
+        tf.dispose([tokens.local, tokens.localMask, tokens.global]);
+      }
       // latent-diffusion's scale factor, from a batch of training images.
       const probe = await fixedBatch(flags.data, 'train', 32);
       if (!probe) throw new UserError(`${flags.data}: the train split is empty`);

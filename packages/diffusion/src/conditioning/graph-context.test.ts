@@ -1,6 +1,6 @@
 import { tf } from '@sgdiff/nn';
 import { initBackend } from '@sgdiff/nn/node';
-import { GraphContext } from './graph-context.js';
+import { GraphContext, tokenStats } from './graph-context.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm', log: false });
@@ -39,5 +39,67 @@ describe('GraphContext', () => {
     tf.dispose([context, mask, m.mean, m.variance, t.local, t.localMask, t.global]);
     c.dispose();
     plain.dispose();
+  });
+
+  it('computes token stats over real tokens only, by hand', () => {
+    // Graph 0: tokens [1, 2] and [3, 6] real, [100, 100] padding; graph 1: [5, 10] real.
+    const t = {
+      local: tf.tensor3d([1, 2, 3, 6, 100, 100, 5, 10, 100, 100, 100, 100], [2, 3, 2]),
+      localMask: tf.tensor2d([1, 1, 0, 1, 0, 0], [2, 3]),
+      global: tf.tensor2d([0, 1, 2, 3], [2, 2]),
+    };
+    const s = tokenStats(t);
+    expect(s.localMean).toEqual([3, 6]); // (1+3+5)/3, (2+6+10)/3
+    expect(s.localStd[0]).toBeCloseTo(Math.sqrt(8 / 3), 5); // deviations −2, 0, 2
+    expect(s.localStd[1]).toBeCloseTo(Math.sqrt(32 / 3), 5); // −4, 0, 4
+    expect(s.globalMean).toEqual([1, 2]);
+    expect(s.globalStd[0]).toBeCloseTo(1, 5);
+    tf.dispose([t.local, t.localMask, t.global]);
+  });
+
+  it('with standardize projects standardised tokens, keeping their norms apart', () => {
+    const t = tokens();
+    const stats = tokenStats(t);
+    const c = new GraphContext({ ...config, standardize: stats });
+    const plain = new GraphContext(config);
+    const own = plain.parameters();
+    for (const [k, v] of c.parameters()) own.get(k)!.assign(v);
+    const std = (x: tf.Tensor, mean: number[], sd: number[]) => tf.div(tf.sub(x, mean), sd);
+    const manual = plain.forward({
+      ...t,
+      local: std(t.local, stats.localMean, stats.localStd) as tf.Tensor3D,
+      global: std(t.global, stats.globalMean, stats.globalStd) as tf.Tensor2D,
+    });
+    const got = c.forward(t);
+    const diff = tf.max(tf.abs(tf.sub(got.context, manual.context))).dataSync()[0];
+    expect(diff).toBeLessThan(1e-5);
+    // Two tokens in one direction, norms 1 and 3: a LayerNorm (on a bias-free projection) makes
+    // them one; standardising does not.
+    const one = {
+      local: tf.ones([1, 3, 8]) as tf.Tensor3D,
+      localMask: tf.ones([1, 3]) as tf.Tensor2D,
+    };
+    const pair = {
+      local: tf.concat([one.local, tf.mul(one.local, 3)]) as tf.Tensor3D,
+      localMask: tf.ones([2, 3]) as tf.Tensor2D,
+      global: tf.zeros([2, 8]) as tf.Tensor2D,
+    };
+    const layer = new GraphContext({ ...config, normalize: true });
+    layer
+      .parameters()
+      .get('localProj.bias')!
+      .assign(tf.zeros([16])); // LN(W·3x) = LN(W·x)
+    const gap = (ctx: tf.Tensor) =>
+      tf
+        .max(
+          tf.abs(
+            tf.sub(tf.slice(ctx, [0, 0, 0], [1, 1, -1]), tf.slice(ctx, [1, 0, 0], [1, 1, -1])),
+          ),
+        )
+        .dataSync()[0];
+    expect(gap(layer.forward(pair).context)).toBeLessThan(1e-3);
+    expect(gap(c.forward(pair).context)).toBeGreaterThan(0.1);
+    expect(Math.sqrt(tf.moments(c.nullContext).variance.dataSync()[0])).toBeGreaterThan(0.8);
+    for (const m of [c, plain, layer]) m.dispose();
   });
 });

@@ -22,6 +22,41 @@ export interface GraphContextConfig {
    * leaves cross-attention nearly uniform and its values nearly zero; absent (older models): off.
    */
   normalize?: boolean;
+  /**
+   * Per-channel mean and std of the encoder's tokens over training graphs: tokens are
+   * standardised before the projections. Unlike the LayerNorm, this keeps what a token's norm
+   * says (the synthetic encoder codes some labels by norm: water and grass differ 3× in norm,
+   * not in direction) while bringing every channel to unit scale.
+   */
+  standardize?: TokenStats;
+}
+
+/** Per-channel statistics of encoder tokens (local over real tokens only, and global). */
+export interface TokenStats {
+  localMean: number[];
+  localStd: number[];
+  globalMean: number[];
+  globalStd: number[];
+}
+
+/** Channel means and stds of a batch of tokens; padding tokens are left out. */
+export function tokenStats(tokens: GraphTokens): TokenStats {
+  return tf.tidy(() => {
+    const [b, l, d] = tokens.local.shape;
+    const flat = tf.reshape(tokens.local, [b * l, d]);
+    const w = tf.reshape(tf.cast(tokens.localMask, 'float32'), [b * l, 1]);
+    const n = tf.sum(w);
+    const mean = tf.div(tf.sum(tf.mul(flat, w), 0), n);
+    const variance = tf.div(tf.sum(tf.mul(tf.square(tf.sub(flat, mean)), w), 0), n);
+    const g = tf.moments(tokens.global, 0);
+    const std = (v: tf.Tensor) => Array.from(tf.sqrt(tf.maximum(v, 1e-12)).dataSync());
+    return {
+      localMean: Array.from(mean.dataSync()),
+      localStd: std(variance),
+      globalMean: Array.from(g.mean.dataSync()),
+      globalStd: std(g.variance),
+    };
+  });
 }
 
 /**
@@ -40,8 +75,8 @@ export class GraphContext extends Module {
     this.localProj = new Linear(config.localDim, config.contextDim, { init: 'xavier' });
     this.globalProj = new Linear(config.globalDim, config.contextDim, { init: 'xavier' });
     if (config.normalize) this.norm = new LayerNorm(config.contextDim);
-    // The null context lives at the scale of the real one: unit with the norm, small without.
-    const nullStd = config.normalize ? 1 : 0.02;
+    // The null context lives at the scale of the real one: unit when normed, small without.
+    const nullStd = config.normalize || config.standardize ? 1 : 0.02;
     this.nullContext = this.param(
       () => tf.randomNormal([config.numLocalTokens + 1, config.contextDim], 0, nullStd),
       {
@@ -62,8 +97,14 @@ export class GraphContext extends Module {
     }
     return tf.tidy(() => {
       const b = tokens.local.shape[0];
-      const local = this.localProj.forward(tokens.local);
-      const global = tf.reshape(this.globalProj.forward(tokens.global), [b, 1, -1]);
+      let { local: localIn, global: globalIn } = tokens as { local: tf.Tensor; global: tf.Tensor };
+      const st = this.config.standardize;
+      if (st) {
+        localIn = tf.div(tf.sub(localIn, st.localMean), st.localStd);
+        globalIn = tf.div(tf.sub(globalIn, st.globalMean), st.globalStd);
+      }
+      const local = this.localProj.forward(localIn);
+      const global = tf.reshape(this.globalProj.forward(globalIn), [b, 1, -1]);
       let context = tf.concat([local, global], 1) as tf.Tensor3D;
       if (this.norm) context = this.norm.forward(context) as tf.Tensor3D;
       let mask = tf.concat(
