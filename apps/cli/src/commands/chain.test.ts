@@ -281,6 +281,17 @@ describe('the sgdiff training chain', () => {
       ...['--autoencoder', p('model'), '--out', p('ldm5'), '--attention-levels', '1,3', ...common],
     );
     expect(noLevel.code).toBe(1);
+    const standardized = await cli(
+      ...fromModel,
+      ...['--autoencoder', p('model'), '--out', p('ldm6'), '--steps', '1'],
+      ...['--context-norm', 'standardize', ...common],
+    );
+    expect(standardized.code).toBe(0);
+    const ctx = JSON.parse(readFileSync(p('ldm6/config.json'), 'utf8')).denoiser.context;
+    expect(ctx.normalize).toBeUndefined();
+    expect(ctx.standardize.localStd).toHaveLength(ctx.localDim);
+    expect(Math.min(...ctx.standardize.localStd)).toBeGreaterThan(0);
+    expect(ctx.standardize.globalMean).toHaveLength(ctx.globalDim);
     expect(noLevel.err).toMatch(/--attention-levels 3: the synthetic-64 UNet has levels 0-2/);
     const noCache = await cli(
       ...fromModel,
