@@ -41,6 +41,9 @@ import { openLatentCache } from '../training/latents.js';
 const CONTEXT_NORMS = ['layer', 'standardize', 'none'] as const;
 type ContextNorm = (typeof CONTEXT_NORMS)[number];
 
+/** Objects per graph that the denoiser's context holds. */
+const MAX_OBJECTS = 8;
+
 /** Graphs whose encoder tokens give the statistics of `--context-norm standardize`. */
 const TOKEN_STATS_GRAPHS = 512;
 
@@ -222,15 +225,15 @@ export function registerTrain(program: Command): void {
           ...(flags.contextNorm === 'layer' ? { normalize: true } : {}),
         },
       };
+      // latent-diffusion's scale factor, from a batch of training images.
+      const probe = await fixedBatch(flags.data, 'train', 32);
+      if (!probe) throw new UserError(`${flags.data}: the train split is empty`);
       if (flags.contextNorm === 'standardize') {
-        const graphs = await fixedBatch(flags.data, 'train', TOKEN_STATS_GRAPHS, 8);
+        const graphs = await fixedBatch(flags.data, 'train', TOKEN_STATS_GRAPHS, MAX_OBJECTS);
         const tokens = frozen.encoder.forward(graphs!.packed);
         denoiser.context.standardize = tokenStats(tokens);
         tf.dispose([tokens.local, tokens.localMask, tokens.global]);
       }
-      // latent-diffusion's scale factor, from a batch of training images.
-      const probe = await fixedBatch(flags.data, 'train', 32);
-      if (!probe) throw new UserError(`${flags.data}: the train split is empty`);
       const trainer = new LatentDiffusionTrainer(
         { ...frozen, latentScale: 1 },
         { denoiser, diffusion: {}, training: DEFAULT_LDM_TRAINING },
@@ -261,7 +264,7 @@ export function registerTrain(program: Command): void {
         batch: flags.batch,
         seed: flags.seed,
         imageSize: manifest.image.size,
-        maxObjects: 8,
+        maxObjects: MAX_OBJECTS,
         latents: flags.latents === true,
       };
       frozen.encoder.dispose();
