@@ -75,10 +75,14 @@ export class GraphTripleConv extends Module {
     readonly hidden: number,
   ) {
     super();
-    this.net1a = new Linear(3 * dim, hidden);
-    this.net1b = new Linear(hidden, 2 * hidden + dim);
-    this.net2a = new Linear(hidden, hidden);
-    this.net2b = new Linear(hidden, dim);
+    // He-normal weights, as sg2im (`_init_weights`). With the fan-in-uniform default each
+    // Linear + ReLU keeps ~1/6 of the signal's variance, so after a few layers the biases drown
+    // the labels: every single-object graph got the same token (cosine 1.000) at init.
+    const init = 'kaimingNormal';
+    this.net1a = new Linear(3 * dim, hidden, { init });
+    this.net1b = new Linear(hidden, 2 * hidden + dim, { init });
+    this.net2a = new Linear(hidden, hidden, { init });
+    this.net2b = new Linear(hidden, dim, { init });
   }
 
   // objVecs: [O, D], predVecs: [T, D] → same shapes
