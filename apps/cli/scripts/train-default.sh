@@ -12,11 +12,11 @@ cli="node apps/cli/dist/main.js"
 
 stage() { # name, run folder, command...
   local name=$1 run=$2; shift 2
-  if [ -f "$run/done" ]; then echo "$name: done ($run)"; return; fi
+  if [ -f "$run/done-$name" ]; then echo "$name: done ($run)"; return; fi
   local resume=(); [ -f "$run/config.json" ] && resume=(--resume)
   echo "$name → $run"
   "$@" --out "$run" --backend "$backend" "${resume[@]}"
-  touch "$run/done"
+  touch "$run/done-$name"
 }
 
 [ -f "$data/manifest.json" ] || $cli data synth --out "$data" --count 20000 --size 64 --seed 1
@@ -28,4 +28,8 @@ stage autoencoder "$runs/ae" $cli train-autoencoder --data "$data" --preset f4-c
 stage diffusion "$runs/ldm" $cli train --data "$data" --encoder "$runs/encoder" \
   --autoencoder "$runs/ae" --global-embedding --min-snr 5 --batch 12 --steps 2000 --lr 8e-4 \
   --checkpoint-every 100 --val-every 500
+# Then a warm restart: the same run resumed with its cosine re-fitted to 6 000 steps (lr back to
+# 6.2e-4 at step 2 000); the committed UNet stopped at step 5 474 (--time-limit 108).
+stage diffusion-long "$runs/ldm" $cli train --data "$data" --encoder "$runs/encoder" \
+  --autoencoder "$runs/ae" --steps 6000 --time-limit 108 --checkpoint-every 100 --val-every 500
 $cli export --run "$runs/ldm" --out models/default --steps 50 --guidance 2 --sampler ddim
