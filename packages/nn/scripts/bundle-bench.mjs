@@ -50,4 +50,6 @@ for (const f of [
 ]) {
   copyFileSync(join(wasmDist, f), join(out, f));
 }
-console.error(`wrote ${join(out, 'bench.mjs')}, bench-kernels.mjs, bench-fused.mjs (+ WASM binaries)`);
+console.error(
+  `wrote ${join(out, 'bench.mjs')}, bench-kernels.mjs, bench-fused.mjs (+ WASM binaries)`,
+);
