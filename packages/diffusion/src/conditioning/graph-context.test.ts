@@ -31,7 +31,7 @@ describe('GraphContext', () => {
     for (const v of m.variance.dataSync()) expect(v).toBeGreaterThan(0.99);
     expect(Array.from(mask.dataSync())).toEqual([1, 1, 0, 1, 1, 0, 0, 1]);
     const nullStd = Math.sqrt(tf.moments(c.nullContext).variance.dataSync()[0]);
-    expect(nullStd).toBeGreaterThan(0.8);
+    expect(nullStd).toBeGreaterThan(0.6); // 48 unseeded draws of N(0, 1): 4 sigma below 1
     // Unnormalised, the same tokens give a context several times smaller.
     const plain = new GraphContext(config);
     const small = Math.sqrt(tf.moments(plain.forward(t).context).variance.dataSync()[0]);
@@ -99,7 +99,7 @@ describe('GraphContext', () => {
         .dataSync()[0];
     expect(gap(layer.forward(pair).context)).toBeLessThan(1e-3);
     expect(gap(c.forward(pair).context)).toBeGreaterThan(0.1);
-    expect(Math.sqrt(tf.moments(c.nullContext).variance.dataSync()[0])).toBeGreaterThan(0.8);
+    expect(Math.sqrt(tf.moments(c.nullContext).variance.dataSync()[0])).toBeGreaterThan(0.6); // 48 draws of N(0, 1)
     for (const m of [c, plain, layer]) m.dispose();
   });
 });
