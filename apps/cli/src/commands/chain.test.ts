@@ -81,8 +81,9 @@ describe('the sgdiff training chain', () => {
       .split('\n')
       .map((l) => JSON.parse(l))
       .filter((m) => m.step === 4);
-    const { lr } = JSON.parse(readFileSync(p('pre/config.json'), 'utf8')).training;
+    const { lr, totalSteps } = JSON.parse(readFileSync(p('pre/config.json'), 'utf8')).training;
     expect(step4.lr).toBeGreaterThan(0.99 * lr); // 4 of 3000: the peak, not past the end of 3
+    expect(totalSteps).toBe(3000); // written back: a later plain --resume keeps the new schedule
 
     expect(
       (

@@ -124,9 +124,11 @@ export function registerTrainOracle(evalCommand: Command): void {
       seed: flags.seed,
       imageSize: size,
     };
-    const { run, resumeFrom } = await RunFolder.open(flags.out, fresh, { resume: flags.resume });
+    const { run, resumeFrom } = await RunFolder.open(flags.out, fresh, {
+      resume: flags.resume,
+      totalSteps: flags.steps,
+    });
     const cfg = run.config as typeof fresh;
-    if (flags.steps && flags.resume) cfg.training.totalSteps = flags.steps;
     const trainer = new OracleTrainer(cfg.model, cfg.training as OracleTrainConfig);
     const startStep = await restoreTraining(
       resumeFrom,

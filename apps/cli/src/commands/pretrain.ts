@@ -155,14 +155,13 @@ export function registerPretrain(program: Command): void {
       seed: flags.seed,
       maxObjects: 8,
     };
+    // A resumed run keeps its schedule unless --steps is given: then the cosine re-fits to it.
     const { run, resumeFrom } = await RunFolder.open(
       flags.out,
       fresh as unknown as Record<string, unknown>,
-      { resume: flags.resume },
+      { resume: flags.resume, totalSteps: flags.steps },
     );
     const cfg = run.config as unknown as PretrainRunConfig;
-    // A resumed run keeps its schedule unless --steps is given: then the cosine re-fits to it.
-    if (flags.resume && flags.steps) cfg.training.totalSteps = flags.steps;
     await startBackend(flags.backend);
 
     const net = new MaskedContrastiveModel(cfg.model);

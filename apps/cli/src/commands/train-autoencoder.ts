@@ -91,9 +91,11 @@ export function registerTrainAutoencoder(program: Command): void {
       seed: flags.seed,
       imageSize: size,
     };
-    const { run, resumeFrom } = await RunFolder.open(flags.out, fresh, { resume: flags.resume });
+    const { run, resumeFrom } = await RunFolder.open(flags.out, fresh, {
+      resume: flags.resume,
+      totalSteps: flags.steps,
+    });
     const cfg = run.config as typeof fresh;
-    if (flags.steps && flags.resume) cfg.training.totalSteps = flags.steps;
     const model: AutoencoderConfig = cfg.model;
     if (size % downsamplingFactor(model) !== 0) {
       throw new UserError(

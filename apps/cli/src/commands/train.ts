@@ -178,11 +178,10 @@ export function registerTrain(program: Command): void {
     if (flags.resume) {
       ({ run, resumeFrom } = await RunFolder.open(
         flags.out,
-        { training: undefined },
-        { resume: true },
+        {},
+        { resume: true, totalSteps: flags.steps },
       ));
       cfg = run.config as unknown as TrainRunConfig;
-      if (flags.steps) cfg.training.totalSteps = flags.steps;
     } else {
       const manifest = await readManifest(flags.data);
       if (flags.latents && existsSync(join(flags.autoencoder, MODEL_MANIFEST)))

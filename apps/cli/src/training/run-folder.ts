@@ -47,12 +47,13 @@ export class RunFolder {
 
   /**
    * Starts a run in `dir` (which must not hold one) or, with `resume`, reopens it: the saved
-   * config wins over `config`, except for the keys in `overridable` (e.g. the step count).
+   * config wins over `config`. Only `totalSteps` (a resumed `--steps`) replaces the saved
+   * `training.totalSteps`, and is written back so that a later plain `--resume` keeps it.
    */
   static async open(
     dir: string,
     config: Record<string, unknown>,
-    { resume = false, overridable = [] as string[] } = {},
+    { resume = false, totalSteps }: { resume?: boolean; totalSteps?: number } = {},
   ): Promise<{ run: RunFolder; resumeFrom?: { dir: string; state: RunState } }> {
     const configPath = join(dir, 'config.json');
     if (resume) {
@@ -60,10 +61,15 @@ export class RunFolder {
         throw new UserError(`--resume: ${dir} holds no training run (no config.json)`);
       }
       const saved = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
-      const merged = { ...saved };
-      for (const key of overridable) if (config[key] !== undefined) merged[key] = config[key];
-      await writeFile(configPath, JSON.stringify(merged, null, 2) + '\n');
-      const run = new RunFolder(dir, merged);
+      if (totalSteps !== undefined) {
+        const training = saved.training as Record<string, unknown> | undefined;
+        if (!training)
+          throw new UserError(`${configPath} has no training section to set --steps in`);
+        training.totalSteps = totalSteps;
+        await writeFile(`${configPath}.tmp`, JSON.stringify(saved, null, 2) + '\n');
+        await rename(`${configPath}.tmp`, configPath);
+      }
+      const run = new RunFolder(dir, saved);
       const latest = await run.latest();
       return { run, resumeFrom: latest };
     }

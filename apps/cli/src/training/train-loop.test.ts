@@ -146,15 +146,16 @@ describe('trainLoop with RunFolder', () => {
     );
   });
 
-  it('keeps the saved config on resume except for overridable keys', async () => {
+  it('keeps the saved config on resume, except a new step count, which it writes back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'run-d-'));
-    await RunFolder.open(dir, { lr: 1, steps: 5 });
-    const { run } = await RunFolder.open(
-      dir,
-      { lr: 2, steps: 9 },
-      { resume: true, overridable: ['steps'] },
-    );
-    expect(run.config).toEqual({ lr: 1, steps: 9 });
+    await RunFolder.open(dir, { lr: 1, training: { totalSteps: 5 } });
+    const { run } = await RunFolder.open(dir, { lr: 2 }, { resume: true });
+    expect(run.config).toEqual({ lr: 1, training: { totalSteps: 5 } });
+    const longer = await RunFolder.open(dir, {}, { resume: true, totalSteps: 9 });
+    expect(longer.run.config).toEqual({ lr: 1, training: { totalSteps: 9 } });
+    // A later plain --resume keeps the new schedule.
+    const again = await RunFolder.open(dir, {}, { resume: true });
+    expect(again.run.config).toEqual({ lr: 1, training: { totalSteps: 9 } });
   });
 
   it('stops on a NaN loss, naming the step, and keeps the last good checkpoint', async () => {
