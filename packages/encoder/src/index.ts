@@ -25,6 +25,7 @@ export {
   type GraphEdges,
 } from './model/graph-triple-conv.js';
 export { checkPackedGraphs, prepareTriples, type TripleBatch } from './model/graph-batch.js';
+export { tokenLabels, type TokenLabels } from './eval/token-labels.js';
 
 // Pre-training.
 export {

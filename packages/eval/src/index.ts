@@ -2,6 +2,12 @@ export { EvalError, warnToConsole, type EvalWarning, type WarningHandler } from 
 export { computeFid, frechetDistance, type FidOptions, type FidReport } from './metrics/fid.js';
 export { computeKid, polynomialMmd2, type KidOptions, type MeanStd } from './metrics/kid.js';
 export { inceptionScore } from './metrics/inception-score.js';
+export {
+  linearProbe,
+  type LabelledFeatures,
+  type LinearProbeOptions,
+  type LinearProbeResult,
+} from './metrics/linear-probe.js';
 export { columnMeans, meanAndCovariance, type MeanAndCovariance } from './linalg/covariance.js';
 export {
   gemmTN,
