@@ -132,6 +132,26 @@ describe('the sgdiff training chain', () => {
     );
     const manifest = JSON.parse(readFileSync(p('model/sgdiff.json'), 'utf8'));
     expect(manifest.latentShape).toEqual([16, 16, 4]);
+
+    // The encoder's scores: a pretrain run has the image head; a model directory gets the probe only.
+    const scored = await cli(
+      'score-encoder',
+      ...['--run', p('pre'), '--data', p('data'), '--pairs', '12', '--json', '--backend', 'wasm'],
+    );
+    expect(scored.code).toBe(0);
+    const scores = JSON.parse(scored.out);
+    expect(scores.retrieval['graph→image'].r1).toBeGreaterThanOrEqual(0);
+    const own = scores.probe['own token → label'];
+    expect(own.tokens).toBeGreaterThan(0);
+    expect(own.accuracy).toBeGreaterThanOrEqual(0);
+    expect(own.accuracy).toBeLessThanOrEqual(1);
+    const probeOnly = await cli(
+      'score-encoder',
+      ...['--run', p('model'), '--data', p('data'), '--pairs', '12', '--backend', 'wasm'],
+    );
+    expect(probeOnly.code).toBe(0);
+    expect(probeOnly.out).toMatch(/no image head in this checkpoint/);
+    expect(probeOnly.out).toMatch(/label probe own token → label: \d\.\d{3}/);
     expect(manifest.defaults.steps).toBe(3);
 
     const s = await cli(

@@ -42,6 +42,7 @@ interface Flags extends RunFlags {
   config?: string;
   preset: EncoderPreset;
   variant: AblationVariant;
+  graphConv?: 'residual' | 'plain';
   steps?: number;
   batch: number;
   lr: number;
@@ -109,6 +110,12 @@ export function registerPretrain(program: Command): void {
           .choices([...ABLATION_VARIANTS])
           .default('both+hard'),
       )
+      .addOption(
+        new Option(
+          '--graph-conv <kind>',
+          'graph convolutions with a residual path (the preset) or plain, as sg2im and encoders trained before it',
+        ).choices(['residual', 'plain']),
+      )
       .option(
         '--steps <n>',
         `total optimiser steps (default ${DEFAULT_PRETRAIN_STEPS})`,
@@ -132,6 +139,8 @@ export function registerPretrain(program: Command): void {
         throw new UserError(`--config ${flags.config}: ${(e as Error).message}`);
       }
     }
+    if (flags.graphConv)
+      model = { ...model, encoder: { ...model.encoder, residual: flags.graphConv === 'residual' } };
     model = ablationConfig(model, flags.variant);
     if (model.imageSize !== manifest.image.size) {
       throw new UserError(

@@ -22,6 +22,12 @@ export interface EncoderConfig {
   useBoxes: boolean;
   /** false: the bag-of-objects ablation. Relations are dropped; only `__in_image__` edges remain. */
   useRelations: boolean;
+  /**
+   * Each GraphTripleConv adds its input to its output (absent: false, as sg2im and checkpoints
+   * saved before the option). Without it, neighbour averaging washes the labels out of the
+   * vectors layer by layer, and pre-training makes it worse (see the encoder README).
+   */
+  residual?: boolean;
 }
 
 export type EncoderPreset = 'synthetic' | 'sgdiff' | 'tiny';
@@ -38,6 +44,7 @@ export const ENCODER_PRESETS: Record<EncoderPreset, Architecture> = {
     tokenDim: 128,
     useBoxes: false,
     useRelations: true,
+    residual: true,
   },
   /** The paper's encoder: width 512, 6 layers, 15 local tokens. */
   sgdiff: {
@@ -48,6 +55,7 @@ export const ENCODER_PRESETS: Record<EncoderPreset, Architecture> = {
     tokenDim: 512,
     useBoxes: false,
     useRelations: true,
+    residual: true,
   },
   /** For tests. */
   tiny: {

@@ -47,7 +47,7 @@ export class SceneGraphEncoder extends Module {
     this.objectEmbedding = new Embedding(config.numObjects, dim, { std: 1 / Math.sqrt(dim) });
     this.predicateEmbedding = new Embedding(config.numPredicates, dim, { std: 1 / Math.sqrt(dim) });
     this.boxEmbedding = config.useBoxes ? new Linear(4, dim) : null;
-    this.graphConv = new GraphTripleConvNet(dim, config.hidden, config.layers);
+    this.graphConv = new GraphTripleConvNet(dim, config.hidden, config.layers, config.residual);
     this.localProjection = new Linear(3 * dim, config.tokenDim);
     this.globalProjection = new Linear(2 * dim, config.tokenDim);
   }

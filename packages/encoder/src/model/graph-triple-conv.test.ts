@@ -37,27 +37,32 @@ describe('averageOntoNodes', () => {
 });
 
 describe('GraphTripleConv', () => {
-  it('matches a hand-computed layer with identity-like weights', async () => {
-    // D = 1, H = 1. net1: [s, p, o] → relu(s + p + o) → relu([1, 2, 3]·h) = new_s, new_p, new_o.
-    // net2: pooled → relu(pooled) → relu(2·x).
-    const layer = new GraphTripleConv(1, 1);
-    setLinear(layer.net1a, [[1], [1], [1]]);
-    setLinear(layer.net1b, [[1, 2, 3]]);
-    setLinear(layer.net2a, [[1]]);
-    setLinear(layer.net2b, [[2]]);
-    const objVecs = tf.tensor2d([[1], [2], [3]]);
-    const predVecs = tf.tensor2d([[0.5], [-1]]);
-    // triples: 0 -p0-> 1, 2 -p1-> 1
-    const edges = graphEdges(Int32Array.from([0, 2]), Int32Array.from([1, 1]), 3);
-    const out = layer.forward(objVecs as tf.Tensor2D, predVecs as tf.Tensor2D, edges);
-    // h0 = 1 + 0.5 + 2 = 3.5 → s=3.5, p=7, o=10.5. h1 = 3 - 1 + 2 = 4 → s=4, p=8, o=12.
-    // pooled: node0 = 3.5, node1 = (10.5 + 12)/2 = 11.25, node2 = 4. objects = 2·pooled.
-    expect(Array.from(await out.objVecs.data())).toEqual([7, 22.5, 8]);
-    expect(Array.from(await out.predVecs.data())).toEqual([7, 8]);
-    tf.dispose([objVecs, predVecs, out.objVecs, out.predVecs]);
-    disposeEdges(edges);
-    layer.dispose();
-  });
+  it.each([false, true])(
+    'matches a hand-computed layer with identity-like weights (residual %s)',
+    async (residual) => {
+      // D = 1, H = 1. net1: [s, p, o] → relu(s + p + o) → relu([1, 2, 3]·h) = new_s, new_p, new_o.
+      // net2: pooled → relu(pooled) → relu(2·x). A residual layer adds its inputs.
+      const layer = new GraphTripleConv(1, 1, residual);
+      setLinear(layer.net1a, [[1], [1], [1]]);
+      setLinear(layer.net1b, [[1, 2, 3]]);
+      setLinear(layer.net2a, [[1]]);
+      setLinear(layer.net2b, [[2]]);
+      const objVecs = tf.tensor2d([[1], [2], [3]]);
+      const predVecs = tf.tensor2d([[0.5], [-1]]);
+      // triples: 0 -p0-> 1, 2 -p1-> 1
+      const edges = graphEdges(Int32Array.from([0, 2]), Int32Array.from([1, 1]), 3);
+      const out = layer.forward(objVecs as tf.Tensor2D, predVecs as tf.Tensor2D, edges);
+      // h0 = 1 + 0.5 + 2 = 3.5 → s=3.5, p=7, o=10.5. h1 = 3 - 1 + 2 = 4 → s=4, p=8, o=12.
+      // pooled: node0 = 3.5, node1 = (10.5 + 12)/2 = 11.25, node2 = 4. objects = 2·pooled.
+      expect(Array.from(await out.objVecs.data())).toEqual(
+        residual ? [7 + 1, 22.5 + 2, 8 + 3] : [7, 22.5, 8],
+      );
+      expect(Array.from(await out.predVecs.data())).toEqual(residual ? [7.5, 7] : [7, 8]);
+      tf.dispose([objVecs, predVecs, out.objVecs, out.predVecs]);
+      disposeEdges(edges);
+      layer.dispose();
+    },
+  );
 
   it('has gradients for every weight through the pooling', () => {
     const layer = new GraphTripleConv(4, 8);

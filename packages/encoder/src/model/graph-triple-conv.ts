@@ -73,6 +73,8 @@ export class GraphTripleConv extends Module {
   constructor(
     readonly dim: number,
     readonly hidden: number,
+    /** Add the input vectors to the output ones (a residual block). */
+    readonly residual = false,
   ) {
     super();
     // He-normal weights, as sg2im (`_init_weights`). With the fan-in-uniform default each
@@ -106,7 +108,7 @@ export class GraphTripleConv extends Module {
       const newO = tf.slice(mixed, [0, h + this.dim], [t, h]);
       const pooled = averageOntoNodes(newS, newO, edges); // [O, H]
       const obj = tf.relu(this.net2b.forward(tf.relu(this.net2a.forward(pooled)))) as tf.Tensor2D;
-      return [obj, newP];
+      return this.residual ? [tf.add(objVecs, obj), tf.add(predVecs, newP)] : [obj, newP];
     });
     return { objVecs: newObj, predVecs: newPred };
   }
@@ -116,9 +118,12 @@ export class GraphTripleConv extends Module {
 export class GraphTripleConvNet extends Module {
   readonly layers: GraphTripleConv[];
 
-  constructor(dim: number, hidden: number, numLayers: number) {
+  constructor(dim: number, hidden: number, numLayers: number, residual = false) {
     super();
-    this.layers = Array.from({ length: numLayers }, () => new GraphTripleConv(dim, hidden));
+    this.layers = Array.from(
+      { length: numLayers },
+      () => new GraphTripleConv(dim, hidden, residual),
+    );
   }
 
   // objVecs: [O, D], predVecs: [T, D] → same shapes
