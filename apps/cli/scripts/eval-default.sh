@@ -4,9 +4,9 @@
 # floor and sampling speed. Generated images are kept under OUT_DIR, so a re-run resumes; the
 # 1000-graph run reuses the sweep's first 200 images at its guidance (image i comes from seed i).
 # Usage, from the repo root after `npm run build` (and data synth, see models/default/TRAINING.md):
-#   bash apps/cli/scripts/eval-default.sh [MODEL_DIR=models/default] [OUT_DIR=reports/default] [GUIDANCE=4]
+#   bash apps/cli/scripts/eval-default.sh [MODEL_DIR=models/default] [OUT_DIR=reports/default] [GUIDANCE=2]
 set -euo pipefail
-model=${1:-models/default} out=${2:-reports/default} guidance=${3:-4}
+model=${1:-models/default} out=${2:-reports/default} guidance=${3:-2}
 cli="node apps/cli/dist/main.js"
 data=data/synthetic-64
 [ -f "$data/manifest.json" ] || { echo "eval-default: $data is missing (sgdiff data synth --out $data --count 20000 --size 64 --seed 1)" >&2; exit 1; }
