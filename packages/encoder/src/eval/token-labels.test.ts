@@ -1,30 +1,12 @@
 import { tf } from '@sgdiff/nn';
 import { syntheticVocabulary, type SceneGraph } from '@sgdiff/scene-graph';
 import { encoderConfig } from '../model/config.js';
+import { graphA, graphB } from '../testing/graphs.js';
 import { disposeEncoding, SceneGraphEncoder } from '../model/encoder.js';
 import { tokenLabels } from './token-labels.js';
 
 const vocab = syntheticVocabulary();
-const graphs: SceneGraph[] = [
-  {
-    objects: [
-      { id: 'a', label: 'red circle' },
-      { id: 'b', label: 'blue square' },
-      { id: 'c', label: 'grass' },
-    ],
-    relations: [
-      { subject: 'a', predicate: 'left of', object: 'b' },
-      { subject: 'b', predicate: 'above', object: 'c' },
-    ],
-  },
-  {
-    objects: [
-      { id: 'x', label: 'yellow triangle' },
-      { id: 'y', label: 'sky' },
-    ],
-    relations: [{ subject: 'x', predicate: 'inside', object: 'y' }],
-  },
-];
+const graphs: SceneGraph[] = [graphA, graphB];
 
 describe('tokenLabels', () => {
   let encoder: SceneGraphEncoder;

@@ -1,29 +1,11 @@
 import { tf } from '@sgdiff/nn';
 import { packGraphs, syntheticVocabulary, type SceneGraph } from '@sgdiff/scene-graph';
+import { graphA, graphB } from '../testing/graphs.js';
 import { EncoderError } from '../errors.js';
 import { encoderConfig } from './config.js';
 import { disposeEncoding, SceneGraphEncoder } from './encoder.js';
 
 const vocab = syntheticVocabulary();
-
-const graphA: SceneGraph = {
-  objects: [
-    { id: 'a', label: 'red circle' },
-    { id: 'b', label: 'blue square' },
-    { id: 'c', label: 'grass' },
-  ],
-  relations: [
-    { subject: 'a', predicate: 'left of', object: 'b' },
-    { subject: 'b', predicate: 'above', object: 'c' },
-  ],
-};
-const graphB: SceneGraph = {
-  objects: [
-    { id: 'x', label: 'yellow triangle' },
-    { id: 'y', label: 'sky' },
-  ],
-  relations: [{ subject: 'x', predicate: 'inside', object: 'y' }],
-};
 
 async function values(t: tf.Tensor): Promise<number[]> {
   return Array.from(await t.data());
