@@ -49,8 +49,8 @@ export function probeTokens(
     const rows = t.inImage.flatMap((v, i) => (v === inImage ? [i] : []));
     return { features: rows.map((i) => t.tokens[i]!), labels: rows.map((i) => of[i]!) };
   };
-  const objects = vocab.toJSON().object_idx_to_name.length;
-  const predicates = vocab.toJSON().pred_idx_to_name.length;
+  const objects = vocab.numObjects;
+  const predicates = vocab.numPredicates;
   const probe = (inImage: boolean, key: 'subjects' | 'objects' | 'predicates', classes: number) => {
     const train = pick(fit!, inImage, fit![key]);
     const test = pick(held!, inImage, held![key]);
