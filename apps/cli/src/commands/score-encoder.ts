@@ -10,6 +10,7 @@ import {
   scoreGraphsImages,
   tokenLabels,
   type EncoderConfig,
+  type TokenLabels,
   type PretrainConfig,
 } from '@sgdiff/encoder';
 import { linearProbe } from '@sgdiff/eval';
@@ -42,18 +43,17 @@ export function probeTokens(
 ) {
   const half = Math.floor(graphs.length / 2);
   if (half === 0) throw new UserError('the label probe needs at least 2 graphs');
-  const [fit, held] = [graphs.slice(0, half), graphs.slice(half)].map((g) =>
-    tokenLabels(encoder, g, vocab),
-  );
-  const pick = (t: typeof fit, inImage: boolean, of: number[]) => {
+  const fit = tokenLabels(encoder, graphs.slice(0, half), vocab);
+  const held = tokenLabels(encoder, graphs.slice(half), vocab);
+  const pick = (t: TokenLabels, inImage: boolean, of: number[]) => {
     const rows = t.inImage.flatMap((v, i) => (v === inImage ? [i] : []));
     return { features: rows.map((i) => t.tokens[i]!), labels: rows.map((i) => of[i]!) };
   };
   const objects = vocab.numObjects;
   const predicates = vocab.numPredicates;
   const probe = (inImage: boolean, key: 'subjects' | 'objects' | 'predicates', classes: number) => {
-    const train = pick(fit!, inImage, fit![key]);
-    const test = pick(held!, inImage, held![key]);
+    const train = pick(fit, inImage, fit[key]);
+    const test = pick(held, inImage, held[key]);
     if (!train.labels.length || !test.labels.length) return null;
     const r = linearProbe(train, test, { numClasses: classes });
     return { accuracy: r.accuracy, majority: r.majority, tokens: test.labels.length };

@@ -1,6 +1,6 @@
 import type { SceneGraph, Vocabulary } from '@sgdiff/scene-graph';
 import { prepareTriples } from '../model/graph-batch.js';
-import { packForEncoder, type SceneGraphEncoder } from '../model/encoder.js';
+import { disposeEncoding, packForEncoder, type SceneGraphEncoder } from '../model/encoder.js';
 
 /** Each real local token of a batch, with the labels of the triple it came from. */
 export interface TokenLabels {
@@ -29,9 +29,7 @@ export function tokenLabels(
   const b = prepareTriples(packed, encoder.config);
   const encoding = encoder.forward(packed);
   const local = encoding.local.arraySync();
-  encoding.local.dispose();
-  encoding.localMask.dispose();
-  encoding.global.dispose();
+  disposeEncoding(encoding);
   const out: TokenLabels = { tokens: [], subjects: [], objects: [], predicates: [], inImage: [] };
   const K = encoder.config.tokens;
   for (let g = 0; g < b.numGraphs; g++) {
