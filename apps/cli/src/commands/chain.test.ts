@@ -10,6 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import { loadCheckpoint } from '@sgdiff/nn/node';
 import { cli } from '../testing/cli.js';
 
 // The whole chain on a tiny synthetic dataset: data → pretrain → autoencoder → diffusion →
@@ -314,6 +315,43 @@ describe('the sgdiff training chain', () => {
     expect(Math.min(...ctx.standardize.localStd)).toBeGreaterThan(0);
     expect(ctx.standardize.globalMean).toHaveLength(ctx.globalDim);
     expect(noLevel.err).toMatch(/--attention-levels 3: the synthetic-64 UNet has levels 0-2/);
+
+    // Fine-tuning from the model's denoiser: its config wins, and step 1 (lr 1e-9) barely moves
+    // the weights it started from; a fresh UNet starts far from them.
+    const initArgs = ['--autoencoder', p('model'), '--steps', '1', '--lr', '1e-7', ...common];
+    const tuned = await cli(
+      ...fromModel,
+      ...['--init', p('model'), '--out', p('ldm7'), '--attention-levels', '0', ...initArgs],
+    );
+    expect(tuned.code).toBe(0);
+    const modelUnet = JSON.parse(readFileSync(p('model/sgdiff.json'), 'utf8')).parts.unet.config;
+    const tunedCfg = JSON.parse(readFileSync(p('ldm7/config.json'), 'utf8'));
+    expect(tunedCfg.denoiser).toEqual(modelUnet);
+    expect(tunedCfg.init).toBe(p('model'));
+    const fresh = await cli(...fromModel, ...['--out', p('ldm8'), ...initArgs]);
+    expect(fresh.code).toBe(0);
+    const from = await loadCheckpoint(p('model/unet'));
+    const distance = async (dir: string) => {
+      const ck = await loadCheckpoint(dir);
+      let d = 0;
+      for (const [name, w] of from.weights) {
+        const a = await w.data();
+        const b = await ck.weights.get(name)!.data();
+        for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+      }
+      ck.dispose();
+      return d;
+    };
+    expect(await distance(p('ldm7/checkpoints/step-1/unet'))).toBeLessThan(1e-5);
+    expect(await distance(p('ldm7/checkpoints/step-1/ema'))).toBeLessThan(1e-5);
+    expect(await distance(p('ldm8/checkpoints/step-1/unet'))).toBeGreaterThan(0.01);
+    from.dispose();
+    const notModel = await cli(
+      ...fromModel,
+      ...['--init', p('data'), '--out', p('ldm9'), ...initArgs],
+    );
+    expect(notModel.code).toBe(1);
+    expect(notModel.err).toContain(`--init: ${p('data')} is not a model directory`);
     const noCache = await cli(
       ...fromModel,
       '--autoencoder',

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
 import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.js';
@@ -8,6 +9,7 @@ import {
   LatentDiffusionTrainer,
   MODEL_MANIFEST,
   UNET_PRESETS,
+  parseModelManifest,
   scheduleConfig,
   tokenStats,
   unetConfig,
@@ -19,7 +21,7 @@ import {
 } from '@sgdiff/diffusion';
 import { SceneGraphEncoder, type EncoderConfig } from '@sgdiff/encoder';
 import { tf } from '@sgdiff/nn';
-import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
+import { loadCheckpoint, saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { frozenPartSource, loadModuleFromCheckpoint } from '../model-parts.js';
@@ -69,6 +71,7 @@ interface Flags extends RunFlags {
   attentionLevels?: number[];
   contextNorm: ContextNorm;
   minSnr?: number;
+  init?: string;
 }
 
 export interface TrainRunConfig {
@@ -89,6 +92,46 @@ export interface TrainRunConfig {
   maxObjects: number;
   /** Posterior moments come from the autoencoder run's latent cache. */
   latents?: boolean;
+  /** The run started from this model directory's denoiser weights (`--init`). */
+  init?: string;
+}
+
+/**
+ * `--init MODEL_DIR`: the denoiser config, schedule and latent scale of an exported model, whose
+ * weights the run starts from. Checked against the frozen parts it will be trained with.
+ */
+async function initSource(
+  dir: string,
+  encoder: EncoderConfig,
+  autoencoder: AutoencoderConfig,
+): Promise<{ denoiser: DenoiserConfig; schedule: ScheduleConfig; latentScale: number }> {
+  const path = join(dir, MODEL_MANIFEST);
+  if (!existsSync(path))
+    throw new UserError(`--init: ${dir} is not a model directory (no ${MODEL_MANIFEST})`);
+  let m;
+  try {
+    m = parseModelManifest(JSON.parse(await readFile(path, 'utf8')), path);
+  } catch (e) {
+    throw new UserError(`--init: ${(e as Error).message}`);
+  }
+  if (m.parts.unet.path !== 'unet')
+    throw new UserError(
+      `--init: ${dir} keeps its unet in "${m.parts.unet.path}"; only "unet" is supported`,
+    );
+  const denoiser = m.parts.unet.config;
+  const mismatch = [
+    denoiser.context.localDim !== encoder.tokenDim &&
+      `context width ${denoiser.context.localDim} vs the encoder's token width ${encoder.tokenDim}`,
+    denoiser.context.numLocalTokens !== encoder.tokens &&
+      `${denoiser.context.numLocalTokens} local tokens vs the encoder's ${encoder.tokens}`,
+    denoiser.unet.inChannels !== autoencoder.latentChannels &&
+      `${denoiser.unet.inChannels} latent channels vs the autoencoder's ${autoencoder.latentChannels}`,
+  ].filter(Boolean);
+  if (mismatch.length)
+    throw new UserError(
+      `--init: ${dir}'s denoiser does not fit --encoder/--autoencoder: ${mismatch.join('; ')}`,
+    );
+  return { denoiser, schedule: m.schedule, latentScale: m.latentScale };
 }
 
 export async function loadFrozenParts(
@@ -169,6 +212,10 @@ export function registerTrain(program: Command): void {
       .option(
         '--latents',
         'read latents pre-encoded by `train-autoencoder --encode-latents` instead of encoding each batch',
+      )
+      .option(
+        '--init <model>',
+        "start from a model directory's denoiser weights (fine-tuning; a fresh optimiser): its UNet config, schedule and latent scale win over --preset, --attention-levels, --global-embedding and --context-norm",
       ),
   ).action(async (flags: Flags) => {
     await startBackend(flags.backend);
@@ -196,6 +243,10 @@ export function registerTrain(program: Command): void {
       );
       const frozen = await loadFrozenParts({ encoderCheckpoint, autoencoderCheckpoint });
       const enc = frozen.encoder.config;
+      const init =
+        flags.init !== undefined
+          ? await initSource(flags.init, enc, frozen.autoencoder.config)
+          : undefined;
       const vocabSize = manifest.vocab.object_idx_to_name.length;
       if (enc.numObjects !== vocabSize) {
         throw new UserError(
@@ -214,7 +265,7 @@ export function registerTrain(program: Command): void {
         throw new UserError(
           `--attention-levels ${outside.join(',')}: the ${flags.preset} UNet has levels 0-${levels - 1}`,
         );
-      const denoiser: DenoiserConfig = {
+      const denoiser: DenoiserConfig = init?.denoiser ?? {
         unet,
         context: {
           localDim: enc.tokenDim,
@@ -227,7 +278,7 @@ export function registerTrain(program: Command): void {
       // latent-diffusion's scale factor, from a batch of training images.
       const probe = await fixedBatch(flags.data, 'train', 32);
       if (!probe) throw new UserError(`${flags.data}: the train split is empty`);
-      if (flags.contextNorm === 'standardize') {
+      if (!init && flags.contextNorm === 'standardize') {
         const graphs = await fixedBatch(flags.data, 'train', TOKEN_STATS_GRAPHS, MAX_OBJECTS);
         const tokens = frozen.encoder.forward(graphs!.packed);
         denoiser.context.standardize = tokenStats(tokens);
@@ -251,7 +302,7 @@ export function registerTrain(program: Command): void {
         autoencoderCheckpoint,
         preset: flags.preset,
         denoiser,
-        schedule: scheduleConfig(),
+        schedule: init?.schedule ?? scheduleConfig(),
         training: {
           ...DEFAULT_LDM_TRAINING,
           ...(flags.steps ? { totalSteps: flags.steps } : {}),
@@ -259,12 +310,13 @@ export function registerTrain(program: Command): void {
           ...(flags.condDropout !== undefined ? { condDropout: flags.condDropout } : {}),
           ...(flags.minSnr ? { minSnrGamma: flags.minSnr } : {}),
         },
-        latentScale: 1 / Math.sqrt(Math.max(variance, 1e-12)),
+        latentScale: init?.latentScale ?? 1 / Math.sqrt(Math.max(variance, 1e-12)),
         batch: flags.batch,
         seed: flags.seed,
         imageSize: manifest.image.size,
         maxObjects: MAX_OBJECTS,
         latents: flags.latents === true,
+        ...(flags.init !== undefined ? { init: flags.init } : {}),
       };
       frozen.encoder.dispose();
       frozen.autoencoder.dispose();
@@ -280,6 +332,21 @@ export function registerTrain(program: Command): void {
     const emaUpdates = resumeFrom
       ? ((resumeFrom.state.emaUpdates as number | undefined) ?? resumeFrom.state.step)
       : 0;
+    if (!resumeFrom && cfg.init) {
+      const ckpt = await loadCheckpoint(join(cfg.init, 'unet')).catch((e: Error) => {
+        throw new UserError(`--init: cannot read ${join(cfg.init!, 'unet')} (${e.message})`);
+      });
+      try {
+        trainer.denoiser.loadWeights(ckpt.weights);
+        trainer.ema.load(ckpt.weights, 0);
+      } catch (e) {
+        throw new UserError(
+          `--init: ${cfg.init}/unet does not fit its own config (${(e as Error).message})`,
+        );
+      } finally {
+        ckpt.dispose();
+      }
+    }
     const startStep = await restoreTraining(
       resumeFrom,
       {

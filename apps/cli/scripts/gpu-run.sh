@@ -1,0 +1,70 @@
+#!/bin/bash
+# One bundled run on a GPU machine (no node_modules, no network; ../shared/FACTS.md):
+#   1. the nn benchmark (stock / unfused / fused tfjs-webgpu, then PyTorch on the same card);
+#   2. fine-tunes models/default's denoiser on WebGPU (`train --init`) for the rest of BUDGET
+#      seconds: a one-minute run measures the step rate, then the cosine is fitted to the time left;
+#   3. exports the result and splits it into parts small enough to come back.
+# Prepare here:  npm ci && bash ../shared/device/prepare.sh && npx tsc -b apps/cli/tsconfig.lib.json \
+#   && node apps/cli/scripts/bundle-device.mjs && npm run bench:fused -w @sgdiff/nn -- --bundle-only \
+#   && bash apps/cli/scripts/gpu-pack.sh
+# There:  source .device-carry/setup.sh && OUT=$OUT bash apps/cli/scripts/gpu-run.sh
+# Knobs (env): BUDGET seconds for the whole script (480), BATCH (64), LR (4e-4), COUNT synthetic
+# images (20000, seed 1: the same data as data/synthetic-64), BENCH=0 skips the benchmark,
+# BENCH_ARGS, BACKEND (webgpu).
+set -uo pipefail
+t0=$(date +%s)
+BUDGET=${BUDGET:-480} BATCH=${BATCH:-64} LR=${LR:-4e-4} COUNT=${COUNT:-20000}
+BACKEND=${BACKEND:-webgpu} OUT=${OUT:-out/gpu-run}
+BENCH_ARGS=${BENCH_ARGS:---batches 1,32 --iters 10 --kernels 12}
+RUN=${RUN:-/tmp/gpu-run} DATA=${DATA:-/tmp/synthetic-64}
+left() { echo $((BUDGET - ($(date +%s) - t0))); }
+log() { echo "[gpu-run +$(($(date +%s) - t0))s] $*" | tee -a "$OUT/steps.log"; }
+mkdir -p "$OUT"
+[ -d .device-bundle ] && for f in .device-bundle/*.xz; do
+  n=$(basename "${f%.xz}")
+  case $n in
+  nn--*) d=packages/nn/out ;;
+  *) d=apps/cli/out ;;
+  esac
+  mkdir -p $d && xz -dc "$f" >"$d/${n#*--}"
+done
+CLI="node apps/cli/out/sgdiff.mjs"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >"$OUT/steps.log" 2>&1
+
+if [ "${BENCH:-1}" = 1 ]; then
+  log "bench"
+  # shellcheck disable=SC2086
+  timeout 200 node packages/nn/out/bench-fused.mjs $BENCH_ARGS 2>&1 | tee "$OUT/bench.log"
+  # shellcheck disable=SC2086
+  timeout 90 python3 packages/nn/bench/reference_block.py --batches 1,32 --profile 2>&1 | tee -a "$OUT/bench.log"
+fi
+
+log "data"
+$CLI data synth --out "$DATA" --count "$COUNT" --size 64 --seed 1 || exit 1
+TRAIN="$CLI train --data $DATA --encoder models/default --autoencoder models/default --out $RUN --backend $BACKEND"
+rm -rf "$RUN"
+log "rate probe"
+$TRAIN --init models/default --min-snr 5 --batch "$BATCH" --lr "$LR" --steps 100000 \
+  --time-limit "${PROBE_MIN:-1}" --checkpoint-every 100000 --val-every 100000 2>&1 | tr '\r' '\n' | grep --line-buffered -v ETA | tee -a "$OUT/train.log"
+# Steps per second after the first 10 (shader compilation), from metrics.jsonl's times.
+read -r done rate < <(node -e '
+  const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse).filter((m) => m.loss !== undefined);
+  const a = l.find((m) => m.step >= 10) ?? l[0], b = l[l.length - 1];
+  const r = (b.step - a.step) / Math.max(1e-3, (Date.parse(b.time) - Date.parse(a.time)) / 1000);
+  console.log(b.step, r.toFixed(3));' "$RUN/metrics.jsonl")
+rest=$(($(left) - 75))
+if [ "$rest" -gt 30 ]; then
+  total=$(node -e "console.log(Math.max($done + 1, Math.floor($done + $rate * $rest * 0.92)))")
+  log "step $done at $rate steps/s; $rest s left: --steps $total"
+  $TRAIN --resume --steps "$total" --time-limit "$(node -e "console.log(($rest / 60).toFixed(2))")" \
+    --checkpoint-every 1000 --val-every 500 2>&1 | tr '\r' '\n' | grep --line-buffered -v ETA | tee -a "$OUT/train.log"
+else
+  log "step $done at $rate steps/s; no time left for more"
+fi
+cp "$RUN/metrics.jsonl" "$RUN/config.json" "$OUT/"
+
+log "export"
+$CLI export --run "$RUN" --out /tmp/gpu-model --steps 50 --guidance 2 --sampler ddim || exit 1
+tar -cf - -C /tmp/gpu-model sgdiff.json unet | split -b 15M - "$OUT/model.tar.part-"
+log "done"
+ls -la "$OUT"
