@@ -40,12 +40,13 @@ if [ "${BENCH:-1}" = 1 ]; then
 fi
 
 log "data"
+mkdir -p /tmp/gpu-sample
 $CLI data synth --out "$DATA" --count "$COUNT" --size 64 --seed 1 || exit 1
 TRAIN="$CLI train --data $DATA --encoder models/default --autoencoder models/default --out $RUN --backend $BACKEND"
 rm -rf "$RUN"
 log "rate probe"
 $TRAIN --init models/default --min-snr 5 --batch "$BATCH" --lr "$LR" --steps 100000 \
-  --time-limit "${PROBE_MIN:-1}" --checkpoint-every 100000 --val-every 100000 2>&1 | tr '\r' '\n' | grep --line-buffered -v ETA | tee -a "$OUT/train.log"
+  --time-limit "${PROBE_MIN:-1}" --checkpoint-every 100000 --val-every 100000 2>&1 | tr '\r' '\n' | grep --line-buffered -v ETA | tee -a "$OUT/steps.log"
 # Steps per second after the first 10 (shader compilation), from metrics.jsonl's times.
 read -r done rate < <(node -e '
   const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse).filter((m) => m.loss !== undefined);
@@ -57,7 +58,7 @@ if [ "$rest" -gt 30 ]; then
   total=$(node -e "console.log(Math.max($done + 1, Math.floor($done + $rate * $rest * 0.92)))")
   log "step $done at $rate steps/s; $rest s left: --steps $total"
   $TRAIN --resume --steps "$total" --time-limit "$(node -e "console.log(($rest / 60).toFixed(2))")" \
-    --checkpoint-every 1000 --val-every 500 2>&1 | tr '\r' '\n' | grep --line-buffered -v ETA | tee -a "$OUT/train.log"
+    --checkpoint-every 1000 --val-every 500 2>&1 | tr '\r' '\n' | grep --line-buffered -v ETA | tee -a "$OUT/steps.log"
 else
   log "step $done at $rate steps/s; no time left for more"
 fi
@@ -66,5 +67,13 @@ cp "$RUN/metrics.jsonl" "$RUN/config.json" "$OUT/"
 log "export"
 $CLI export --run "$RUN" --out /tmp/gpu-model --steps 50 --guidance 2 --sampler ddim || exit 1
 tar -cf - -C /tmp/gpu-model sgdiff.json unet | split -b 15M - "$OUT/model.tar.part-"
+log "sample (DPM++ 20 steps, 4 images, batch 4, then the same once more warm)"
+for i in 1 2; do
+  s=$(date +%s%N)
+  timeout 60 $CLI sample --model /tmp/gpu-model --graph examples/meadow.txt --out /tmp/gpu-sample/meadow.png \
+    --n 4 --steps 20 --sampler dpmpp-2m --backend "$BACKEND" 2>&1 | tail -2 | tee -a "$OUT/steps.log"
+  log "sample run $i: $((($(date +%s%N) - s) / 1000000)) ms wall, process start and model load included"
+done
+cp /tmp/gpu-sample/meadow-grid.png "$OUT/" 2>/dev/null
 log "done"
 ls -la "$OUT"
