@@ -4,10 +4,10 @@
 // sharp (image import of VG/COCO) is native and is replaced by a stub that says so when called.
 // Usage: npx tsc -b apps/cli/tsconfig.lib.json && node apps/cli/scripts/bundle-device.mjs
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { copyWasmBinaries, nodeBundleOptions } from '../../../packages/nn/scripts/node-bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'out');
@@ -23,34 +23,10 @@ const noSharp = {
   },
 };
 await build({
+  ...nodeBundleOptions,
   entryPoints: { sgdiff: join(root, 'dist', 'main.js') },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external: ['webgpu'],
   plugins: [noSharp],
-  // tfjs-core's CJS build calls require('util') and the WASM glue reads __dirname.
-  banner: {
-    js: [
-      "import { createRequire as __cr } from 'module';",
-      "import { fileURLToPath as __fu } from 'url';",
-      "import { dirname as __dn } from 'path';",
-      'const require = __cr(import.meta.url);',
-      'const __filename = __fu(import.meta.url);',
-      'const __dirname = __dn(__filename);',
-    ].join(' '),
-  },
   outdir: out,
-  outExtension: { '.js': '.mjs' },
-  logLevel: 'warning',
 });
-const require = createRequire(import.meta.url);
-const wasmDist = join(
-  dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')),
-  'dist',
-);
-for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) {
-  copyFileSync(join(wasmDist, f), join(out, f));
-}
+copyWasmBinaries(out);
 console.log(join(out, 'sgdiff.mjs'));
