@@ -100,7 +100,7 @@ export interface TrainRunConfig {
  * `--init MODEL_DIR`: the denoiser config, schedule and latent scale of an exported model, whose
  * weights the run starts from. Checked against the frozen parts it will be trained with.
  */
-async function initSource(
+export async function initSource(
   dir: string,
   encoder: EncoderConfig,
   autoencoder: AutoencoderConfig,
