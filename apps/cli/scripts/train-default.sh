@@ -31,4 +31,18 @@ stage autoencoder "$runs/ae" $cli train-autoencoder --data "$data" --preset f4-c
 stage diffusion "$runs/ldm" $cli train --data "$data" --encoder "$runs/encoder" \
   --autoencoder "$runs/ae" --global-embedding --min-snr 5 --batch 12 --steps 3800 --lr 8e-4 \
   --checkpoint-every 100 --val-every 500
-$cli export --run "$runs/ldm" --out models/default --steps 50 --guidance 2 --sampler ddim
+# Two fine-tunes from the exported UNet (`train --init`; a fresh optimiser each). The first ran on
+# an H200 through apps/cli/scripts/gpu-run.sh (WebGPU, ~11 min there; hours on 2 CPU cores), the
+# second on the CPU (58 min). TRAINING.md has them as run.
+$cli export --run "$runs/ldm" --out "$runs/ldm-model"
+stage finetune "$runs/ldm-ft" $cli train --data "$data" --encoder "$runs/encoder" \
+  --autoencoder "$runs/ae" --init "$runs/ldm-model" --min-snr 5 --batch 64 --steps 650 \
+  --lr 4e-4 --checkpoint-every 100 --val-every 500
+$cli export --run "$runs/ldm-ft" --out "$runs/ldm-ft-model"
+stage finetune2 "$runs/ldm-ft2" $cli train --data "$data" --encoder "$runs/encoder" \
+  --autoencoder "$runs/ae" --init "$runs/ldm-ft-model" --min-snr 5 --batch 24 --steps 1200 \
+  --lr 2e-4 --checkpoint-every 100 --val-every 400
+# export replaces the whole folder: keep TRAINING.md.
+cp models/default/TRAINING.md "$runs/TRAINING.md"
+$cli export --run "$runs/ldm-ft2" --out models/default --steps 50 --guidance 2 --sampler ddim
+cp "$runs/TRAINING.md" models/default/TRAINING.md
