@@ -324,9 +324,10 @@ describe('the sgdiff training chain', () => {
       ...['--init', p('model'), '--out', p('ldm7'), '--attention-levels', '0', ...initArgs],
     );
     expect(tuned.code).toBe(0);
-    const modelUnet = JSON.parse(readFileSync(p('model/sgdiff.json'), 'utf8')).parts.unet.config;
+    const modelManifest = JSON.parse(readFileSync(p('model/sgdiff.json'), 'utf8'));
     const tunedCfg = JSON.parse(readFileSync(p('ldm7/config.json'), 'utf8'));
-    expect(tunedCfg.denoiser).toEqual(modelUnet);
+    expect(tunedCfg.denoiser).toEqual(modelManifest.parts.unet.config);
+    expect(tunedCfg.latentScale).toBe(modelManifest.latentScale);
     expect(tunedCfg.init).toBe(p('model'));
     const fresh = await cli(...fromModel, ...['--out', p('ldm8'), ...initArgs]);
     expect(fresh.code).toBe(0);

@@ -284,15 +284,20 @@ export function registerTrain(program: Command): void {
         denoiser.context.standardize = tokenStats(tokens);
         tf.dispose([tokens.local, tokens.localMask, tokens.global]);
       }
-      const trainer = new LatentDiffusionTrainer(
-        { ...frozen, latentScale: 1 },
-        { denoiser, diffusion: {}, training: DEFAULT_LDM_TRAINING },
-      );
-      const z = trainer.latents(probe.images, probe.graphs.length, manifest.image.size, 1);
-      const { variance: v } = tf.moments(z);
-      const variance = (await v.data())[0];
-      tf.dispose([z, v]);
-      trainer.denoiser.dispose();
+      // --init keeps the scale its denoiser was trained with.
+      let latentScale = init?.latentScale;
+      if (latentScale === undefined) {
+        const trainer = new LatentDiffusionTrainer(
+          { ...frozen, latentScale: 1 },
+          { denoiser, diffusion: {}, training: DEFAULT_LDM_TRAINING },
+        );
+        const z = trainer.latents(probe.images, probe.graphs.length, manifest.image.size, 1);
+        const { variance: v } = tf.moments(z);
+        const variance = (await v.data())[0];
+        tf.dispose([z, v]);
+        trainer.denoiser.dispose();
+        latentScale = 1 / Math.sqrt(Math.max(variance, 1e-12));
+      }
       cfg = {
         command: 'train',
         data: flags.data,
@@ -310,7 +315,7 @@ export function registerTrain(program: Command): void {
           ...(flags.condDropout !== undefined ? { condDropout: flags.condDropout } : {}),
           ...(flags.minSnr ? { minSnrGamma: flags.minSnr } : {}),
         },
-        latentScale: init?.latentScale ?? 1 / Math.sqrt(Math.max(variance, 1e-12)),
+        latentScale,
         batch: flags.batch,
         seed: flags.seed,
         imageSize: manifest.image.size,
