@@ -1,12 +1,25 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MODEL_MANIFEST, parseModelManifest } from '@sgdiff/diffusion';
+import { MODEL_MANIFEST, parseModelManifest, type ModelManifest } from '@sgdiff/diffusion';
 import type { Module } from '@sgdiff/nn';
 import { CheckpointError } from '@sgdiff/nn';
 import { loadCheckpoint } from '@sgdiff/nn/node';
 import { UserError } from './errors.js';
 import { RunFolder } from './training/run-folder.js';
+
+/** Reads a checkpoint folder; a missing, corrupt or mismatched one is a `UserError` naming `what`. */
+export async function readCheckpoint(
+  dir: string,
+  what: string,
+): Promise<Awaited<ReturnType<typeof loadCheckpoint>>> {
+  try {
+    return await loadCheckpoint(dir);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new UserError(`${what}: ${e.message}`);
+    throw new UserError(`${what}: cannot read ${dir} (${(e as Error).message})`);
+  }
+}
 
 /**
  * Builds a module from a checkpoint's saved config and loads its weights: `build` gets
@@ -17,13 +30,7 @@ export async function loadModuleFromCheckpoint<M extends Module, C>(
   build: (config: C) => M,
   what: string,
 ): Promise<{ module: M; meta: Record<string, unknown> }> {
-  let ckpt;
-  try {
-    ckpt = await loadCheckpoint(dir);
-  } catch (e) {
-    if (e instanceof CheckpointError) throw new UserError(`${what}: ${e.message}`);
-    throw new UserError(`${what}: cannot read ${dir} (${(e as Error).message})`);
-  }
+  const ckpt = await readCheckpoint(dir, what);
   try {
     const config = ckpt.meta.config as C | undefined;
     if (!config) throw new UserError(`${what}: ${dir} has no saved config`);
@@ -62,21 +69,39 @@ export async function frozenPartSource(
   part: 'encoder' | 'autoencoder',
   what: string,
 ): Promise<string> {
+  const manifest = await readModelManifest(dir, what);
+  if (!manifest) return latestCheckpointOf(dir, what);
+  checkPartFolder(dir, manifest, part, what);
+  return dir;
+}
+
+/** A model directory's parsed sgdiff.json, or undefined where the folder has none. */
+export async function readModelManifest(
+  dir: string,
+  what: string,
+): Promise<ModelManifest | undefined> {
   const manifestPath = join(dir, MODEL_MANIFEST);
-  if (!existsSync(manifestPath)) return latestCheckpointOf(dir, what);
-  let manifest;
+  if (!existsSync(manifestPath)) return undefined;
   try {
-    manifest = parseModelManifest(JSON.parse(await readFile(manifestPath, 'utf8')), manifestPath);
+    return parseModelManifest(JSON.parse(await readFile(manifestPath, 'utf8')), manifestPath);
   } catch (e) {
     throw new UserError(`${what}: ${(e as Error).message}`);
   }
+}
+
+/** Only the standard layout is read: `<dir>/<part>/`. */
+export function checkPartFolder(
+  dir: string,
+  manifest: ModelManifest,
+  part: keyof ModelManifest['parts'],
+  what: string,
+): void {
   const entry = manifest.parts[part];
   if (!entry) throw new UserError(`${what}: model directory ${dir} has no ${part} part`);
   if (entry.path !== part)
     throw new UserError(
       `${what}: model directory ${dir} keeps its ${part} in "${entry.path}"; only "${part}" is supported`,
     );
-  return dir;
 }
 
 export function partDir(checkpoint: string, part: string): string {

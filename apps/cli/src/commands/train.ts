@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
 import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.js';
@@ -9,7 +8,6 @@ import {
   LatentDiffusionTrainer,
   MODEL_MANIFEST,
   UNET_PRESETS,
-  parseModelManifest,
   scheduleConfig,
   tokenStats,
   unetConfig,
@@ -21,10 +19,16 @@ import {
 } from '@sgdiff/diffusion';
 import { SceneGraphEncoder, type EncoderConfig } from '@sgdiff/encoder';
 import { tf } from '@sgdiff/nn';
-import { loadCheckpoint, saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
+import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { frozenPartSource, loadModuleFromCheckpoint } from '../model-parts.js';
+import {
+  checkPartFolder,
+  frozenPartSource,
+  loadModuleFromCheckpoint,
+  readCheckpoint,
+  readModelManifest,
+} from '../model-parts.js';
 import {
   addRunOptions,
   nonNegativeInt,
@@ -105,19 +109,9 @@ export async function initSource(
   encoder: EncoderConfig,
   autoencoder: AutoencoderConfig,
 ): Promise<{ denoiser: DenoiserConfig; schedule: ScheduleConfig; latentScale: number }> {
-  const path = join(dir, MODEL_MANIFEST);
-  if (!existsSync(path))
-    throw new UserError(`--init: ${dir} is not a model directory (no ${MODEL_MANIFEST})`);
-  let m;
-  try {
-    m = parseModelManifest(JSON.parse(await readFile(path, 'utf8')), path);
-  } catch (e) {
-    throw new UserError(`--init: ${(e as Error).message}`);
-  }
-  if (m.parts.unet.path !== 'unet')
-    throw new UserError(
-      `--init: ${dir} keeps its unet in "${m.parts.unet.path}"; only "unet" is supported`,
-    );
+  const m = await readModelManifest(dir, '--init');
+  if (!m) throw new UserError(`--init: ${dir} is not a model directory (no ${MODEL_MANIFEST})`);
+  checkPartFolder(dir, m, 'unet', '--init');
   const denoiser = m.parts.unet.config;
   const mismatch = [
     denoiser.context.localDim !== encoder.tokenDim &&
@@ -338,9 +332,7 @@ export function registerTrain(program: Command): void {
       ? ((resumeFrom.state.emaUpdates as number | undefined) ?? resumeFrom.state.step)
       : 0;
     if (!resumeFrom && cfg.init) {
-      const ckpt = await loadCheckpoint(join(cfg.init, 'unet')).catch((e: Error) => {
-        throw new UserError(`--init: cannot read ${join(cfg.init!, 'unet')} (${e.message})`);
-      });
+      const ckpt = await readCheckpoint(join(cfg.init, 'unet'), '--init');
       try {
         trainer.denoiser.loadWeights(ckpt.weights);
         trainer.ema.load(ckpt.weights, 0);
