@@ -1,6 +1,8 @@
 import {
+  cpSync,
   existsSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   statSync,
@@ -133,6 +135,29 @@ describe('the sgdiff training chain', () => {
     );
     const manifest = JSON.parse(readFileSync(p('model/sgdiff.json'), 'utf8'));
     expect(manifest.latentShape).toEqual([16, 16, 4]);
+    // A re-export keeps the files beside the model; --fp16 halves the weights.
+    writeFileSync(p('model/TRAINING.md'), 'how it was trained');
+    const exported = await cli(
+      ...['export', '--run', p('ldm'), '--out', p('model16'), '--steps', '3', '--fp16'],
+    );
+    expect(exported.code).toBe(0);
+    expect(exported.out).toContain('(float16 weights)');
+    expect((await cli('export', '--run', p('ldm'), '--out', p('model'), '--steps', '3')).code).toBe(
+      0,
+    );
+    expect(readFileSync(p('model/TRAINING.md'), 'utf8')).toBe('how it was trained');
+    const shardBytes = (dir: string) =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.bin'))
+        .reduce((a, f) => a + statSync(join(dir, f)).size, 0);
+    for (const part of ['encoder', 'autoencoder', 'unet'])
+      expect(shardBytes(p(`model16/${part}`))).toBe(shardBytes(p(`model/${part}`)) / 2);
+    const half = await cli(
+      ...['sample', '--model', p('model16'), '--text', 'sky', '--out', p('h.png')],
+      ...['--backend', 'wasm'],
+    );
+    expect(half.code).toBe(0);
+    expect(PNG.sync.read(readFileSync(p('h.png'))).width).toBe(64);
 
     // The encoder's scores: a pretrain run has the image head; a model directory gets the probe only.
     const scored = await cli(
@@ -321,7 +346,8 @@ describe('the sgdiff training chain', () => {
     const initArgs = ['--autoencoder', p('model'), '--steps', '1', '--lr', '1e-7', ...common];
     const tuned = await cli(
       ...fromModel,
-      ...['--init', p('model'), '--out', p('ldm7'), '--attention-levels', '0', ...initArgs],
+      // --init takes the model's attention levels; a flag outside the preset is not an error.
+      ...['--init', p('model'), '--out', p('ldm7'), '--attention-levels', '3', ...initArgs],
     );
     expect(tuned.code).toBe(0);
     const modelManifest = JSON.parse(readFileSync(p('model/sgdiff.json'), 'utf8'));
@@ -353,6 +379,18 @@ describe('the sgdiff training chain', () => {
     );
     expect(notModel.code).toBe(1);
     expect(notModel.err).toContain(`--init: ${p('data')} is not a model directory`);
+    // Weights that cannot be loaded fail the run before its folder is made, so a rerun can reuse --out.
+    cpSync(p('model'), p('badinit'), { recursive: true });
+    const unetBin = readdirSync(p('badinit/unet')).find((f) => f.endsWith('.bin'))!;
+    truncateSync(join(p('badinit/unet'), unetBin), 100);
+    const badInit = await cli(
+      ...fromModel,
+      ...['--init', p('badinit'), '--out', p('ldm10'), ...initArgs],
+    );
+    expect(badInit.code).toBe(1);
+    expect(badInit.err).toContain(`--init: ${p('badinit/unet')}`);
+    expect(badInit.err).not.toMatch(/\n\s+at /);
+    expect(existsSync(p('ldm10'))).toBe(false);
     const noCache = await cli(
       ...fromModel,
       '--autoencoder',

@@ -32,18 +32,16 @@ export function registerExport(program: Command): void {
       'write a model directory (sgdiff.json + encoder/, autoencoder/, unet/ with EMA weights) from a train run',
     )
     .requiredOption('--run <dir>', 'train run folder')
-    .requiredOption('--out <dir>', 'model directory to write (replaced atomically)')
-    .option(
-      '--fp16',
-      'store weights as float16 (not supported yet: the checkpoint format holds float32)',
+    .requiredOption(
+      '--out <dir>',
+      'model directory to write (replaced atomically; other files in it, such as a TRAINING.md, are kept)',
     )
+    .option('--fp16', 'store weights as float16: half the size; loaders widen them to float32')
     .option('--steps <n>', 'default sampling steps', (v) => parseInt(v, 10), 50)
     .option('--guidance <g>', 'default guidance scale', Number, 2)
     .option('--sampler <name>', 'default sampler', 'ddim')
     .addOption(backendOption().default('cpu'))
     .action(async (flags: Flags) => {
-      if (flags.fp16)
-        throw new UserError('--fp16 is not supported yet: checkpoints store float32 weights');
       await startBackend(flags.backend);
       const { run } = await RunFolder.existing(flags.run);
       const cfg = run.config as unknown as TrainRunConfig;
@@ -87,11 +85,12 @@ export function registerExport(program: Command): void {
           dataset: dataset.dataset,
         },
       };
-      await writeModelDirectory(flags.out, manifest, {
-        encoder: frozen.encoder,
-        autoencoder: frozen.autoencoder,
-        unet: ema.module,
-      });
-      console.log(`wrote ${flags.out} from ${checkpoint}`);
+      await writeModelDirectory(
+        flags.out,
+        manifest,
+        { encoder: frozen.encoder, autoencoder: frozen.autoencoder, unet: ema.module },
+        { float16: flags.fp16 === true },
+      );
+      console.log(`wrote ${flags.out} from ${checkpoint}${flags.fp16 ? ' (float16 weights)' : ''}`);
     });
 }

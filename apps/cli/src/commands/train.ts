@@ -213,9 +213,10 @@ export function registerTrain(program: Command): void {
       ),
   ).action(async (flags: Flags) => {
     await startBackend(flags.backend);
-    let run: RunFolder;
+    let run: RunFolder | undefined;
     let resumeFrom: Awaited<ReturnType<typeof RunFolder.open>>['resumeFrom'];
     let cfg: TrainRunConfig;
+    let frozen: Awaited<ReturnType<typeof loadFrozenParts>>;
     if (flags.resume) {
       ({ run, resumeFrom } = await RunFolder.open(
         flags.out,
@@ -223,6 +224,7 @@ export function registerTrain(program: Command): void {
         { resume: true, totalSteps: flags.steps },
       ));
       cfg = run.config as unknown as TrainRunConfig;
+      frozen = await loadFrozenParts(cfg);
     } else {
       const manifest = await readManifest(flags.data);
       if (flags.latents && existsSync(join(flags.autoencoder, MODEL_MANIFEST)))
@@ -235,7 +237,7 @@ export function registerTrain(program: Command): void {
         'autoencoder',
         '--autoencoder',
       );
-      const frozen = await loadFrozenParts({ encoderCheckpoint, autoencoderCheckpoint });
+      frozen = await loadFrozenParts({ encoderCheckpoint, autoencoderCheckpoint });
       const enc = frozen.encoder.config;
       const init =
         flags.init !== undefined
@@ -255,7 +257,8 @@ export function registerTrain(program: Command): void {
       });
       const levels = unet.channelMult.length;
       const outside = unet.attentionLevels.filter((l) => l >= levels);
-      if (outside.length)
+      // With --init the model's own levels are used, so the flag is not checked.
+      if (!init && outside.length)
         throw new UserError(
           `--attention-levels ${outside.join(',')}: the ${flags.preset} UNet has levels 0-${levels - 1}`,
         );
@@ -317,12 +320,8 @@ export function registerTrain(program: Command): void {
         latents: flags.latents === true,
         ...(flags.init !== undefined ? { init: flags.init } : {}),
       };
-      frozen.encoder.dispose();
-      frozen.autoencoder.dispose();
-      ({ run } = await RunFolder.open(flags.out, cfg as unknown as Record<string, unknown>));
     }
 
-    const frozen = await loadFrozenParts(cfg);
     const trainer = new LatentDiffusionTrainer(
       { ...frozen, latentScale: cfg.latentScale },
       { denoiser: cfg.denoiser, diffusion: { schedule: cfg.schedule }, training: cfg.training },
@@ -344,6 +343,8 @@ export function registerTrain(program: Command): void {
         ckpt.dispose();
       }
     }
+    // A new run folder is made only once every input has been read and checked.
+    run ??= (await RunFolder.open(flags.out, cfg as unknown as Record<string, unknown>)).run;
     const startStep = await restoreTraining(
       resumeFrom,
       {

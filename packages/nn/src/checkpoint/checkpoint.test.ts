@@ -20,6 +20,7 @@ import {
 import type { CacheLike } from './fetch-reader.js';
 import { CheckpointError } from './errors.js';
 import { SHARD_BYTES, type ModelJson } from './format.js';
+import { float16ToFloat32, float32ToFloat16 } from './float16.js';
 import { loadCheckpoint, loadCheckpointInto, saveCheckpoint } from '../node/checkpoint.js';
 import { loadOptimizerState, saveOptimizerState } from '../node/optimizer-checkpoint.js';
 
@@ -185,6 +186,15 @@ describe('checkpoints', () => {
       m.dispose();
     });
 
+    it('quantization other than float32 stored as float16', async () => {
+      json.weightsManifest[0].weights[1].quantization = { dtype: 'uint8' } as never;
+      await rewrite(json);
+      await expectError(
+        loadCheckpoint(dir),
+        /weight "big.bias" is quantized as \{"dtype":"uint8"\}; only float32 stored as float16/,
+      );
+    });
+
     it('byte lengths that do not add up', async () => {
       json.userDefinedMetadata.shards[1].byteLength -= 4;
       await rewrite(json);
@@ -291,6 +301,76 @@ describe('checkpoints', () => {
       const ckpt = await loadCheckpoint(`${url}/cached/`);
       expect([...ckpt.weights.keys()]).toEqual(['a.weight', 'a.bias', 'b.weight', 'b.bias']);
       ckpt.dispose();
+    });
+  });
+
+  describe('float16 storage', () => {
+    // numpy's float32 → float16 → float32 (fixtures/make_float16_fixture.py).
+    const fx = JSON.parse(
+      readFileSync(join(__dirname, 'fixtures', 'float16.json'), 'utf8'),
+    ) as Record<'input_bits' | 'half_bits' | 'widened_bits', number[]>;
+    const input = new Float32Array(new Uint32Array(fx.input_bits).buffer);
+
+    it('rounds and widens exactly as numpy does, and reports the first overflow', () => {
+      const { bytes, overflow } = float32ToFloat16(input);
+      expect([...new Uint16Array(bytes.buffer, bytes.byteOffset, input.length)]).toEqual(
+        fx.half_bits,
+      );
+      expect(input[overflow!]).toBe(65520); // 65519.99 still rounds to 65504
+      const widened = float16ToFloat32(new Uint16Array(fx.half_bits).buffer);
+      expect([...new Uint32Array(widened.buffer)]).toEqual(fx.widened_bits);
+      expect(float32ToFloat16(new Float32Array([1, Infinity, -65504])).overflow).toBeUndefined();
+    });
+
+    it('halves the bytes; tfjs decodes the file to the same tensors as our loader', async () => {
+      const net = new Net();
+      const dir = join(root, 'half');
+      const { bytes } = await saveCheckpoint(dir, net, {}, { float16: true });
+      expect(bytes).toBe(4424012 / 2);
+      const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as ModelJson;
+      for (const w of json.weightsManifest[0].weights)
+        expect(w).toMatchObject({ dtype: 'float32', quantization: { dtype: 'float16' } });
+      const all = Buffer.concat(
+        await Promise.all(json.weightsManifest[0].paths.map((p) => readFile(join(dir, p)))),
+      );
+      const decoded = tf.io.decodeWeights(
+        all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
+        json.weightsManifest[0].weights,
+      );
+      const before = tf.memory().numTensors;
+      const loaded = new Net();
+      await loadCheckpointInto(loaded, dir);
+      expect(tf.memory().numTensors).toBe(before + net.parameters().size);
+      for (const [name, v] of net.parameters()) {
+        const got = loaded.parameters().get(name)!;
+        expect(got.dtype).toBe('float32');
+        expect(bytesOf(got).equals(bytesOf(decoded[name]))).toBe(true);
+        // Half precision: 11 significant bits.
+        const a = v.dataSync();
+        const b = got.dataSync();
+        let worst = 0;
+        for (let i = 0; i < a.length; i++)
+          worst = Math.max(worst, Math.abs(a[i] - b[i]) - Math.abs(a[i]) * 2 ** -11 - 2 ** -25);
+        expect(worst).toBeLessThanOrEqual(0);
+      }
+      tf.dispose(Object.values(decoded));
+      net.dispose();
+      loaded.dispose();
+    });
+
+    it('refuses a weight beyond the half-float range, naming it, and writes nothing', async () => {
+      const m = new Small();
+      const big = tf.tensor1d([1, 7e4]);
+      (m.parameters().get('b.bias') as tf.Variable).assign(big);
+      big.dispose();
+      const dir = join(root, 'overflow');
+      await expect(saveCheckpoint(dir, m, {}, { float16: true })).rejects.toThrow(
+        /cannot save weight "b.bias" as float16: 70000 is beyond its range/,
+      );
+      expect((await readdir(root)).filter((f) => f === 'overflow' || f.startsWith('.'))).toEqual(
+        [],
+      );
+      m.dispose();
     });
   });
 

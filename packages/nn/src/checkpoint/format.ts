@@ -3,6 +3,8 @@ import { CheckpointError } from './errors.js';
 // A module checkpoint is a folder: model.json in TensorFlow.js weights-manifest form, plus
 // group1-shardKofN.bin files of at most 4 MiB. Weights are concatenated in manifest order and
 // may straddle shards (as tfjs writes them). userDefinedMetadata carries our metadata.
+// A float32 weight may be stored as IEEE half floats, marked as tfjs marks them:
+// `quantization: {dtype: 'float16'}`; it is float32 again once loaded.
 
 export const MODEL_JSON = 'model.json';
 export const SHARD_BYTES = 4 * 1024 * 1024;
@@ -12,10 +14,16 @@ export const FORMAT_VERSION = 1;
 export type WeightDtype = 'float32' | 'int32';
 const DTYPE_BYTES: Record<WeightDtype, number> = { float32: 4, int32: 4 };
 
+/** How a float32 weight is stored when not as float32. */
+export interface WeightQuantization {
+  dtype: 'float16';
+}
+
 export interface WeightSpec {
   name: string;
   shape: number[];
   dtype: WeightDtype;
+  quantization?: WeightQuantization;
 }
 
 export interface ShardSpec {
@@ -42,8 +50,12 @@ export interface ModelJson {
   userDefinedMetadata: CheckpointMetadata;
 }
 
-export function weightByteLength(w: { shape: number[]; dtype: WeightDtype }): number {
-  return w.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[w.dtype];
+export function weightByteLength(w: {
+  shape: number[];
+  dtype: WeightDtype;
+  quantization?: WeightQuantization;
+}): number {
+  return w.shape.reduce((a, b) => a * b, 1) * (w.quantization ? 2 : DTYPE_BYTES[w.dtype]);
 }
 
 export function shardName(index: number, count: number): string {
@@ -128,16 +140,17 @@ export function checkManifest(raw: unknown, where: string): CheckedManifest {
       const name = w.name as string;
       if (names.has(name)) fail(`${file}: weight "${name}" appears twice`, { file, weight: name });
       names.add(name);
-      if (w.quantization !== undefined)
-        fail(`${file}: weight "${name}" is quantized, which is not supported`, {
-          file,
-          weight: name,
-        });
       if (w.dtype !== 'float32' && w.dtype !== 'int32')
         fail(`${file}: weight "${name}" has unsupported dtype ${String(w.dtype)}`, {
           file,
           weight: name,
         });
+      const q = w.quantization;
+      if (q !== undefined && !(isObject(q) && q.dtype === 'float16' && w.dtype === 'float32'))
+        fail(
+          `${file}: weight "${name}" is quantized as ${JSON.stringify(q)}; only float32 stored as float16 is supported`,
+          { file, weight: name },
+        );
       if (
         !Array.isArray(w.shape) ||
         !w.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)
@@ -147,7 +160,12 @@ export function checkManifest(raw: unknown, where: string): CheckedManifest {
           weight: name,
         });
       }
-      const spec = { name, shape: w.shape as number[], dtype: w.dtype as WeightDtype };
+      const spec: WeightSpec = {
+        name,
+        shape: w.shape as number[],
+        dtype: w.dtype as WeightDtype,
+        ...(q ? { quantization: { dtype: 'float16' as const } } : {}),
+      };
       const byteLength = weightByteLength(spec);
       if (!Number.isSafeInteger(byteLength))
         fail(`${file}: weight "${name}" is too large`, { file, weight: name });

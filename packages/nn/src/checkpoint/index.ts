@@ -10,6 +10,7 @@ export {
   type CheckpointMetadata,
   type ModelJson,
   type WeightSpec,
+  type WeightQuantization,
   type ShardSpec,
   type ExpectedWeights,
 } from './format.js';

@@ -1,5 +1,6 @@
 import * as tf from '../tf/index.js';
 import { CheckpointError } from './errors.js';
+import { float16ToFloat32 } from './float16.js';
 import {
   checkAgainstExpected,
   checkManifest,
@@ -130,7 +131,11 @@ export async function readCheckpoint(
     for (const w of group.weights) {
       // Copy out: the slice must be 4-byte aligned for the typed array view.
       const copy = bytes.slice(w.offset, w.offset + w.byteLength).buffer;
-      const values = w.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
+      const values = w.quantization
+        ? float16ToFloat32(copy)
+        : w.dtype === 'int32'
+          ? new Int32Array(copy)
+          : new Float32Array(copy);
       weights.set(w.name, tf.tensor(values, w.shape, w.dtype));
     }
   });

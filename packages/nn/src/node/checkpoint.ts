@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as tf from '../tf/index.js';
 import { CheckpointError } from '../checkpoint/errors.js';
 import { fetchReader, type FetchReaderOptions } from '../checkpoint/fetch-reader.js';
+import { float32ToFloat16 } from '../checkpoint/float16.js';
 import {
   FORMAT,
   FORMAT_VERSION,
@@ -36,6 +37,11 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+export interface SaveOptions {
+  /** Store float32 weights as half floats: half the bytes, ~3 significant digits. */
+  float16?: boolean;
+}
+
 /**
  * Writes `source`'s tensors as a checkpoint folder (model.json + ≤ 4 MiB shards), atomically:
  * into a temporary folder, then renamed to `dir`. Streams one shard at a time.
@@ -44,6 +50,7 @@ export async function saveCheckpoint(
   dir: string,
   source: WeightSource,
   meta: CheckpointMeta = {},
+  { float16 = false }: SaveOptions = {},
 ): Promise<{ files: string[]; bytes: number }> {
   const entries = [...source.parameters()];
   const specs: WeightSpec[] = entries.map(([name, t]) => {
@@ -52,7 +59,12 @@ export async function saveCheckpoint(
         weight: name,
       });
     }
-    return { name, shape: [...t.shape], dtype: t.dtype as WeightDtype };
+    return {
+      name,
+      shape: [...t.shape],
+      dtype: t.dtype as WeightDtype,
+      ...(float16 && t.dtype === 'float32' ? { quantization: { dtype: 'float16' as const } } : {}),
+    };
   });
   const total = specs.reduce((a, s) => a + weightByteLength(s), 0);
   const count = Math.ceil(total / SHARD_BYTES);
@@ -70,9 +82,18 @@ export async function saveCheckpoint(
         Math.max(0, Math.min(SHARD_BYTES, total - shards.length * SHARD_BYTES)),
       );
     };
-    for (const [, t] of entries) {
+    for (const [i, [name, t]] of entries.entries()) {
       const data = await t.data();
       let bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      if (specs[i].quantization) {
+        const half = float32ToFloat16(data as Float32Array);
+        if (half.overflow !== undefined)
+          throw new CheckpointError(
+            `cannot save weight "${name}" as float16: ${data[half.overflow]} is beyond its range (±65504)`,
+            { weight: name },
+          );
+        bytes = half.bytes;
+      }
       while (bytes.byteLength > 0) {
         if (buffer.byteLength === fill)
           throw new Error('saveCheckpoint: a tensor changed size while saving');

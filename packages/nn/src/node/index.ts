@@ -12,6 +12,7 @@ export {
   loadCheckpoint,
   loadCheckpointInto,
   fsReader,
+  type SaveOptions,
   type WeightSource,
 } from './checkpoint.js';
 export { saveOptimizerState, loadOptimizerState, OPTIMIZER_DIR } from './optimizer-checkpoint.js';
