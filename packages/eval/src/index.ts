@@ -87,6 +87,7 @@ export {
   renderReportHtml,
   metricsTable,
   recallByLabelTable,
+  substitutionTable,
   formatMetricsTable,
   type EvalReport,
   type ReportRun,

@@ -169,6 +169,42 @@ describe('complianceMetrics', () => {
     expect(c.byLabel).toEqual({ 'red circle': { objects: 4, found: 3 } });
   });
 
+  it('counts, for each missed object, the unclaimed labels its image drew instead', () => {
+    const g: SceneGraph = {
+      objects: [
+        { id: 'a', label: 'red circle' },
+        { id: 'b', label: 'red circle' },
+        { id: 'c', label: 'blue square' },
+      ],
+      relations: [],
+    };
+    // Image 1: one red circle found, one missed; a red square and a second blue square unclaimed.
+    // Image 2: everything found; the extra cyan circle is no substitution for anything.
+    // Image 3: the blue square missed, nothing unclaimed drawn.
+    const c = complianceMetrics(
+      [g, g, g],
+      [
+        [
+          det('red circle', L),
+          det('blue square', R),
+          det('red square', TOP),
+          det('blue square', SKY),
+        ],
+        [
+          det('red circle', L),
+          det('red circle', R),
+          det('blue square', TOP),
+          det('cyan circle', SKY),
+        ],
+        [det('red circle', L), det('red circle', R)],
+      ],
+    );
+    expect(c.substitutions).toEqual({
+      'red circle': { 'red square': 1, 'blue square': 1 },
+      'blue square': {},
+    });
+  });
+
   it('rejects a detection list per image that does not match the graphs', () => {
     expect(() => complianceMetrics([{ objects: [], relations: [] }], [])).toThrow(EvalError);
   });

@@ -14,6 +14,12 @@ export interface ComplianceSummary {
   relationAccuracy: number;
   /** Per object label: how many graph objects carry it, and how many of them were found. */
   byLabel: Record<string, LabelRecall>;
+  /**
+   * For missed objects, what the image drew instead: `substitutions[wanted][drawn]` counts the
+   * missed objects of label `wanted` whose image has a detection of `drawn` that no graph object
+   * claimed (each such label once per missed object).
+   */
+  substitutions: Record<string, Record<string, number>>;
   perImage: GraphCompliance[];
 }
 
@@ -49,6 +55,16 @@ export function complianceMetrics(
       if (perImage[i].assignment[j] >= 0) r.found++;
     }),
   );
+  const substitutions: Record<string, Record<string, number>> = {};
+  graphs.forEach((g, i) => {
+    const claimed = new Set(perImage[i].assignment);
+    const unclaimed = new Set(detections[i].flatMap((d, j) => (claimed.has(j) ? [] : [d.label])));
+    g.objects.forEach((o, j) => {
+      if (perImage[i].assignment[j] >= 0) return;
+      const row = (substitutions[o.label] ??= {});
+      for (const drawn of unclaimed) row[drawn] = (row[drawn] ?? 0) + 1;
+    });
+  });
   return {
     images: graphs.length,
     objects,
@@ -58,6 +74,7 @@ export function complianceMetrics(
     satisfied,
     relationAccuracy: relations ? satisfied / relations : NaN,
     byLabel,
+    substitutions,
     perImage,
   };
 }

@@ -35,6 +35,8 @@ export interface ImageSetMetrics {
   relationAccuracy?: number;
   /** Object recall per label: which classes the images draw. */
   recallByLabel?: Record<string, LabelRecall>;
+  /** Missed objects by label, and the unclaimed labels drawn in their images instead. */
+  substitutions?: Record<string, Record<string, number>>;
   fidInception?: number;
   kidInception?: MeanStd;
   inceptionScore?: MeanStd;
@@ -123,6 +125,7 @@ export async function evaluateImageSet(
     metrics.objectRecall = compliance.objectRecall;
     metrics.relationAccuracy = compliance.relationAccuracy;
     metrics.recallByLabel = compliance.byLabel;
+    metrics.substitutions = compliance.substitutions;
   }
   if (ev.inception && reference.inception) {
     const f = await ev.inception.features(images);

@@ -1,6 +1,7 @@
 import {
   formatMetricsTable,
   recallByLabelTable,
+  substitutionTable,
   renderReportHtml,
   type EvalReport,
 } from './report.js';
@@ -28,6 +29,7 @@ const report: EvalReport = {
         objectRecall: 0.5,
         relationAccuracy: 0.25,
         recallByLabel: { sky: { objects: 2, found: 1 }, 'red circle': { objects: 1, found: 0 } },
+        substitutions: { sky: { sand: 1, water: 1 }, 'red circle': { 'red square': 1 } },
         warnings: ['few samples'],
       },
     },
@@ -75,6 +77,20 @@ describe('report rendering', () => {
     const none = { ...report, ceiling: undefined, runs: [report.runs[1]] };
     expect(recallByLabelTable(none).rows).toEqual([]);
     expect(renderReportHtml(none)).not.toContain('Object recall by class');
+  });
+
+  it('lists what was drawn in place of missed objects, commonest first', () => {
+    expect(substitutionTable(report)).toEqual({
+      header: ['run', 'missed', 'misses', 'drawn instead', 'times', 'of the misses'],
+      rows: [
+        ['guidance 1', 'red circle', '1', 'red square', '1', '100.0%'],
+        ['guidance 1', 'sky', '1', 'sand', '1', '100.0%'],
+        ['guidance 1', 'sky', '1', 'water', '1', '100.0%'],
+      ],
+    });
+    expect(substitutionTable(report, 1).rows).toHaveLength(1);
+    expect(renderReportHtml(report)).toContain('<td>red square</td>');
+    expect(substitutionTable({ ...report, runs: [report.runs[1]] }).rows).toEqual([]);
   });
 
   it('writes HTML with escaped graph text, every image and the notes', () => {

@@ -140,6 +140,41 @@ export function recallByLabelTable(report: EvalReport): { header: string[]; rows
   };
 }
 
+/**
+ * The commonest substitutions per run: a wanted label that was missed, a label drawn instead in the
+ * same images, how often, and that count as a share of the wanted label's misses.
+ */
+export function substitutionTable(
+  report: EvalReport,
+  limit = 12,
+): { header: string[]; rows: string[][] } {
+  const rows: string[][] = [];
+  for (const run of report.runs) {
+    const { substitutions, recallByLabel } = run.metrics;
+    if (!substitutions || !recallByLabel) continue;
+    const pairs = Object.entries(substitutions).flatMap(([wanted, drawn]) => {
+      const r = recallByLabel[wanted];
+      const missed = r ? r.objects - r.found : 0;
+      return Object.entries(drawn).map(([instead, n]) => ({ wanted, instead, n, missed }));
+    });
+    pairs.sort(
+      (a, b) => b.n - a.n || a.wanted.localeCompare(b.wanted) || a.instead.localeCompare(b.instead),
+    );
+    for (const p of pairs.slice(0, limit))
+      rows.push([
+        run.label,
+        p.wanted,
+        String(p.missed),
+        p.instead,
+        String(p.n),
+        pct(p.n / p.missed),
+      ]);
+  }
+  return rows.length
+    ? { header: ['run', 'missed', 'misses', 'drawn instead', 'times', 'of the misses'], rows }
+    : { header: [], rows: [] };
+}
+
 const htmlTable = ({ header, rows }: { header: string[]; rows: string[][] }) =>
   `<table><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`)
@@ -157,6 +192,7 @@ export function formatMetricsTable(report: EvalReport): string {
 export function renderReportHtml(report: EvalReport): string {
   const table = htmlTable(metricsTable(report));
   const byLabel = recallByLabelTable(report);
+  const swaps = substitutionTable(report);
   const runHeads = report.runs.map((r) => `<th>${esc(r.label)}</th>`).join('');
   const samples = report.samples
     .map(
@@ -189,6 +225,7 @@ pre{margin:4px 0;font-size:12px;white-space:pre-wrap;max-width:28em}.c{font-size
 ${table}
 ${notes ? `<ul>${notes}</ul>` : ''}
 ${byLabel.rows.length ? `<h2>Object recall by class</h2>\n${htmlTable(byLabel)}` : ''}
+${swaps.rows.length ? `<h2>Missed objects: what was drawn instead</h2>\n<p>A missed object counts once for each label that its image has an unclaimed detection of.</p>\n${htmlTable(swaps)}` : ''}
 <h2>Samples</h2>
 <table><thead><tr><th>graph</th><th>real</th>${runHeads}</tr></thead><tbody>
 ${samples}
