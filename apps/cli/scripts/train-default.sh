@@ -31,9 +31,9 @@ stage autoencoder "$runs/ae" $cli train-autoencoder --data "$data" --preset f4-c
 stage diffusion "$runs/ldm" $cli train --data "$data" --encoder "$runs/encoder" \
   --autoencoder "$runs/ae" --global-embedding --min-snr 5 --batch 12 --steps 3800 --lr 8e-4 \
   --checkpoint-every 100 --val-every 500
-# Two fine-tunes from the exported UNet (`train --init`; a fresh optimiser each). The first ran on
-# an H200 through apps/cli/scripts/gpu-run.sh (WebGPU, ~11 min there; hours on 2 CPU cores), the
-# second on the CPU (58 min). TRAINING.md has them as run.
+# Three fine-tunes from the exported UNet (`train --init`; a fresh optimiser each). The first ran
+# on an H200 through apps/cli/scripts/gpu-run.sh (WebGPU, ~11 min there; hours on 2 CPU cores),
+# the second and third on the CPU (58 and 71 min). TRAINING.md has them as run.
 $cli export --run "$runs/ldm" --out "$runs/ldm-model"
 stage finetune "$runs/ldm-ft" $cli train --data "$data" --encoder "$runs/encoder" \
   --autoencoder "$runs/ae" --init "$runs/ldm-model" --min-snr 5 --batch 64 --steps 650 \
@@ -42,7 +42,10 @@ $cli export --run "$runs/ldm-ft" --out "$runs/ldm-ft-model"
 stage finetune2 "$runs/ldm-ft2" $cli train --data "$data" --encoder "$runs/encoder" \
   --autoencoder "$runs/ae" --init "$runs/ldm-ft-model" --min-snr 5 --batch 24 --steps 1200 \
   --lr 2e-4 --checkpoint-every 100 --val-every 400
-# export replaces the whole folder: keep TRAINING.md.
-cp models/default/TRAINING.md "$runs/TRAINING.md"
-$cli export --run "$runs/ldm-ft2" --out models/default --steps 50 --guidance 2 --sampler ddim
-cp "$runs/TRAINING.md" models/default/TRAINING.md
+$cli export --run "$runs/ldm-ft2" --out "$runs/ldm-ft2-model"
+stage finetune3 "$runs/ldm-ft3" $cli train --data "$data" --encoder "$runs/encoder" \
+  --autoencoder "$runs/ae" --init "$runs/ldm-ft2-model" --min-snr 5 --batch 24 --steps 750 \
+  --lr 2e-4 --checkpoint-every 100 --val-every 250
+# float16 weights: half the size; sampling differs by 0.05/255 per pixel (TRAINING.md). Export
+# keeps TRAINING.md and any other file beside the model.
+$cli export --run "$runs/ldm-ft3" --out models/default --steps 50 --guidance 2 --sampler ddim --fp16

@@ -52,6 +52,7 @@ export interface EvalFlags {
   batch: number;
   show: number;
   realVsReal?: boolean;
+  reconstruct?: boolean;
   backend: BackendChoice;
   out?: string;
 }
@@ -255,6 +256,10 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
   if (!flags.out) throw new UserError('eval: --out <dir> is required');
   if (!flags.realVsReal && !flags.model)
     throw new UserError('eval: pass --model <dir>, or --real-vs-real');
+  if (flags.realVsReal && flags.reconstruct)
+    throw new UserError(
+      'eval: --reconstruct needs a --model (its autoencoder), not --real-vs-real',
+    );
   if (flags.n < 2)
     throw new UserError('eval: --n must be at least 2 (FID needs two images per set)');
   const out = flags.out;
@@ -326,6 +331,11 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
   } else {
     const guidances = flags.guidance ?? [pipe!.manifest.defaults.guidance];
     const size = pipe!.manifest.imageSize;
+    // Reconstructions are scored against the real images at the data's size.
+    if (flags.reconstruct && real.side !== size)
+      throw new UserError(
+        `--reconstruct: the images of ${flags.data} are ${real.side}×${real.side}, the model works at ${size}×${size}`,
+      );
     const progress = createProgress('eval generate', n * guidances.length);
     let done = 0;
     try {
@@ -374,6 +384,37 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
       );
       r.metrics.retrieval = retrieval?.score(real.graphs, rgbaToRgb(data), size);
       runs.push({ label: `guidance ${g}`, guidance: g, metrics: r.metrics, imageDir: dir });
+      generated.push({ dir, summary: r.compliance, images: (i) => join(dir, sampleName(i)) });
+    }
+    if (flags.reconstruct) {
+      // The autoencoder's round trip of the real images: the best any sampler could score.
+      const dir = 'reconstructions';
+      const data = new Uint8ClampedArray(n * size * size * 4);
+      for (let s = 0; s < n; s += flags.batch) {
+        const k = Math.min(flags.batch, n - s);
+        const batch = Array.from({ length: k }, (_, j) => ({
+          rgba: rgbToRgba(real.images, (s + j) * realPix * 3, realPix),
+          width: size,
+          height: size,
+        }));
+        (await pipe!.reconstruct(batch)).forEach((rgba, j) =>
+          data.set(rgba, (s + j) * rgba.length),
+        );
+      }
+      const r = await evaluateImageSet(
+        { data, n, side: size, channels: 4 },
+        real.graphs,
+        reference,
+        ev,
+      );
+      runs.push({ label: 'autoencoder reconstructions', metrics: r.metrics, imageDir: dir });
+      for (let i = 0; i < Math.min(show, n); i++)
+        writePng(
+          join(out, dir, sampleName(i)),
+          data.subarray(i * size * size * 4, (i + 1) * size * size * 4),
+          size,
+          size,
+        );
       generated.push({ dir, summary: r.compliance, images: (i) => join(dir, sampleName(i)) });
     }
   }

@@ -25,7 +25,7 @@ import { cli } from '../testing/cli.js';
 const root = mkdtempSync(join(tmpdir(), 'sgdiff-eval-'));
 const p = (name: string) => join(root, name);
 
-async function writeTinyModel(dir: string): Promise<void> {
+async function writeTinyModel(dir: string, imageSize = 16): Promise<void> {
   const vocab = syntheticVocabulary();
   const enc = encoderConfig(vocab, 'tiny');
   const ae = {
@@ -54,8 +54,8 @@ async function writeTinyModel(dir: string): Promise<void> {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     vocabulary: vocab.toJSON(),
-    imageSize: 16,
-    latentShape: [8, 8, 4],
+    imageSize,
+    latentShape: [imageSize / 2, imageSize / 2, 4],
     latentScale: 1,
     maxObjects: 10,
     schedule: scheduleConfig({ kind: 'linear', numTimesteps: 100 }),
@@ -155,6 +155,33 @@ describe('sgdiff eval', () => {
     expect(statSync(p('report/samples/guidance-1/00000.png')).mtimeMs).toBe(before);
     const again = JSON.parse(readFileSync(p('report/report.json'), 'utf8')) as EvalReport;
     expect(again.runs[0].metrics.fidOracle).toBeCloseTo(report.runs[0].metrics.fidOracle!, 6);
+  }, 120000);
+
+  it("scores the autoencoder's reconstructions beside the samples", async () => {
+    // Reconstructions are compared at the data's size: the model must work at it.
+    const small = await cli(
+      ...['eval', '--model', p('model'), ...common, '--n', '4', '--reconstruct', '--out', p('x')],
+    );
+    expect(small.code).toBe(1);
+    expect(small.err).toContain('--reconstruct: the images of');
+    await writeTinyModel(p('model64'), 64);
+    const r = await cli(
+      ...['eval', '--model', p('model64'), ...common, '--n', '4', '--guidance', '2'],
+      ...['--show', '2', '--reconstruct', '--out', p('rec')],
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/autoencoder reconstructions\s+4/);
+    const report = JSON.parse(readFileSync(p('rec/report.json'), 'utf8')) as EvalReport;
+    expect(report.runs.map((x) => x.label)).toEqual(['guidance 2', 'autoencoder reconstructions']);
+    const rec = report.runs[1];
+    expect(rec.imageDir).toBe('reconstructions');
+    expect(Number.isFinite(rec.metrics.fidOracle)).toBe(true);
+    expect(rec.metrics.objectRecall).toBeGreaterThanOrEqual(0);
+    expect(PNG.sync.read(readFileSync(p('rec/reconstructions/00001.png'))).width).toBe(64);
+    expect(existsSync(p('rec/reconstructions/00002.png'))).toBe(false);
+    const floor = await cli('eval', '--real-vs-real', '--reconstruct', ...common, '--out', p('y'));
+    expect(floor.code).toBe(1);
+    expect(floor.err).toContain('--reconstruct needs a --model');
   }, 120000);
 
   it('compares real val with real test (the floor)', async () => {

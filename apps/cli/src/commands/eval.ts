@@ -278,6 +278,10 @@ export function registerEval(program: Command): void {
       'compare real images of --against with real images of --split (the floor of each metric)',
     )
     .option('--against <name>', 'the other split for --real-vs-real', 'val')
+    .option(
+      '--reconstruct',
+      "also score the autoencoder's reconstructions of the real images: the ceiling its latent space sets",
+    )
     .addOption(backendOption())
     .option('--out <dir>', 'report folder (generated images are kept there, so a re-run resumes)')
     .action(async (flags: EvalFlags) => {

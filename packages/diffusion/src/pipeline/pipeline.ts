@@ -225,18 +225,7 @@ export class SGDiffPipeline {
     graph: SceneGraph | string,
     options: { steps?: number; signal?: AbortSignal } = {},
   ): Promise<Float32Array> {
-    const size = this.manifest.imageSize;
-    if (image.width !== size || image.height !== size) {
-      throw new ModelError(
-        `the image is ${image.width}×${image.height}; this model works at ${size}×${size}`,
-      );
-    }
-    const rgb = new Uint8Array(size * size * 3);
-    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4)
-      rgb.set(image.rgba.subarray(j, j + 3), i);
-    const z0 = tf.tidy(() =>
-      tf.mul(this.autoencoder.encode(imagesToTensor(rgb, 1, size)).mean, this.manifest.latentScale),
-    );
+    const z0 = this.encodeImages([image]);
     const { cond, uncond } = this.conditions([this.parseGraph(graph)]);
     try {
       const xT = await ddimInvert(this.denoiser.eps, z0, {
@@ -252,6 +241,44 @@ export class SGDiffPipeline {
       z0.dispose();
       disposeCond(cond);
       disposeCond(uncond);
+    }
+  }
+
+  /** RGBA images of the model's size → scaled latents (the posterior means), [B, h, w, c]. */
+  encodeImages(
+    images: { rgba: Uint8ClampedArray | Uint8Array; width: number; height: number }[],
+  ): tf.Tensor4D {
+    const size = this.manifest.imageSize;
+    const rgb = new Uint8Array(images.length * size * size * 3);
+    images.forEach((image, k) => {
+      if (image.width !== size || image.height !== size) {
+        throw new ModelError(
+          `the image is ${image.width}×${image.height}; this model works at ${size}×${size}`,
+        );
+      }
+      for (let i = k * size * size * 3, j = 0; j < image.rgba.length; i += 3, j += 4)
+        rgb.set(image.rgba.subarray(j, j + 3), i);
+    });
+    return tf.tidy(() =>
+      tf.mul(
+        this.autoencoder.encode(imagesToTensor(rgb, images.length, size)).mean,
+        this.manifest.latentScale,
+      ),
+    );
+  }
+
+  /**
+   * The autoencoder's round trip (encode, posterior mean, decode): what the latent space keeps of
+   * an image, and so the best a sampler can draw in it.
+   */
+  async reconstruct(
+    images: { rgba: Uint8ClampedArray | Uint8Array; width: number; height: number }[],
+  ): Promise<Uint8ClampedArray[]> {
+    const z = this.encodeImages(images);
+    try {
+      return await this.decode(z);
+    } finally {
+      z.dispose();
     }
   }
 
