@@ -33,7 +33,7 @@ stage diffusion "$runs/ldm" $cli train --data "$data" --encoder "$runs/encoder" 
   --checkpoint-every 100 --val-every 500
 # Three fine-tunes from the exported UNet (`train --init`; a fresh optimiser each). The first ran
 # on an H200 through apps/cli/scripts/gpu-run.sh (WebGPU, ~11 min there; hours on 2 CPU cores),
-# the second and third on the CPU (58 and 71 min). TRAINING.md has them as run.
+# the second and third on the CPU (57 and 74 min). TRAINING.md has them as run.
 $cli export --run "$runs/ldm" --out "$runs/ldm-model"
 stage finetune "$runs/ldm-ft" $cli train --data "$data" --encoder "$runs/encoder" \
   --autoencoder "$runs/ae" --init "$runs/ldm-model" --min-snr 5 --batch 64 --steps 650 \
