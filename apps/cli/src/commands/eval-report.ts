@@ -301,13 +301,17 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
   // Real images of the split, for the sample grid.
   const show = Math.min(flags.show, n);
   const realPix = real.side * real.side;
-  for (let i = 0; i < show; i++)
-    writePng(
-      join(out, 'real', sampleName(i)),
-      rgbToRgba(real.images, i * realPix * 3, realPix),
-      real.side,
-      real.side,
-    );
+  // The first `show` images of a set of `count`, as PNGs for the report's grid.
+  const writeShown = (
+    dir: string,
+    count: number,
+    rgba: (i: number) => Uint8ClampedArray,
+    side: number,
+  ) => {
+    for (let i = 0; i < Math.min(show, count); i++)
+      writePng(join(out, dir, sampleName(i)), rgba(i), side, side);
+  };
+  writeShown('real', n, (i) => rgbToRgba(real.images, i * realPix * 3, realPix), real.side);
 
   if (flags.realVsReal) {
     const other = await readSplit(flags.data, flags.against, n);
@@ -316,13 +320,12 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
     const r = await evaluateImageSet(rgbBatch(other), other.graphs, reference, ev);
     r.metrics.retrieval = retrieval?.score(other.graphs, other.images, other.side);
     runs.push({ label: `real ${flags.against}`, metrics: r.metrics, imageDir: 'against' });
-    for (let i = 0; i < Math.min(show, other.graphs.length); i++)
-      writePng(
-        join(out, 'against', sampleName(i)),
-        rgbToRgba(other.images, i * realPix * 3, realPix),
-        real.side,
-        real.side,
-      );
+    writeShown(
+      'against',
+      other.graphs.length,
+      (i) => rgbToRgba(other.images, i * realPix * 3, realPix),
+      real.side,
+    );
     generated.push({
       dir: 'against',
       summary: r.compliance,
@@ -408,13 +411,12 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
         ev,
       );
       runs.push({ label: 'autoencoder reconstructions', metrics: r.metrics, imageDir: dir });
-      for (let i = 0; i < Math.min(show, n); i++)
-        writePng(
-          join(out, dir, sampleName(i)),
-          data.subarray(i * size * size * 4, (i + 1) * size * size * 4),
-          size,
-          size,
-        );
+      writeShown(
+        dir,
+        n,
+        (i) => data.subarray(i * size * size * 4, (i + 1) * size * size * 4),
+        size,
+      );
       generated.push({ dir, summary: r.compliance, images: (i) => join(dir, sampleName(i)) });
     }
   }
