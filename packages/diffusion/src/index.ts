@@ -37,6 +37,7 @@ export { UNET_PRESETS, unetConfig, type UNetConfig, type UNetPreset } from './un
 export { timestepEmbedding } from './unet/timestep-embedding.js';
 export {
   GraphContext,
+  disposeTokens,
   tokenStats,
   type GraphContextConfig,
   type GraphTokens,

@@ -14,6 +14,7 @@ export {
   disposeEncoding,
   packForEncoder,
   SceneGraphEncoder,
+  type EncodeOptions,
   type GraphEncoding,
 } from './model/encoder.js';
 export {

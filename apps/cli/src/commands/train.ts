@@ -76,6 +76,7 @@ interface Flags extends RunFlags {
   contextNorm: ContextNorm;
   minSnr?: number;
   init?: string;
+  labelTokens?: boolean;
 }
 
 export interface TrainRunConfig {
@@ -118,6 +119,9 @@ export async function initSource(
       `context width ${denoiser.context.localDim} vs the encoder's token width ${encoder.tokenDim}`,
     denoiser.context.numLocalTokens !== encoder.tokens &&
       `${denoiser.context.numLocalTokens} local tokens vs the encoder's ${encoder.tokens}`,
+    denoiser.context.labelDim !== undefined &&
+      denoiser.context.labelDim !== 3 * encoder.dim &&
+      `label tokens of width ${denoiser.context.labelDim} vs the encoder's ${3 * encoder.dim}`,
     denoiser.unet.inChannels !== autoencoder.latentChannels &&
       `${denoiser.unet.inChannels} latent channels vs the autoencoder's ${autoencoder.latentChannels}`,
   ].filter(Boolean);
@@ -208,6 +212,10 @@ export function registerTrain(program: Command): void {
         'read latents pre-encoded by `train-autoencoder --encode-latents` instead of encoding each batch',
       )
       .option(
+        '--label-tokens',
+        "also give the UNet each token's triple as the encoder's input label embeddings, through a zero-initialised projection added to the context (not in SGDiff; with --init it is added to a model without it)",
+      )
+      .option(
         '--init <model>',
         "start from a model directory's denoiser weights (fine-tuning; a fresh optimiser): its UNet config, schedule and latent scale win over --preset, --attention-levels, --global-embedding and --context-norm",
       ),
@@ -272,6 +280,7 @@ export function registerTrain(program: Command): void {
           ...(flags.contextNorm === 'layer' ? { normalize: true } : {}),
         },
       };
+      if (flags.labelTokens) denoiser.context = { ...denoiser.context, labelDim: 3 * enc.dim };
       // latent-diffusion's scale factor, from a batch of training images.
       const probe = await fixedBatch(flags.data, 'train', 32);
       if (!probe) throw new UserError(`${flags.data}: the train split is empty`);
@@ -333,8 +342,18 @@ export function registerTrain(program: Command): void {
     if (!resumeFrom && cfg.init) {
       const ckpt = await readCheckpoint(join(cfg.init, 'unet'), '--init');
       try {
-        trainer.denoiser.loadWeights(ckpt.weights);
-        trainer.ema.load(ckpt.weights, 0);
+        // --label-tokens on a model without them: its projection starts at zero.
+        const weights = new Map(ckpt.weights);
+        const added: tf.Tensor[] = [];
+        for (const [name, v] of trainer.denoiser.parameters())
+          if (name.startsWith('graphContext.labelProj.') && !weights.has(name))
+            weights.set(name, added[added.push(tf.clone(v)) - 1]);
+        try {
+          trainer.denoiser.loadWeights(weights);
+          trainer.ema.load(weights, 0);
+        } finally {
+          tf.dispose(added);
+        }
       } catch (e) {
         throw new UserError(
           `--init: ${cfg.init}/unet does not fit its own config (${(e as Error).message})`,

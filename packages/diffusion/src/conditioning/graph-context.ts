@@ -8,6 +8,14 @@ export interface GraphTokens {
   localMask: tf.Tensor2D;
   /** global: [B, Dg]. */
   global: tf.Tensor2D;
+  /** labelTokens: [B, L, Dlabel] each token's triple as label embeddings (see `labelDim`). */
+  labelTokens?: tf.Tensor3D;
+}
+
+/** Frees every tensor of a GraphTokens. */
+export function disposeTokens(tokens: GraphTokens): void {
+  tf.dispose([tokens.local, tokens.localMask, tokens.global]);
+  if (tokens.labelTokens) tokens.labelTokens.dispose();
 }
 
 export interface GraphContextConfig {
@@ -29,6 +37,14 @@ export interface GraphContextConfig {
    * not in direction) while bringing every channel to unit scale.
    */
   standardize?: TokenStats;
+  /**
+   * Width of the encoder's label tokens (its input embeddings of s ‖ p ‖ o, before the graph
+   * convolutions). When set, they are projected and added to the local context tokens after the
+   * norm, through a zero-initialised projection, so a UNet trained without them starts
+   * unchanged. Not in SGDiff: the synthetic encoder's tokens keep little of an object's shape
+   * (red circle vs red square: cosine 0.993), its input embeddings keep it (−0.05).
+   */
+  labelDim?: number;
 }
 
 /** Per-channel statistics of encoder tokens (local over real tokens only, and global). */
@@ -69,12 +85,15 @@ export class GraphContext extends Module {
   readonly globalProj: Linear;
   readonly nullContext: tf.Variable; // [L + 1, Dc]
   readonly norm?: LayerNorm;
+  readonly labelProj?: Linear;
 
   constructor(readonly config: GraphContextConfig) {
     super();
     this.localProj = new Linear(config.localDim, config.contextDim, { init: 'xavier' });
     this.globalProj = new Linear(config.globalDim, config.contextDim, { init: 'xavier' });
     if (config.normalize) this.norm = new LayerNorm(config.contextDim);
+    if (config.labelDim)
+      this.labelProj = new Linear(config.labelDim, config.contextDim, { init: 'zeros' });
     // The null context lives at the scale of the real one: unit when normed, small without.
     const nullStd = config.normalize || config.standardize ? 1 : 0.02;
     this.nullContext = this.param(
@@ -95,6 +114,9 @@ export class GraphContext extends Module {
     if (tokens.local.shape[1] !== L) {
       throw new Error(`GraphContext: ${tokens.local.shape[1]} local tokens, expected ${L}`);
     }
+    if (this.labelProj && !tokens.labelTokens) {
+      throw new Error('GraphContext: this context reads label tokens, and none were given');
+    }
     return tf.tidy(() => {
       const b = tokens.local.shape[0];
       let { local: localIn, global: globalIn } = tokens as { local: tf.Tensor; global: tf.Tensor };
@@ -107,6 +129,14 @@ export class GraphContext extends Module {
       const global = tf.reshape(this.globalProj.forward(globalIn), [b, 1, -1]);
       let context = tf.concat([local, global], 1) as tf.Tensor3D;
       if (this.norm) context = this.norm.forward(context) as tf.Tensor3D;
+      if (this.labelProj) {
+        // Padding label tokens are zero, and the global token gets none.
+        const labels = tf.mul(
+          this.labelProj.forward(tokens.labelTokens!),
+          tf.expandDims(tf.cast(tokens.localMask, 'float32'), 2),
+        );
+        context = tf.add(context, tf.pad(labels, [[0, 0], [0, 1], [0, 0]])) as tf.Tensor3D;
+      }
       let mask = tf.concat(
         [tf.cast(tokens.localMask, 'float32'), tf.ones([b, 1])],
         1,

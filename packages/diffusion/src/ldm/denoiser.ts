@@ -42,6 +42,11 @@ export class Denoiser extends Module {
   readonly eps: EpsModel<ContextCond> = (x, t, cond) =>
     this.unet.forward(x as tf.Tensor4D, t as tf.Tensor1D, cond.context, cond.mask);
 
+  /** Options for the encoder's forward pass: whether this context reads its label tokens. */
+  get tokenOptions(): { labelTokens: boolean } {
+    return { labelTokens: this.graphContext.labelProj !== undefined };
+  }
+
   condition(tokens: GraphTokens, keep?: tf.Tensor1D): ContextCond {
     return this.graphContext.forward(tokens, keep);
   }

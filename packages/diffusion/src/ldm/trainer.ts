@@ -1,7 +1,7 @@
 import { AdamW, EMA, tf, trainStep, warmupCosine, type TrainStepResult } from '@sgdiff/nn';
 import type { PackedGraphs } from '@sgdiff/scene-graph';
 import type { AutoencoderKL } from '../autoencoder/autoencoder-kl.js';
-import type { GraphTokens } from '../conditioning/graph-context.js';
+import { disposeTokens, type GraphTokens } from '../conditioning/graph-context.js';
 import { GaussianDiffusion, type DiffusionConfig } from '../gaussian-diffusion.js';
 import { imagesToTensor } from '../images/convert.js';
 import { Rng } from '../noise.js';
@@ -9,7 +9,7 @@ import { Denoiser, type DenoiserConfig } from './denoiser.js';
 
 /** What the trainer needs from the scene-graph encoder (kept frozen). */
 export interface FrozenGraphEncoder {
-  forward(packed: PackedGraphs): GraphTokens;
+  forward(packed: PackedGraphs, options?: { labelTokens?: boolean }): GraphTokens;
 }
 
 export interface LatentDiffusionTrainConfig {
@@ -117,7 +117,7 @@ export class LatentDiffusionTrainer {
     if (shuffleGraphs && B < 2) throw new Error('validationLoss: shuffling needs 2 or more graphs');
     const rng = new Rng(seed);
     const loss = tf.tidy(() => {
-      const tokens = this.parts.encoder.forward(batch.packed);
+      const tokens = this.parts.encoder.forward(batch.packed, this.denoiser.tokenOptions);
       const z0 = this.latents(batch.images, B, size, rng.int(0x7fffffff));
       const t = this.diffusion.sampleTimesteps(rng, B);
       for (let b = 0; b < B; b++) rng.uniform(); // the dropout draws of `step`: same noise
@@ -141,7 +141,7 @@ export class LatentDiffusionTrainer {
   ): Promise<TrainStepResult> {
     const B = batch.packed.numGraphs;
     const rng = new Rng(seed);
-    const tokens = this.parts.encoder.forward(batch.packed);
+    const tokens = this.parts.encoder.forward(batch.packed, this.denoiser.tokenOptions);
     const zSeed = rng.int(0x7fffffff);
     const z0 = batch.moments
       ? this.latentsFromMoments(batch.moments, B, zSeed)
@@ -174,7 +174,8 @@ export class LatentDiffusionTrainer {
       this.ema.update();
       return result;
     } finally {
-      tf.dispose([tokens.local, tokens.localMask, tokens.global, z0, t, keep, noise]);
+      disposeTokens(tokens);
+      tf.dispose([z0, t, keep, noise]);
     }
   }
 }

@@ -8,6 +8,7 @@ import {
   type SceneGraph,
 } from '@sgdiff/scene-graph';
 import { AutoencoderKL } from '../autoencoder/autoencoder-kl.js';
+import { disposeTokens } from '../conditioning/graph-context.js';
 import { imagesToTensor, rgbToRgba, tensorToImages } from '../images/convert.js';
 import { ddimInvert } from '../samplers/ddim-inversion.js';
 import { concatContext, Denoiser, disposeCond, type ContextCond } from '../ldm/denoiser.js';
@@ -109,6 +110,13 @@ export class SGDiffPipeline {
     }
     const manifest = parseModelManifest(json, manifestPath);
     const vocab = Vocabulary.fromJSON(manifest.vocabulary);
+    const { labelDim } = manifest.parts.unet.config.context;
+    const encoderDim = (manifest.parts.encoder.config as { dim?: number }).dim ?? 0;
+    if (labelDim !== undefined && labelDim !== 3 * encoderDim) {
+      throw new ModelError(
+        `${manifestPath}: the denoiser reads label tokens of width ${labelDim}, the encoder's are ${3 * encoderDim} (3 × its width ${encoderDim})`,
+      );
+    }
     const encoder = new SceneGraphEncoder(
       manifest.parts.encoder.config as unknown as EncoderConfig,
     );
@@ -146,14 +154,14 @@ export class SGDiffPipeline {
 
   /** Graph tokens → conditional and null contexts for `graphs`. */
   private conditions(graphs: SceneGraph[]): { cond: ContextCond; uncond: ContextCond } {
-    const enc = this.encoder.encodeGraphs(graphs, this.vocab);
+    const enc = this.encoder.encodeGraphs(graphs, this.vocab, this.denoiser.tokenOptions);
     try {
       return {
         cond: this.denoiser.condition(enc),
         uncond: this.denoiser.nullCondition(graphs.length),
       };
     } finally {
-      tf.dispose([enc.local, enc.localMask, enc.global]);
+      disposeTokens(enc);
     }
   }
 

@@ -21,10 +21,22 @@ export interface GraphEncoding {
   localMask: tf.Tensor2D; // [B, K] 1 real, 0 padding
   /** global: [B, C] mean object vector ‖ mean predicate vector, projected. */
   global: tf.Tensor2D;
+  /**
+   * labelTokens: [B, K, 3·dim] each local token's triple as its input label embeddings
+   * (s ‖ p ‖ o, before the graph convolutions and without boxes), zero for padding. Only with
+   * `forward(packed, {labelTokens: true})`.
+   */
+  labelTokens?: tf.Tensor3D;
+}
+
+export interface EncodeOptions {
+  /** Also return `labelTokens`. */
+  labelTokens?: boolean;
 }
 
 export function disposeEncoding(e: GraphEncoding): void {
   tf.dispose([e.local, e.localMask, e.global]);
+  if (e.labelTokens) e.labelTokens.dispose();
 }
 
 /**
@@ -53,34 +65,36 @@ export class SceneGraphEncoder extends Module {
   }
 
   /** Encodes a packed batch (see `packGraphs`). Throws EncoderError on labels the model lacks. */
-  forward(packed: PackedGraphs): GraphEncoding {
+  forward(packed: PackedGraphs, options: EncodeOptions = {}): GraphEncoding {
     const batch = prepareTriples(packed, this.config);
-    return this.encodeTriples(batch);
+    return this.encodeTriples(batch, options);
   }
 
   /** Packs and encodes scene graphs. Unknown label names and empty graphs are EncoderErrors. */
-  encodeGraphs(graphs: readonly SceneGraph[], vocab: Vocabulary): GraphEncoding {
-    return this.forward(packForEncoder(graphs, vocab));
+  encodeGraphs(
+    graphs: readonly SceneGraph[],
+    vocab: Vocabulary,
+    options: EncodeOptions = {},
+  ): GraphEncoding {
+    return this.forward(packForEncoder(graphs, vocab), options);
   }
 
-  private encodeTriples(b: TripleBatch): GraphEncoding {
+  private encodeTriples(b: TripleBatch, options: EncodeOptions): GraphEncoding {
     const { numGraphs: B, numObjects: O } = b;
     const K = this.config.tokens;
     const edges = graphEdges(b.subjects, b.objects, O);
     try {
       return tf.tidy(() => {
-        let objVecs = this.objectEmbedding.forward(tf.tensor1d(b.objs, 'int32')) as tf.Tensor2D; // [O, D]
+        const labelVecs = this.objectEmbedding.forward(tf.tensor1d(b.objs, 'int32')) as tf.Tensor2D; // [O, D]
+        let objVecs = labelVecs;
         if (this.boxEmbedding) {
           const boxes = tf.tensor2d(b.boxes, [O, 4]);
           const hasBox = tf.tensor2d(Float32Array.from(b.hasBox), [O, 1]);
           objVecs = tf.add(objVecs, tf.mul(this.boxEmbedding.forward(boxes), hasBox));
         }
         const predIds = tf.tensor1d(b.predicates, 'int32');
-        const conv = this.graphConv.forward(
-          objVecs,
-          this.predicateEmbedding.forward(predIds) as tf.Tensor2D,
-          edges,
-        );
+        const predLabelVecs = this.predicateEmbedding.forward(predIds) as tf.Tensor2D;
+        const conv = this.graphConv.forward(objVecs, predLabelVecs, edges);
 
         // Local tokens: [s ‖ p ‖ o] per triple, then gathered into K slots per graph.
         const triples = tf.concat(
@@ -93,11 +107,14 @@ export class SceneGraphEncoder extends Module {
         ); // [T, 3D]
         const perTriple = this.localProjection.forward(triples); // [T, C]
         const mask = tf.tensor2d(b.tokenMask, [B, K]);
-        const gathered = tf.gather(perTriple, tf.tensor1d(b.tokenSource, 'int32')); // [B·K, C]
-        const local = tf.mul(
-          tf.reshape(gathered, [B, K, this.config.tokenDim]),
-          tf.expandDims(mask, 2),
-        ) as tf.Tensor3D;
+        const source = tf.tensor1d(b.tokenSource, 'int32');
+        // [T, W] per triple → [B, K, W] token slots, padding zeroed.
+        const toSlots = (x: tf.Tensor2D) =>
+          tf.mul(
+            tf.reshape(tf.gather(x, source), [B, K, x.shape[1]]),
+            tf.expandDims(mask, 2),
+          ) as tf.Tensor3D;
+        const local = toSlots(perTriple as tf.Tensor2D);
 
         // Global token: per-graph means (segment sums scaled by 1/count keep it order-free).
         const objMean = segmentMean(conv.objVecs, b.objToImg, B);
@@ -105,7 +122,16 @@ export class SceneGraphEncoder extends Module {
         const global = this.globalProjection.forward(
           tf.concat([objMean, predMean], 1),
         ) as tf.Tensor2D; // [B, C]
-        return { local, localMask: mask, global };
+        if (!options.labelTokens) return { local, localMask: mask, global };
+        const labelTriples = tf.concat(
+          [
+            tf.gather(labelVecs, edges.subjects),
+            predLabelVecs,
+            tf.gather(labelVecs, edges.objects),
+          ],
+          1,
+        ) as tf.Tensor2D; // [T, 3D]
+        return { local, localMask: mask, global, labelTokens: toSlots(labelTriples) };
       });
     } finally {
       disposeEdges(edges);
