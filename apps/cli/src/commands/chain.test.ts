@@ -372,6 +372,42 @@ describe('the sgdiff training chain', () => {
     expect(await distance(p('ldm7/checkpoints/step-1/unet'))).toBeLessThan(1e-5);
     expect(await distance(p('ldm7/checkpoints/step-1/ema'))).toBeLessThan(1e-5);
     expect(await distance(p('ldm8/checkpoints/step-1/unet'))).toBeGreaterThan(0.01);
+    // --label-tokens on a model without them: the only config change --init allows. The new
+    // projection starts at zero, so the run starts where the model was; the exported model samples.
+    const labelled = await cli(
+      ...fromModel,
+      ...['--init', p('model'), '--label-tokens', '--out', p('ldm11'), ...initArgs],
+    );
+    expect(labelled.code).toBe(0);
+    const labelledCfg = JSON.parse(readFileSync(p('ldm11/config.json'), 'utf8'));
+    const encDim = modelManifest.parts.encoder.config.dim;
+    expect(labelledCfg.denoiser.context).toEqual({
+      ...modelManifest.parts.unet.config.context,
+      labelDim: 3 * encDim,
+    });
+    expect(await distance(p('ldm11/checkpoints/step-1/unet'))).toBeLessThan(1e-5);
+    const labelProj = await loadCheckpoint(p('ldm11/checkpoints/step-1/unet'));
+    const lw = labelProj.weights.get('graphContext.labelProj.weight')!;
+    expect(lw.shape).toEqual([3 * encDim, modelManifest.parts.unet.config.context.contextDim]);
+    expect(Math.max(...(await lw.data()).map(Math.abs))).toBeLessThan(1e-5);
+    labelProj.dispose();
+    expect(
+      (await cli('export', '--run', p('ldm11'), '--out', p('model11'), '--steps', '2')).code,
+    ).toBe(0);
+    const labelledSample = await cli(
+      ...[
+        'sample',
+        '--model',
+        p('model11'),
+        '--text',
+        'red circle left of sky',
+        '--out',
+        p('l.png'),
+      ],
+      ...['--backend', 'wasm'],
+    );
+    expect(labelledSample.code).toBe(0);
+    expect(existsSync(p('l.png'))).toBe(true);
     from.dispose();
     const notModel = await cli(
       ...fromModel,

@@ -102,4 +102,47 @@ describe('GraphContext', () => {
     expect(Math.sqrt(tf.moments(c.nullContext).variance.dataSync()[0])).toBeGreaterThan(0.6); // 48 draws of N(0, 1)
     for (const m of [c, plain, layer]) m.dispose();
   });
+  it('with labelDim adds projected label tokens to the real local tokens, starting at zero', async () => {
+    const withLabels = new GraphContext({ ...config, normalize: true, labelDim: 6 });
+    const base = new GraphContext({ ...config, normalize: true });
+    // The same weights apart from the label projection.
+    const shared = new Map(
+      [...withLabels.parameters()].filter(([k]) => !k.startsWith('labelProj.')),
+    );
+    base.loadWeights(shared);
+    const t = {
+      ...tokens(),
+      labelTokens: tf.randomNormal([2, 3, 6], 0, 1, 'float32', 3) as tf.Tensor3D,
+    };
+    const c0 = withLabels.forward(t);
+    const b0 = base.forward(t);
+    // Zero-initialised: a model trained without label tokens starts unchanged.
+    expect(Array.from(c0.context.dataSync())).toEqual(Array.from(b0.context.dataSync()));
+
+    const W = tf.randomNormal([6, 16], 0, 1, 'float32', 4);
+    withLabels.labelProj!.weight.assign(W);
+    withLabels.labelProj!.bias!.assign(tf.fill([16], 0.5));
+    const r1 = withLabels.forward(t);
+    const c1 = (await r1.context.array()) as number[][][];
+    const b = (await b0.context.array()) as number[][][];
+    const lab = (await t.labelTokens.array()) as number[][][];
+    const w = (await W.array()) as number[][];
+    const mask = [
+      [1, 1, 0],
+      [1, 0, 0],
+    ];
+    for (let g = 0; g < 2; g++)
+      for (let k = 0; k < 4; k++)
+        for (let j = 0; j < 16; j++) {
+          // By hand: real local tokens get labels·W + bias; padding and the global token nothing.
+          const add =
+            k < 3 && mask[g][k] ? lab[g][k].reduce((a, v, i) => a + v * w[i][j], 0) + 0.5 : 0;
+          expect(c1[g][k][j]).toBeCloseTo(b[g][k][j] + add, 4);
+        }
+    expect(() => withLabels.forward(tokens())).toThrow(/label tokens/);
+    tf.dispose([c0.context, c0.mask, b0.context, b0.mask, r1.context, r1.mask, W]);
+    tf.dispose([t.local, t.localMask, t.global, t.labelTokens]);
+    withLabels.dispose();
+    base.dispose();
+  });
 });

@@ -135,7 +135,14 @@ export class GraphContext extends Module {
           this.labelProj.forward(tokens.labelTokens!),
           tf.expandDims(tf.cast(tokens.localMask, 'float32'), 2),
         );
-        context = tf.add(context, tf.pad(labels, [[0, 0], [0, 1], [0, 0]])) as tf.Tensor3D;
+        context = tf.add(
+          context,
+          tf.pad(labels, [
+            [0, 0],
+            [0, 1],
+            [0, 0],
+          ]),
+        ) as tf.Tensor3D;
       }
       let mask = tf.concat(
         [tf.cast(tokens.localMask, 'float32'), tf.ones([b, 1])],

@@ -198,4 +198,16 @@ describe('SGDiffPipeline', () => {
     await expect(loadPipeline(broken)).rejects.toThrow(/not a valid sgdiff\.json \(vocabulary/);
     rmSync(broken, { recursive: true });
   });
+
+  it('refuses a denoiser whose label tokens do not fit the encoder', async () => {
+    const m = JSON.parse(readFileSync(join(dir, MODEL_MANIFEST), 'utf8'));
+    m.parts.unet.config.context.labelDim = 7;
+    const odd = mkdtempSync(join(tmpdir(), 'sgdiff-label-'));
+    writeFileSync(join(odd, MODEL_MANIFEST), JSON.stringify(m));
+    const dim = m.parts.encoder.config.dim;
+    await expect(loadPipeline(odd)).rejects.toThrow(
+      `the denoiser reads label tokens of width 7, the encoder's are ${3 * dim}`,
+    );
+    rmSync(odd, { recursive: true });
+  });
 });

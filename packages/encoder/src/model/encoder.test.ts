@@ -113,6 +113,38 @@ describe('SceneGraphEncoder', () => {
     boxed.dispose();
   });
 
+  it("gives label tokens: each slot's triple as its input label embeddings, padding zero", async () => {
+    const plain = encoder.encodeGraphs([graphA, graphB], vocab);
+    expect(plain.labelTokens).toBeUndefined();
+    disposeEncoding(plain);
+    const enc = encoder.encodeGraphs([graphA, graphB], vocab, { labelTokens: true });
+    const D = config.dim;
+    expect(enc.labelTokens!.shape).toEqual([2, 6, 3 * D]);
+    const got = (await enc.labelTokens!.array()) as number[][][];
+    const obj = (await encoder.objectEmbedding.weight.array()) as number[][];
+    const pred = (await encoder.predicateEmbedding.weight.array()) as number[][];
+    const triple = (s: string, p: string, o: string) => [
+      ...obj[vocab.objectIndex(s)],
+      ...pred[vocab.predicateIndex(p)],
+      ...obj[vocab.objectIndex(o)],
+    ];
+    // Real relations come first in their slots.
+    expectClose(got[0][0], triple('red circle', 'left of', 'blue square'));
+    expectClose(got[0][1], triple('blue square', 'above', 'grass'));
+    expectClose(got[1][0], triple('yellow triangle', 'inside', 'sky'));
+    // Graph B: 1 relation + 2 __in_image__ triples, then padding.
+    const mask = (await enc.localMask.array()) as number[][];
+    expect(mask[1]).toEqual([1, 1, 1, 0, 0, 0]);
+    for (const k of [3, 4, 5]) expect(got[1][k].every((v) => v === 0)).toBe(true);
+    // Label tokens do not change the graph tokens.
+    const again = encoder.encodeGraphs([graphA, graphB], vocab);
+    expectClose(await values(enc.local), await values(again.local));
+    disposeEncoding(again);
+    const before = tf.memory().numTensors;
+    disposeEncoding(enc);
+    expect(tf.memory().numTensors).toBe(before - 4);
+  });
+
   it('does not leak tensors', () => {
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) disposeEncoding(encoder.encodeGraphs([graphA, graphB], vocab));
