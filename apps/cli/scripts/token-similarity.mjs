@@ -26,7 +26,7 @@ for (const l of labels) {
   }
 }
 const graphs = labels.map((label) => ({ objects: [{ id: 'a', label }], relations: [] }));
-const tokens = pipe.encoder.forward(packGraphs(graphs, pipe.vocab));
+const tokens = pipe.encoder.forward(packGraphs(graphs, pipe.vocab), pipe.denoiser.tokenOptions);
 const cond = pipe.denoiser.condition(tokens);
 const first = (t) => t.arraySync().map((g) => g[0]); // the object's own triple token
 
