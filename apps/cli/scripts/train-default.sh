@@ -31,9 +31,9 @@ stage autoencoder "$runs/ae" $cli train-autoencoder --data "$data" --preset f4-c
 stage diffusion "$runs/ldm" $cli train --data "$data" --encoder "$runs/encoder" \
   --autoencoder "$runs/ae" --global-embedding --min-snr 5 --batch 12 --steps 3800 --lr 8e-4 \
   --checkpoint-every 100 --val-every 500
-# Four fine-tunes from the exported UNet (`train --init`; a fresh optimiser each). The first and
+# Five fine-tunes from the exported UNet (`train --init`; a fresh optimiser each). The first and
 # fourth ran on an H200 through apps/cli/scripts/gpu-run.sh (WebGPU, ~10 min there each; hours on
-# 2 CPU cores), the second and third on the CPU (57 and 74 min). TRAINING.md has them as run.
+# 2 CPU cores), the others on the CPU (57, 74 and 55 min). TRAINING.md has them as run.
 $cli export --run "$runs/ldm" --out "$runs/ldm-model"
 stage finetune "$runs/ldm-ft" $cli train --data "$data" --encoder "$runs/encoder" \
   --autoencoder "$runs/ae" --init "$runs/ldm-model" --min-snr 5 --batch 64 --steps 650 \
@@ -51,6 +51,10 @@ $cli export --run "$runs/ldm-ft3" --out "$runs/ldm-ft3-model"
 stage finetune4 "$runs/ldm-ft4" $cli train --data "$data" --encoder "$runs/encoder" \
   --autoencoder "$runs/ae" --init "$runs/ldm-ft3-model" --label-tokens --min-snr 5 --batch 64 \
   --steps 726 --lr 4e-4 --checkpoint-every 100 --val-every 250
+$cli export --run "$runs/ldm-ft4" --out "$runs/ldm-ft4-model"
+stage finetune5 "$runs/ldm-ft5" $cli train --data "$data" --encoder "$runs/encoder" \
+  --autoencoder "$runs/ae" --init "$runs/ldm-ft4-model" --min-snr 5 --batch 24 --steps 600 \
+  --lr 2e-4 --checkpoint-every 50 --val-every 300
 # float16 weights: half the size; sampling differs by 0.05/255 per pixel (TRAINING.md). Export
 # keeps TRAINING.md and any other file beside the model.
-$cli export --run "$runs/ldm-ft4" --out models/default --steps 50 --guidance 2 --sampler ddim --fp16
+$cli export --run "$runs/ldm-ft5" --out models/default --steps 50 --guidance 2 --sampler ddim --fp16
