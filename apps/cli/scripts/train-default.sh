@@ -34,27 +34,28 @@ stage diffusion "$runs/ldm" $cli train --data "$data" --encoder "$runs/encoder" 
 # Five fine-tunes from the exported UNet (`train --init`; a fresh optimiser each). The first and
 # fourth ran on an H200 through apps/cli/scripts/gpu-run.sh (WebGPU, ~10 min there each; hours on
 # 2 CPU cores), the others on the CPU (57, 74 and 55 min). TRAINING.md has them as run.
+# Every fine-tune: the frozen parts above, the exported UNet it starts from, min-SNR-5.
+finetune() { # name, run folder, the model directory it starts from, its own flags...
+  local name=$1 run=$2 from=$3; shift 3
+  stage "$name" "$run" $cli train --data "$data" --encoder "$runs/encoder" \
+    --autoencoder "$runs/ae" --init "$from" --min-snr 5 "$@"
+}
 $cli export --run "$runs/ldm" --out "$runs/ldm-model"
-stage finetune "$runs/ldm-ft" $cli train --data "$data" --encoder "$runs/encoder" \
-  --autoencoder "$runs/ae" --init "$runs/ldm-model" --min-snr 5 --batch 64 --steps 650 \
-  --lr 4e-4 --checkpoint-every 100 --val-every 500
+finetune finetune "$runs/ldm-ft" "$runs/ldm-model" --batch 64 --steps 650 --lr 4e-4 \
+  --checkpoint-every 100 --val-every 500
 $cli export --run "$runs/ldm-ft" --out "$runs/ldm-ft-model"
-stage finetune2 "$runs/ldm-ft2" $cli train --data "$data" --encoder "$runs/encoder" \
-  --autoencoder "$runs/ae" --init "$runs/ldm-ft-model" --min-snr 5 --batch 24 --steps 1200 \
-  --lr 2e-4 --checkpoint-every 100 --val-every 400
+finetune finetune2 "$runs/ldm-ft2" "$runs/ldm-ft-model" --batch 24 --steps 1200 --lr 2e-4 \
+  --checkpoint-every 100 --val-every 400
 $cli export --run "$runs/ldm-ft2" --out "$runs/ldm-ft2-model"
-stage finetune3 "$runs/ldm-ft3" $cli train --data "$data" --encoder "$runs/encoder" \
-  --autoencoder "$runs/ae" --init "$runs/ldm-ft2-model" --min-snr 5 --batch 24 --steps 750 \
-  --lr 2e-4 --checkpoint-every 100 --val-every 250
+finetune finetune3 "$runs/ldm-ft3" "$runs/ldm-ft2-model" --batch 24 --steps 750 --lr 2e-4 \
+  --checkpoint-every 100 --val-every 250
 $cli export --run "$runs/ldm-ft3" --out "$runs/ldm-ft3-model"
 # The fourth adds label tokens (a zero-initialised projection of the encoder's input embeddings).
-stage finetune4 "$runs/ldm-ft4" $cli train --data "$data" --encoder "$runs/encoder" \
-  --autoencoder "$runs/ae" --init "$runs/ldm-ft3-model" --label-tokens --min-snr 5 --batch 64 \
-  --steps 726 --lr 4e-4 --checkpoint-every 100 --val-every 250
+finetune finetune4 "$runs/ldm-ft4" "$runs/ldm-ft3-model" --label-tokens --batch 64 --steps 726 \
+  --lr 4e-4 --checkpoint-every 100 --val-every 250
 $cli export --run "$runs/ldm-ft4" --out "$runs/ldm-ft4-model"
-stage finetune5 "$runs/ldm-ft5" $cli train --data "$data" --encoder "$runs/encoder" \
-  --autoencoder "$runs/ae" --init "$runs/ldm-ft4-model" --min-snr 5 --batch 24 --steps 600 \
-  --lr 2e-4 --checkpoint-every 50 --val-every 300
+finetune finetune5 "$runs/ldm-ft5" "$runs/ldm-ft4-model" --batch 24 --steps 600 --lr 2e-4 \
+  --checkpoint-every 50 --val-every 300
 # float16 weights: half the size; sampling differs by 0.05/255 per pixel (TRAINING.md). Export
 # keeps TRAINING.md and any other file beside the model.
 $cli export --run "$runs/ldm-ft5" --out models/default --steps 50 --guidance 2 --sampler ddim --fp16

@@ -346,8 +346,11 @@ export function registerTrain(program: Command): void {
         const weights = new Map(ckpt.weights);
         const added: tf.Tensor[] = [];
         for (const [name, v] of trainer.denoiser.parameters())
-          if (name.startsWith('graphContext.labelProj.') && !weights.has(name))
-            weights.set(name, added[added.push(tf.clone(v)) - 1]);
+          if (name.startsWith('graphContext.labelProj.') && !weights.has(name)) {
+            const zero = tf.clone(v);
+            added.push(zero);
+            weights.set(name, zero);
+          }
         try {
           trainer.denoiser.loadWeights(weights);
           trainer.ema.load(weights, 0);
