@@ -65,6 +65,7 @@ export {
   complianceMetrics,
   type ComplianceSummary,
   type LabelRecall,
+  type PredicateCompliance,
 } from './compliance/compliance.js';
 export type { FeatureExtractor, ImageBatch } from './features/feature-extractor.js';
 export {
@@ -88,6 +89,7 @@ export {
   metricsTable,
   recallByLabelTable,
   substitutionTable,
+  predicateTable,
   formatMetricsTable,
   type EvalReport,
   type ReportRun,

@@ -57,21 +57,22 @@ describe('the sgdiff training chain', () => {
         )
       ).code,
     ).toBe(0);
-    // Resume past the end: continues from step 2 to 3 with the saved config.
-    const resumed = await cli(
-      'pretrain',
-      '--data',
-      p('data'),
-      '--out',
-      p('pre'),
-      '--steps',
-      '3',
-      '--resume',
-      ...common,
-    );
+    // Resume past the end: continues from step 2 to 3 with the saved config, --data included.
+    const resumed = await cli('pretrain', '--out', p('pre'), '--steps', '3', '--resume', ...common);
     expect(resumed.code).toBe(0);
     expect(resumed.err).toContain('resuming from');
     expect(readlinkSync(p('pre/latest'))).toBe(join('checkpoints', 'step-3'));
+    const otherData = await cli(
+      ...['pretrain', '--data', p('ae'), '--out', p('pre'), '--resume', ...common],
+    );
+    expect(otherData.code).toBe(1);
+    expect(otherData.err).toContain(
+      `--data ${p('ae')}: the run in ${p('pre')} was started with ${p('data')}`,
+    );
+    const noData = await cli('pretrain', '--out', p('nopre'), ...common);
+    expect(noData.code).toBe(1);
+    expect(noData.err).toMatch(/missing --data \(needed to start a run/);
+    expect(existsSync(p('nopre'))).toBe(false);
     // --steps equal to the fresh-run default still re-fits the schedule (it once was ignored).
     const longer = await cli(
       'pretrain',
@@ -129,6 +130,18 @@ describe('the sgdiff training chain', () => {
     expect(statSync(p('ae/latents/train.f32')).size).toBe(cached.keys.length * 2 * 16 * 16 * 8 * 4);
     const lines = readFileSync(p('ldm/metrics.jsonl'), 'utf8').trim().split('\n');
     expect(lines.map((l) => JSON.parse(l).step)).toEqual([1, 2]);
+    // A resumed train run reads --data, --encoder and --autoencoder from its config.
+    const trainResumed = await cli(
+      'train',
+      '--out',
+      p('ldm'),
+      '--steps',
+      '3',
+      '--resume',
+      ...common,
+    );
+    expect(trainResumed.code).toBe(0);
+    expect(readlinkSync(p('ldm/latest'))).toBe(join('checkpoints', 'step-3'));
 
     expect((await cli('export', '--run', p('ldm'), '--out', p('model'), '--steps', '3')).code).toBe(
       0,
@@ -389,8 +402,32 @@ describe('the sgdiff training chain', () => {
     const labelProj = await loadCheckpoint(p('ldm11/checkpoints/step-1/unet'));
     const lw = labelProj.weights.get('graphContext.labelProj.weight')!;
     expect(lw.shape).toEqual([3 * encDim, modelManifest.parts.unet.config.context.contextDim]);
-    expect(Math.max(...(await lw.data()).map(Math.abs))).toBeLessThan(1e-5);
+    const labelMax = Math.max(...(await lw.data()).map(Math.abs));
+    expect(labelMax).toBeLessThan(1e-5);
+    expect(labelMax).toBeGreaterThan(0);
     labelProj.dispose();
+    // --label-lr-scale: the projection alone takes 10⁵× the step. Both runs get the same gradient
+    // at the zero projection, and Adam's first step is linear in lr, so it moves exactly 10⁵× as far.
+    const scaled = await cli(
+      ...fromModel,
+      ...['--init', p('model'), '--label-tokens', '--label-lr-scale', '1e5', '--out', p('ldm12')],
+      ...initArgs,
+    );
+    expect(scaled.code).toBe(0);
+    expect(JSON.parse(readFileSync(p('ldm12/config.json'), 'utf8')).training.labelLrScale).toBe(
+      1e5,
+    );
+    expect(await distance(p('ldm12/checkpoints/step-1/unet'))).toBeLessThan(1e-5);
+    const scaledCk = await loadCheckpoint(p('ldm12/checkpoints/step-1/unet'));
+    const sw = await scaledCk.weights.get('graphContext.labelProj.weight')!.data();
+    expect(Math.max(...sw.map(Math.abs)) / labelMax).toBeCloseTo(1e5, -2);
+    scaledCk.dispose();
+    const noLabels = await cli(
+      ...fromModel,
+      ...['--init', p('model'), '--label-lr-scale', '2', '--out', p('ldm13'), ...initArgs],
+    );
+    expect(noLabels.code).toBe(1);
+    expect(noLabels.err).toMatch(/--label-lr-scale: the model has no label tokens/);
     expect(
       (await cli('export', '--run', p('ldm11'), '--out', p('model11'), '--steps', '2')).code,
     ).toBe(0);
@@ -438,7 +475,7 @@ describe('the sgdiff training chain', () => {
     );
     expect(noCache.err).toContain('--autoencoder is a model directory');
     expect(report.notes.join('\n')).not.toContain('retrieval skipped');
-  }, 300_000);
+  }, 600_000);
 
   it('explains mistakes without stack traces', async () => {
     const noModel = await cli(

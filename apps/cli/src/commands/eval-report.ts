@@ -445,8 +445,10 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
       ? {
           objectRecall: ceilingSummary.objectRecall,
           relationAccuracy: ceilingSummary.relationAccuracy,
+          relationAccuracyFound: ceilingSummary.relationAccuracyFound,
           retrievalR1: realRetrieval?.r1,
           recallByLabel: ceilingSummary.byLabel,
+          relationsByPredicate: ceilingSummary.byPredicate,
         }
       : undefined,
     runs,

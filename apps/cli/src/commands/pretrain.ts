@@ -29,7 +29,7 @@ import {
   startBackend,
   timeLimitSeconds,
 } from '../options.js';
-import { RunFolder } from '../training/run-folder.js';
+import { RunFolder, runInputs } from '../training/run-folder.js';
 import { restoreTraining } from '../training/restore.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from './train-autoencoder.js';
@@ -37,7 +37,7 @@ import { stepSeed } from './train-autoencoder.js';
 const DEFAULT_PRETRAIN_STEPS = 3000;
 
 interface Flags extends RunFlags {
-  data: string;
+  data?: string;
   out: string;
   config?: string;
   preset: EncoderPreset;
@@ -97,7 +97,7 @@ export function registerPretrain(program: Command): void {
       .description(
         'pre-train the scene-graph encoder (masked autoencoding + contrastive with hard negatives)',
       )
-      .requiredOption('--data <dir>', 'dataset folder')
+      .option('--data <dir>', 'dataset folder (a resumed run reads it from its config)')
       .requiredOption('--out <dir>', 'training run folder')
       .option('--config <file>', 'JSON file overriding the pretrain config (PretrainConfig fields)')
       .addOption(
@@ -126,7 +126,10 @@ export function registerPretrain(program: Command): void {
       .option('--val-every <n>', 'steps between retrieval/compliance validation', positiveInt, 500)
       .option('--val-pairs <n>', 'validation graph–image pairs', positiveInt, 256),
   ).action(async (flags: Flags) => {
-    const manifest = await readManifest(flags.data);
+    const [data] = await runInputs(flags.out, flags.resume, [
+      { flag: '--data', value: flags.data, key: 'data' },
+    ]);
+    const manifest = await readManifest(data);
     const vocab = Vocabulary.fromJSON(manifest.vocab);
     let model = pretrainConfig(vocab, flags.preset);
     if (flags.config) {
@@ -144,13 +147,13 @@ export function registerPretrain(program: Command): void {
     model = ablationConfig(model, flags.variant);
     if (model.imageSize !== manifest.image.size) {
       throw new UserError(
-        `the ${flags.preset} preset expects ${model.imageSize}² images; ${flags.data} has ${manifest.image.size}²`,
+        `the ${flags.preset} preset expects ${model.imageSize}² images; ${data} has ${manifest.image.size}²`,
       );
     }
     const steps = flags.steps ?? DEFAULT_PRETRAIN_STEPS;
     const fresh: PretrainRunConfig = {
       command: 'pretrain',
-      data: flags.data,
+      data,
       model,
       variant: flags.variant,
       training: {

@@ -21,13 +21,13 @@ import {
   startBackend,
   timeLimitSeconds,
 } from '../options.js';
-import { RunFolder } from '../training/run-folder.js';
+import { RunFolder, runInputs } from '../training/run-folder.js';
 import { restoreTraining } from '../training/restore.js';
 import { trainLoop } from '../training/train-loop.js';
 import { encodeLatents } from '../training/latents.js';
 
 interface Flags extends RunFlags {
-  data: string;
+  data?: string;
   out: string;
   preset: AutoencoderPreset;
   steps?: number;
@@ -50,7 +50,10 @@ export function registerTrainAutoencoder(program: Command): void {
       .description(
         'train the latent autoencoder (KL, latent-diffusion style) on a prepared dataset',
       )
-      .requiredOption('--data <dir>', 'dataset folder (sgdiff data synth / prepare)')
+      .option(
+        '--data <dir>',
+        'dataset folder (sgdiff data synth / prepare) (a resumed run reads it from its config)',
+      )
       .requiredOption('--out <dir>', 'training run folder')
       .addOption(
         new Option('--preset <name>', 'autoencoder shape')
@@ -75,11 +78,14 @@ export function registerTrainAutoencoder(program: Command): void {
         'when training ends, write the train split’s latent moments (both flips) to <out>/latents for `train --latents`',
       ),
   ).action(async (flags: Flags) => {
-    const manifest = await readManifest(flags.data);
+    const [data] = await runInputs(flags.out, flags.resume, [
+      { flag: '--data', value: flags.data, key: 'data' },
+    ]);
+    const manifest = await readManifest(data);
     const size = manifest.image.size;
     const fresh = {
       command: 'train-autoencoder',
-      data: flags.data,
+      data,
       preset: flags.preset,
       model: AUTOENCODER_PRESETS[flags.preset],
       training: {

@@ -38,7 +38,7 @@ import {
   startBackend,
   timeLimitSeconds,
 } from '../options.js';
-import { RunFolder } from '../training/run-folder.js';
+import { RunFolder, runInputs } from '../training/run-folder.js';
 import { restoreTraining } from '../training/restore.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from './train-autoencoder.js';
@@ -60,9 +60,9 @@ function levelList(value: string): number[] {
 }
 
 interface Flags extends RunFlags {
-  data: string;
-  encoder: string;
-  autoencoder: string;
+  data?: string;
+  encoder?: string;
+  autoencoder?: string;
   out: string;
   preset: UNetPreset;
   steps?: number;
@@ -77,6 +77,7 @@ interface Flags extends RunFlags {
   minSnr?: number;
   init?: string;
   labelTokens?: boolean;
+  labelLrScale?: number;
 }
 
 export interface TrainRunConfig {
@@ -157,14 +158,14 @@ export function registerTrain(program: Command): void {
       .description(
         'train the graph-conditioned latent diffusion model (encoder and autoencoder frozen)',
       )
-      .requiredOption('--data <dir>', 'dataset folder')
-      .requiredOption(
+      .option('--data <dir>', 'dataset folder (a resumed run reads it from its config)')
+      .option(
         '--encoder <run>',
-        'pretrain run folder (its latest checkpoint is used), or a model directory',
+        'pretrain run folder (its latest checkpoint is used), or a model directory (a resumed run reads it from its config)',
       )
-      .requiredOption(
+      .option(
         '--autoencoder <run>',
-        'train-autoencoder run folder (its latest checkpoint is used), or a model directory',
+        'train-autoencoder run folder (its latest checkpoint is used), or a model directory (a resumed run reads it from its config)',
       )
       .requiredOption('--out <dir>', 'training run folder')
       .addOption(
@@ -216,10 +217,20 @@ export function registerTrain(program: Command): void {
         "also give the UNet each token's triple as the encoder's input label embeddings, through a zero-initialised projection added to the context (not in SGDiff; with --init it is added to a model without it)",
       )
       .option(
+        '--label-lr-scale <k>',
+        'learning-rate multiplier for the label-token projection alone (needs label tokens; default 1)',
+        positiveNumber,
+      )
+      .option(
         '--init <model>',
         "start from a model directory's denoiser weights (fine-tuning; a fresh optimiser): its UNet config, schedule and latent scale win over --preset, --attention-levels, --global-embedding and --context-norm",
       ),
   ).action(async (flags: Flags) => {
+    const [data, encoderRun, autoencoderRun] = await runInputs(flags.out, flags.resume, [
+      { flag: '--data', value: flags.data, key: 'data' },
+      { flag: '--encoder', value: flags.encoder, key: 'encoderRun' },
+      { flag: '--autoencoder', value: flags.autoencoder, key: 'autoencoderRun' },
+    ]);
     await startBackend(flags.backend);
     let run: RunFolder | undefined;
     let resumeFrom: Awaited<ReturnType<typeof RunFolder.open>>['resumeFrom'];
@@ -234,14 +245,14 @@ export function registerTrain(program: Command): void {
       cfg = run.config as unknown as TrainRunConfig;
       frozen = await loadFrozenParts(cfg);
     } else {
-      const manifest = await readManifest(flags.data);
-      if (flags.latents && existsSync(join(flags.autoencoder, MODEL_MANIFEST)))
+      const manifest = await readManifest(data);
+      if (flags.latents && existsSync(join(autoencoderRun, MODEL_MANIFEST)))
         throw new UserError(
           '--latents reads the latent cache of a train-autoencoder run; --autoencoder is a model directory',
         );
-      const encoderCheckpoint = await frozenPartSource(flags.encoder, 'encoder', '--encoder');
+      const encoderCheckpoint = await frozenPartSource(encoderRun, 'encoder', '--encoder');
       const autoencoderCheckpoint = await frozenPartSource(
-        flags.autoencoder,
+        autoencoderRun,
         'autoencoder',
         '--autoencoder',
       );
@@ -281,11 +292,15 @@ export function registerTrain(program: Command): void {
         },
       };
       if (flags.labelTokens) denoiser.context = { ...denoiser.context, labelDim: 3 * enc.dim };
+      if (flags.labelLrScale !== undefined && denoiser.context.labelDim === undefined)
+        throw new UserError(
+          '--label-lr-scale: the model has no label tokens (add --label-tokens, or --init a model with them)',
+        );
       // latent-diffusion's scale factor, from a batch of training images.
-      const probe = await fixedBatch(flags.data, 'train', 32);
-      if (!probe) throw new UserError(`${flags.data}: the train split is empty`);
+      const probe = await fixedBatch(data, 'train', 32);
+      if (!probe) throw new UserError(`${data}: the train split is empty`);
       if (!init && flags.contextNorm === 'standardize') {
-        const graphs = await fixedBatch(flags.data, 'train', TOKEN_STATS_GRAPHS, MAX_OBJECTS);
+        const graphs = await fixedBatch(data, 'train', TOKEN_STATS_GRAPHS, MAX_OBJECTS);
         const tokens = frozen.encoder.forward(graphs!.packed);
         denoiser.context.standardize = tokenStats(tokens);
         tf.dispose([tokens.local, tokens.localMask, tokens.global]);
@@ -306,9 +321,9 @@ export function registerTrain(program: Command): void {
       }
       cfg = {
         command: 'train',
-        data: flags.data,
-        encoderRun: flags.encoder,
-        autoencoderRun: flags.autoencoder,
+        data,
+        encoderRun,
+        autoencoderRun,
         encoderCheckpoint,
         autoencoderCheckpoint,
         preset: flags.preset,
@@ -320,6 +335,7 @@ export function registerTrain(program: Command): void {
           ...(flags.lr ? { lr: flags.lr } : {}),
           ...(flags.condDropout !== undefined ? { condDropout: flags.condDropout } : {}),
           ...(flags.minSnr ? { minSnrGamma: flags.minSnr } : {}),
+          ...(flags.labelLrScale !== undefined ? { labelLrScale: flags.labelLrScale } : {}),
         },
         latentScale,
         batch: flags.batch,

@@ -10,9 +10,49 @@ import {
   symlink,
   writeFile,
 } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeDirAtomically } from '@sgdiff/nn/node';
 import { UserError } from '../errors.js';
+
+/** A path a command records in its run config, e.g. `--data` as `data`. */
+export interface RunInput {
+  flag: string;
+  value: string | undefined;
+  key: string;
+}
+
+/**
+ * The input paths of a run, in order: the flags of a new run, which must all be given; or, with
+ * `resume`, those saved in `out`'s config, which a flag that is given must match.
+ */
+export async function runInputs(
+  out: string,
+  resume: boolean | undefined,
+  inputs: RunInput[],
+): Promise<string[]> {
+  if (!resume) {
+    const missing = inputs.filter((i) => i.value === undefined).map((i) => i.flag);
+    if (missing.length)
+      throw new UserError(
+        `missing ${missing.join(', ')} (needed to start a run; --resume reads them from the run)`,
+      );
+    return inputs.map((i) => i.value!);
+  }
+  const configPath = join(out, 'config.json');
+  if (!(await exists(configPath)))
+    throw new UserError(`--resume: ${out} holds no training run (no config.json)`);
+  const saved = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+  return inputs.map(({ flag, value, key }) => {
+    const path = saved[key];
+    if (typeof path !== 'string')
+      throw new UserError(`${configPath} records no "${key}" to resume with`);
+    if (value !== undefined && resolve(value) !== resolve(path))
+      throw new UserError(
+        `${flag} ${value}: the run in ${out} was started with ${path}, and a resumed run keeps its inputs (leave ${flag} out)`,
+      );
+    return path;
+  });
+}
 
 /**
  * What a training checkpoint needs besides weights to continue exactly. Per-step randomness is

@@ -151,3 +151,27 @@ describe('LatentDiffusionTrainer', () => {
     );
   });
 });
+
+describe('LatentDiffusionTrainer labelLrScale', () => {
+  it('needs a label-token projection', () => {
+    const m = tinyModel();
+    const make = (labelDim?: number) =>
+      new LatentDiffusionTrainer(
+        { encoder: m.encoder, autoencoder: m.autoencoder, latentScale: 1 },
+        {
+          denoiser: {
+            ...m.manifest.parts.unet.config,
+            context: { ...m.manifest.parts.unet.config.context, labelDim },
+          },
+          diffusion: { schedule: m.manifest.schedule },
+          training: { ...DEFAULT_LDM_TRAINING, labelLrScale: 10 },
+        },
+      );
+    expect(() => make()).toThrow(/labelLrScale: the denoiser has no label-token projection/);
+    const ok = make(3 * m.encoder.config.dim);
+    expect(ok.optimizer.config.lrScale?.('graphContext.labelProj.weight')).toBe(10);
+    expect(ok.optimizer.config.lrScale?.('unet.convIn.weight')).toBe(1);
+    ok.denoiser.dispose();
+    ok.optimizer.dispose();
+  });
+});

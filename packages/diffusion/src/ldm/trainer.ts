@@ -23,7 +23,14 @@ export interface LatentDiffusionTrainConfig {
   condDropout: number;
   /** Min-SNR-γ loss weighting (see GaussianDiffusion.minSnrWeights); absent: uniform, as LDM. */
   minSnrGamma?: number;
+  /**
+   * Learning-rate multiplier for the label-token projection (`graphContext.labelProj`), which
+   * starts at zero when added to a trained model; absent: 1.
+   */
+  labelLrScale?: number;
 }
+
+const LABEL_PROJ = 'graphContext.labelProj.';
 
 export const DEFAULT_LDM_TRAINING: LatentDiffusionTrainConfig = {
   lr: 5e-4,
@@ -57,12 +64,19 @@ export class LatentDiffusionTrainer {
       training: LatentDiffusionTrainConfig;
     },
   ) {
+    const t = config.training;
+    if (t.labelLrScale !== undefined && config.denoiser.context.labelDim === undefined)
+      throw new Error(
+        'labelLrScale: the denoiser has no label-token projection (context.labelDim)',
+      );
     this.denoiser = new Denoiser(config.denoiser);
     this.diffusion = new GaussianDiffusion(config.diffusion);
-    const t = config.training;
     this.optimizer = new AdamW(this.denoiser.parameters(), {
       lr: warmupCosine({ peakLr: t.lr, warmupSteps: t.warmupSteps, totalSteps: t.totalSteps }),
       weightDecay: t.weightDecay,
+      ...(t.labelLrScale !== undefined && {
+        lrScale: (name: string) => (name.startsWith(LABEL_PROJ) ? t.labelLrScale! : 1),
+      }),
     });
     this.ema = new EMA(this.denoiser, { decay: t.emaDecay, warmup: true });
   }

@@ -205,6 +205,40 @@ describe('complianceMetrics', () => {
     });
   });
 
+  it('splits relations by predicate: both found, held, and what the boxes gave instead', () => {
+    const g: SceneGraph = {
+      objects: [
+        { id: 'a', label: 'red circle' },
+        { id: 'b', label: 'blue square' },
+        { id: 'c', label: 'green triangle' },
+        { id: 's', label: 'sky' },
+      ],
+      relations: [
+        { subject: 'a', predicate: 'left of', object: 'b' },
+        { subject: 'b', predicate: 'left of', object: 'a' }, // the boxes give right of
+        { subject: 'c', predicate: 'above', object: 'a' }, // c never found
+        { subject: 'a', predicate: '__in_image__', object: 's' }, // not geometric: not counted
+      ],
+    };
+    // Image 1 draws a, b and sky; image 2 only a.
+    const c = complianceMetrics(
+      [g, g],
+      [[det('red circle', L), det('blue square', R), det('sky', SKY)], [det('red circle', L)]],
+    );
+    expect(c.byPredicate).toEqual({
+      'left of': {
+        relations: 4,
+        bothFound: 2,
+        satisfied: 1,
+        drawn: { 'left of': 1, 'right of': 1 },
+      },
+      above: { relations: 2, bothFound: 0, satisfied: 0, drawn: {} },
+    });
+    expect(c).toMatchObject({ relations: 6, satisfied: 1, bothFound: 2 });
+    expect(c.relationAccuracyFound).toBeCloseTo(0.5, 12);
+    expect(complianceMetrics([g], [[]]).relationAccuracyFound).toBeNaN();
+  });
+
   it('rejects a detection list per image that does not match the graphs', () => {
     expect(() => complianceMetrics([{ objects: [], relations: [] }], [])).toThrow(EvalError);
   });

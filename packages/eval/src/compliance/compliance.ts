@@ -1,4 +1,4 @@
-import type { SceneGraph } from '@sgdiff/scene-graph';
+import { GEOMETRIC_PREDICATES, relationFromBoxes, type SceneGraph } from '@sgdiff/scene-graph';
 import { EvalError } from '../errors.js';
 import { matchGraph, type GraphCompliance, type LabelledBox } from './match.js';
 
@@ -12,6 +12,12 @@ export interface ComplianceSummary {
   satisfied: number;
   /** satisfied / relations. */
   relationAccuracy: number;
+  /** Relations whose subject and object were both found. */
+  bothFound: number;
+  /** satisfied / bothFound: placement alone, apart from finding the objects. */
+  relationAccuracyFound: number;
+  /** Per geometric predicate asked for (see PredicateCompliance). */
+  byPredicate: Record<string, PredicateCompliance>;
   /** Per object label: how many graph objects carry it, and how many of them were found. */
   byLabel: Record<string, LabelRecall>;
   /**
@@ -21,6 +27,15 @@ export interface ComplianceSummary {
    */
   substitutions: Record<string, Record<string, number>>;
   perImage: GraphCompliance[];
+}
+
+/** One predicate's relations: how many, how many had both objects found, how many held. */
+export interface PredicateCompliance {
+  relations: number;
+  bothFound: number;
+  satisfied: number;
+  /** For the relations with both objects found: the predicate their boxes give, and how often. */
+  drawn: Record<string, number>;
 }
 
 export interface LabelRecall {
@@ -55,6 +70,30 @@ export function complianceMetrics(
       if (perImage[i].assignment[j] >= 0) r.found++;
     }),
   );
+  const geometric = new Set<string>(GEOMETRIC_PREDICATES);
+  const byPredicate: Record<string, PredicateCompliance> = {};
+  graphs.forEach((g, i) => {
+    const index = new Map(g.objects.map((o, j) => [o.id, j]));
+    const a = perImage[i].assignment;
+    for (const r of g.relations) {
+      const si = index.get(r.subject);
+      const oi = index.get(r.object);
+      if (!geometric.has(r.predicate) || si === undefined || oi === undefined) continue;
+      const p = (byPredicate[r.predicate] ??= {
+        relations: 0,
+        bothFound: 0,
+        satisfied: 0,
+        drawn: {},
+      });
+      p.relations++;
+      if (a[si] < 0 || a[oi] < 0) continue;
+      p.bothFound++;
+      const drawn = relationFromBoxes(detections[i][a[si]].box, detections[i][a[oi]].box);
+      p.drawn[drawn] = (p.drawn[drawn] ?? 0) + 1;
+      if (drawn === r.predicate) p.satisfied++;
+    }
+  });
+  const bothFound = Object.values(byPredicate).reduce((n, p) => n + p.bothFound, 0);
   const substitutions: Record<string, Record<string, number>> = {};
   graphs.forEach((g, i) => {
     const claimed = new Set(perImage[i].assignment);
@@ -73,6 +112,9 @@ export function complianceMetrics(
     relations,
     satisfied,
     relationAccuracy: relations ? satisfied / relations : NaN,
+    bothFound,
+    relationAccuracyFound: bothFound ? satisfied / bothFound : NaN,
+    byPredicate,
     byLabel,
     substitutions,
     perImage,

@@ -3,6 +3,7 @@ import {
   complianceMetrics,
   type ComplianceSummary,
   type LabelRecall,
+  type PredicateCompliance,
 } from '../compliance/compliance.js';
 import { EvalError, type EvalWarning } from '../errors.js';
 import type { FeatureExtractor, ImageBatch } from '../features/feature-extractor.js';
@@ -33,6 +34,10 @@ export interface ImageSetMetrics {
   /** Compliance of these images with their graphs, from the oracle's detections. */
   objectRecall?: number;
   relationAccuracy?: number;
+  /** Relation accuracy over the relations whose two objects were both found. */
+  relationAccuracyFound?: number;
+  /** Relations per geometric predicate: found, held, and what the boxes gave instead. */
+  relationsByPredicate?: Record<string, PredicateCompliance>;
   /** Object recall per label: which classes the images draw. */
   recallByLabel?: Record<string, LabelRecall>;
   /** Missed objects by label, and the unclaimed labels drawn in their images instead. */
@@ -124,6 +129,8 @@ export async function evaluateImageSet(
     );
     metrics.objectRecall = compliance.objectRecall;
     metrics.relationAccuracy = compliance.relationAccuracy;
+    metrics.relationAccuracyFound = compliance.relationAccuracyFound;
+    metrics.relationsByPredicate = compliance.byPredicate;
     metrics.recallByLabel = compliance.byLabel;
     metrics.substitutions = compliance.substitutions;
   }

@@ -1,5 +1,6 @@
 import {
   formatMetricsTable,
+  predicateTable,
   recallByLabelTable,
   substitutionTable,
   renderReportHtml,
@@ -28,6 +29,16 @@ const report: EvalReport = {
         kidOracle: { mean: 0.0123, std: 0.001 },
         objectRecall: 0.5,
         relationAccuracy: 0.25,
+        relationAccuracyFound: 0.5,
+        relationsByPredicate: {
+          above: { relations: 1, bothFound: 0, satisfied: 0, drawn: {} },
+          'left of': {
+            relations: 3,
+            bothFound: 2,
+            satisfied: 1,
+            drawn: { 'left of': 1, below: 1 },
+          },
+        },
         recallByLabel: { sky: { objects: 2, found: 1 }, 'red circle': { objects: 1, found: 0 } },
         substitutions: { sky: { sand: 1, water: 1 }, 'red circle': { 'red square': 1 } },
         warnings: ['few samples'],
@@ -61,7 +72,9 @@ describe('report rendering', () => {
   it('tabulates every run plus the real-image ceiling', () => {
     const text = formatMetricsTable(report).split('\n');
     expect(text).toHaveLength(4);
-    expect(text[1]).toMatch(/^guidance 1\s+2\s+12\.346\s+12\.300 ± 1\.000\s+50\.0%\s+25\.0%\s+—/);
+    expect(text[1]).toMatch(
+      /^guidance 1\s+2\s+12\.346\s+12\.300 ± 1\.000\s+50\.0%\s+25\.0%\s+50\.0%\s+—/,
+    );
     expect(text[3]).toMatch(/^real images \(ceiling\)\s+2\s+—\s+—\s+99\.0%\s+97\.5%/);
   });
 
@@ -91,6 +104,25 @@ describe('report rendering', () => {
     expect(substitutionTable(report, 1).rows).toHaveLength(1);
     expect(renderReportHtml(report)).toContain('<td>red square</td>');
     expect(substitutionTable({ ...report, runs: [report.runs[1]] }).rows).toEqual([]);
+  });
+
+  it('splits relations by predicate, most asked for first, with what the boxes gave instead', () => {
+    expect(predicateTable(report)).toEqual({
+      header: [
+        'run',
+        'predicate',
+        'relations',
+        'both found',
+        'held, both found',
+        'boxes gave instead',
+      ],
+      rows: [
+        ['guidance 1', 'left of', '3', '66.7%', '50.0%', 'below 1'],
+        ['guidance 1', 'above', '1', '0.0%', '—', '—'],
+      ],
+    });
+    expect(renderReportHtml(report)).toContain('<h2>Relations by predicate</h2>');
+    expect(predicateTable({ ...report, runs: [report.runs[1]] }).rows).toEqual([]);
   });
 
   it('writes HTML with escaped graph text, every image and the notes', () => {

@@ -1,5 +1,5 @@
 import type { MeanStd } from '../metrics/kid.js';
-import type { LabelRecall } from '../compliance/compliance.js';
+import type { LabelRecall, PredicateCompliance } from '../compliance/compliance.js';
 import type { ImageSetMetrics } from './evaluate.js';
 
 /** One evaluated setting (a guidance scale), or the real-vs-real floor. */
@@ -39,8 +39,10 @@ export interface EvalReport {
   ceiling?: {
     objectRecall: number;
     relationAccuracy: number;
+    relationAccuracyFound?: number;
     retrievalR1?: number;
     recallByLabel?: Record<string, LabelRecall>;
+    relationsByPredicate?: Record<string, PredicateCompliance>;
   };
   runs: ReportRun[];
   samples: ReportSample[];
@@ -74,6 +76,7 @@ export function metricsTable(report: EvalReport): { header: string[]; rows: stri
     'KID×10³ (oracle)',
     'object recall',
     'relation acc.',
+    'rel. acc., both found',
     'retrieval R@1',
     'FID (Inception)',
     'KID×10³ (Inception)',
@@ -88,6 +91,7 @@ export function metricsTable(report: EvalReport): { header: string[]; rows: stri
       pm(m.kidOracle, 1000),
       pct(m.objectRecall),
       pct(m.relationAccuracy),
+      pct(m.relationAccuracyFound),
       pct(m.retrieval?.r1),
       num(m.fidInception),
       pm(m.kidInception, 1000),
@@ -102,6 +106,7 @@ export function metricsTable(report: EvalReport): { header: string[]; rows: stri
       '—',
       pct(report.ceiling.objectRecall),
       pct(report.ceiling.relationAccuracy),
+      pct(report.ceiling.relationAccuracyFound),
       pct(report.ceiling.retrievalR1),
       '—',
       '—',
@@ -175,6 +180,53 @@ export function substitutionTable(
     : { header: [], rows: [] };
 }
 
+/**
+ * Relations per predicate, for each run and the ceiling: how many were asked for, the share with
+ * both objects found, the share of those whose boxes give the predicate, and the predicates the
+ * boxes gave instead (commonest first). It tells placement apart from finding the objects.
+ */
+export function predicateTable(report: EvalReport): { header: string[]; rows: string[][] } {
+  const sources = [
+    ...report.runs.map((r) => ({ label: r.label, by: r.metrics.relationsByPredicate })),
+    { label: 'real images (ceiling)', by: report.ceiling?.relationsByPredicate },
+  ];
+  const rows: string[][] = [];
+  for (const { label, by } of sources) {
+    if (!by) continue;
+    const entries = Object.entries(by).sort(
+      (a, b) => b[1].relations - a[1].relations || a[0].localeCompare(b[0]),
+    );
+    for (const [predicate, p] of entries) {
+      const instead = Object.entries(p.drawn)
+        .filter(([d]) => d !== predicate)
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+        .map(([d, n]) => `${d} ${n}`)
+        .join(', ');
+      rows.push([
+        label,
+        predicate,
+        String(p.relations),
+        pct(p.bothFound / p.relations),
+        pct(p.satisfied / p.bothFound),
+        instead || '—',
+      ]);
+    }
+  }
+  return rows.length
+    ? {
+        header: [
+          'run',
+          'predicate',
+          'relations',
+          'both found',
+          'held, both found',
+          'boxes gave instead',
+        ],
+        rows,
+      }
+    : { header: [], rows: [] };
+}
+
 const htmlTable = ({ header, rows }: { header: string[]; rows: string[][] }) =>
   `<table><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`)
@@ -193,6 +245,7 @@ export function renderReportHtml(report: EvalReport): string {
   const table = htmlTable(metricsTable(report));
   const byLabel = recallByLabelTable(report);
   const swaps = substitutionTable(report);
+  const predicates = predicateTable(report);
   const runHeads = report.runs.map((r) => `<th>${esc(r.label)}</th>`).join('');
   const samples = report.samples
     .map(
@@ -226,6 +279,7 @@ ${table}
 ${notes ? `<ul>${notes}</ul>` : ''}
 ${byLabel.rows.length ? `<h2>Object recall by class</h2>\n${htmlTable(byLabel)}` : ''}
 ${swaps.rows.length ? `<h2>Missed objects: what was drawn instead</h2>\n<p>A missed object counts once for each label that its image has an unclaimed detection of.</p>\n${htmlTable(swaps)}` : ''}
+${predicates.rows.length ? `<h2>Relations by predicate</h2>\n<p>Whether the boxes of the two matched objects give the predicate, apart from whether both were found.</p>\n${htmlTable(predicates)}` : ''}
 <h2>Samples</h2>
 <table><thead><tr><th>graph</th><th>real</th>${runHeads}</tr></thead><tbody>
 ${samples}

@@ -12,6 +12,8 @@ export interface AdamWConfig {
   weightDecay?: number;
   /** Which parameters decay. Default: those marked by their module (rank ≥ 2: no norms, no biases). */
   decayFilter?: (name: string, v: tf.Variable) => boolean;
+  /** Per-parameter multiplier of the learning rate (PyTorch's parameter groups); default 1. */
+  lrScale?: (name: string) => number;
 }
 
 /** The part of the config that is plain data (saved with the optimiser state). */
@@ -34,6 +36,7 @@ export class AdamW {
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
   private readonly decayed = new Set<string>();
+  private readonly scale = new Map<string, number>();
 
   constructor(
     readonly params: ReadonlyMap<string, tf.Variable>,
@@ -47,6 +50,10 @@ export class AdamW {
       this.m.set(name, tf.variable(tf.zerosLike(p), false));
       this.v.set(name, tf.variable(tf.zerosLike(p), false));
       if (config.decayFilter ? config.decayFilter(name, p) : decays(p)) this.decayed.add(name);
+      const k = config.lrScale?.(name) ?? 1;
+      if (!(k >= 0 && Number.isFinite(k)))
+        throw new Error(`AdamW: learning-rate scale ${k} for "${name}" is not a finite number ≥ 0`);
+      if (k !== 1) this.scale.set(name, k);
     }
   }
 
@@ -63,7 +70,7 @@ export class AdamW {
 
   /** Applies one update. Parameters without a gradient are left alone (their moments too). */
   applyGradients(grads: ReadonlyMap<string, tf.Tensor>): void {
-    const lr = this.currentLr();
+    const baseLr = this.currentLr();
     const t = this.step + 1;
     const bc1 = 1 - this.beta1 ** t;
     const bc2 = 1 - this.beta2 ** t;
@@ -72,6 +79,7 @@ export class AdamW {
       if (!p) throw new Error(`AdamW: gradient for unknown parameter "${name}"`);
       const m = this.m.get(name) as tf.Variable;
       const v = this.v.get(name) as tf.Variable;
+      const lr = baseLr * (this.scale.get(name) ?? 1);
       const decay = this.decayed.has(name) && this.weightDecay > 0 ? 1 - lr * this.weightDecay : 1;
       if (canFuseAdamW(g, p, m, v)) {
         // webgpu: one dispatch per variable (src/kernels/webgpu/adamw.ts), same arithmetic.

@@ -79,6 +79,26 @@ describe('AdamW', () => {
     expect((await m.b.data())[0]).toBeCloseTo(3 + 0.01, 6);
   });
 
+  it("lrScale multiplies one parameter's step and decay, and refuses a negative scale", async () => {
+    const m = new Affine([[2]], [3]);
+    const opt = new AdamW(m.parameters(), {
+      lr: 0.01,
+      weightDecay: 0.1,
+      lrScale: (name) => (name === 'w' ? 4 : 1),
+    });
+    await trainStep(
+      m,
+      opt,
+      () => tf.sub(tf.mul(tf.sum(m.w), 5), tf.mul(tf.sum(m.b), 7)) as tf.Scalar,
+    );
+    // w at lr 0.04: decay 1 − 0.04·0.1, then −0.04·sign(5); b as without a scale.
+    expect((await m.w.data())[0]).toBeCloseTo(2 * (1 - 0.04 * 0.1) - 0.04, 6);
+    expect((await m.b.data())[0]).toBeCloseTo(3 + 0.01, 6);
+    expect(() => new AdamW(m.parameters(), { lr: 0.01, lrScale: () => -1 })).toThrow(
+      /scale -1 for "w"/,
+    );
+  });
+
   it('stops with NonFiniteError and leaves the weights untouched', async () => {
     const m = new Affine([[1]], [1]);
     const opt = new AdamW(m.parameters(), { lr: 0.1 });
