@@ -60,7 +60,12 @@ export {
   type OracleImagePrediction,
   type OracleRun,
 } from './oracle/decode.js';
-export { matchGraph, type GraphCompliance, type LabelledBox } from './compliance/match.js';
+export {
+  matchGraph,
+  type GraphCompliance,
+  type LabelledBox,
+  type RelationCheck,
+} from './compliance/match.js';
 export {
   complianceMetrics,
   type ComplianceSummary,

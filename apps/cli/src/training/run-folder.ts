@@ -38,20 +38,25 @@ export async function runInputs(
       );
     return inputs.map((i) => i.value!);
   }
-  const configPath = join(out, 'config.json');
-  if (!(await exists(configPath)))
-    throw new UserError(`--resume: ${out} holds no training run (no config.json)`);
-  const saved = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+  const saved = await savedConfig(out);
   return inputs.map(({ flag, value, key }) => {
     const path = saved[key];
     if (typeof path !== 'string')
-      throw new UserError(`${configPath} records no "${key}" to resume with`);
+      throw new UserError(`${join(out, 'config.json')} records no "${key}" to resume with`);
     if (value !== undefined && resolve(value) !== resolve(path))
       throw new UserError(
         `${flag} ${value}: the run in ${out} was started with ${path}, and a resumed run keeps its inputs (leave ${flag} out)`,
       );
     return path;
   });
+}
+
+/** The config of the run in `dir`, for --resume. */
+async function savedConfig(dir: string): Promise<Record<string, unknown>> {
+  const configPath = join(dir, 'config.json');
+  if (!(await exists(configPath)))
+    throw new UserError(`--resume: ${dir} holds no training run (no config.json)`);
+  return JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
 }
 
 /**
@@ -97,10 +102,7 @@ export class RunFolder {
   ): Promise<{ run: RunFolder; resumeFrom?: { dir: string; state: RunState } }> {
     const configPath = join(dir, 'config.json');
     if (resume) {
-      if (!(await exists(configPath))) {
-        throw new UserError(`--resume: ${dir} holds no training run (no config.json)`);
-      }
-      const saved = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+      const saved = await savedConfig(dir);
       if (totalSteps !== undefined) {
         const training = saved.training as Record<string, unknown> | undefined;
         if (!training)

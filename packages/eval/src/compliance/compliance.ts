@@ -1,4 +1,4 @@
-import { GEOMETRIC_PREDICATES, relationFromBoxes, type SceneGraph } from '@sgdiff/scene-graph';
+import type { SceneGraph } from '@sgdiff/scene-graph';
 import { EvalError } from '../errors.js';
 import { matchGraph, type GraphCompliance, type LabelledBox } from './match.js';
 
@@ -70,29 +70,15 @@ export function complianceMetrics(
       if (perImage[i].assignment[j] >= 0) r.found++;
     }),
   );
-  const geometric = new Set<string>(GEOMETRIC_PREDICATES);
   const byPredicate: Record<string, PredicateCompliance> = {};
-  graphs.forEach((g, i) => {
-    const index = new Map(g.objects.map((o, j) => [o.id, j]));
-    const a = perImage[i].assignment;
-    for (const r of g.relations) {
-      const si = index.get(r.subject);
-      const oi = index.get(r.object);
-      if (!geometric.has(r.predicate) || si === undefined || oi === undefined) continue;
-      const p = (byPredicate[r.predicate] ??= {
-        relations: 0,
-        bothFound: 0,
-        satisfied: 0,
-        drawn: {},
-      });
-      p.relations++;
-      if (a[si] < 0 || a[oi] < 0) continue;
-      p.bothFound++;
-      const drawn = relationFromBoxes(detections[i][a[si]].box, detections[i][a[oi]].box);
-      p.drawn[drawn] = (p.drawn[drawn] ?? 0) + 1;
-      if (drawn === r.predicate) p.satisfied++;
-    }
-  });
+  for (const { predicate, drawn } of perImage.flatMap((c) => c.checked)) {
+    const p = (byPredicate[predicate] ??= { relations: 0, bothFound: 0, satisfied: 0, drawn: {} });
+    p.relations++;
+    if (drawn === undefined) continue;
+    p.bothFound++;
+    p.drawn[drawn] = (p.drawn[drawn] ?? 0) + 1;
+    if (drawn === predicate) p.satisfied++;
+  }
   const bothFound = Object.values(byPredicate).reduce((n, p) => n + p.bothFound, 0);
   const substitutions: Record<string, Record<string, number>> = {};
   graphs.forEach((g, i) => {

@@ -12,6 +12,12 @@ export interface LabelledBox {
   score?: number;
 }
 
+/** A geometric relation of the graph: `drawn` is absent when either object was not found. */
+export interface RelationCheck {
+  predicate: string;
+  drawn?: string;
+}
+
 /** How one graph fares against what the oracle found in its image. */
 export interface GraphCompliance {
   objects: number;
@@ -21,6 +27,8 @@ export interface GraphCompliance {
   relations: number;
   /** Relations whose matched boxes give the same predicate under `relationFromBoxes`. */
   satisfied: number;
+  /** Per checked relation (in graph order): its predicate, and what the matched boxes give. */
+  checked: RelationCheck[];
   /** Per graph object (by index), the detection it was matched to, or -1. */
   assignment: number[];
 }
@@ -99,11 +107,19 @@ export function matchGraph(graph: SceneGraph, detections: LabelledBox[]): GraphC
     };
     walk(0);
   }
+  const checked = rels.map((r): RelationCheck => {
+    const s = assignment[index.get(r.subject)!];
+    const o = assignment[index.get(r.object)!];
+    return s >= 0 && o >= 0
+      ? { predicate: r.predicate, drawn: relationFromBoxes(detections[s].box, detections[o].box) }
+      : { predicate: r.predicate };
+  });
   return {
     objects: graph.objects.length,
     found: assignment.filter((a) => a >= 0).length,
     relations: rels.length,
-    satisfied: score(assignment),
+    satisfied: checked.filter((c) => c.drawn === c.predicate).length,
+    checked,
     assignment,
   };
 }
