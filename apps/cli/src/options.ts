@@ -23,6 +23,23 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || value.trim() === '')
+    throw new InvalidArgumentError('expected a non-negative number');
+  return n;
+}
+
+/** "4@500" → guidance 4 at timesteps below 500. */
+export function lateGuidance(value: string): { scale: number; below: number } {
+  const m = /^\s*([0-9.]+)\s*@\s*([0-9]+)\s*$/.exec(value);
+  const scale = Number(m?.[1]);
+  const below = Number(m?.[2]);
+  if (!m || !Number.isFinite(scale) || !Number.isSafeInteger(below) || below <= 0)
+    throw new InvalidArgumentError('expected SCALE@TIMESTEP, e.g. 4@500');
+  return { scale, below };
+}
+
 const BACKENDS: BackendChoice[] = ['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow'];
 
 export function backendOption(): Option {

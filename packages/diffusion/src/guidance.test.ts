@@ -71,6 +71,72 @@ describe('classifier-free guidance', () => {
     tf.dispose([guided, x, t, cond, uncond]);
   });
 
+  it('adds r·(ε_c − ε_n) for a contrasting condition, in one call of 3B rows or three of B', () => {
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
+    const t = tf.tensor1d([10, 20]);
+    const cond = tf.tensor2d([
+      [1, 1],
+      [2, 2],
+    ]);
+    const uncond = tf.zeros([2, 2]);
+    const neg = tf.tensor2d([
+      [1, -1],
+      [0, 2],
+    ]);
+    const batched = countingModel();
+    const separate = countingModel();
+    const options = { scale: 2, uncond, contrast: { cond: neg, scale: 3 } };
+    const a = withGuidance(batched.model, { ...options, concat: concatTensorCond })(x, t, cond);
+    const b = withGuidance(separate.model, options)(x, t, cond);
+    expect(batched.calls).toEqual([6]);
+    expect(separate.calls).toEqual([2, 2, 2]);
+    // ε = t + 2·x·c + 3·x·(c − n): row 1: 10 + [2, 4] + 3·[0, 4] = [12, 26];
+    // row 2: 20 + [12, 16] + 3·[6, 0] = [50, 36].
+    expect(Array.from(a.dataSync())).toEqual([12, 26, 50, 36]);
+    expect(Array.from(b.dataSync())).toEqual([12, 26, 50, 36]);
+    // r = 0 skips the contrasting call; g = 1 with r > 0 still needs all three.
+    const plain = countingModel();
+    withGuidance(plain.model, { scale: 1, uncond, contrast: { cond: neg, scale: 0 } })(x, t, cond);
+    withGuidance(plain.model, { scale: 1, uncond, contrast: { cond: neg, scale: 1 } })(x, t, cond);
+    expect(plain.calls).toEqual([2, 2, 2, 2]);
+    expect(() =>
+      withGuidance(plain.model, { scale: 1, uncond, contrast: { cond: neg, scale: -1 } }),
+    ).toThrow(/≥ 0, got -1/);
+    tf.dispose([x, t, cond, uncond, neg, a, b]);
+  });
+
+  it('uses the late scale on rows whose timestep is below the switch', () => {
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
+    const t = tf.tensor1d([10, 20]);
+    const cond = tf.tensor2d([
+      [1, 1],
+      [2, 2],
+    ]);
+    const uncond = tf.zeros([2, 2]);
+    const m = countingModel();
+    const late = { below: 15, scale: 5 };
+    const out = withGuidance(m.model, { scale: 2, uncond, late, concat: concatTensorCond })(
+      x,
+      t,
+      cond,
+    );
+    // ε = t + g·x·c with g = 5 on row 1 (t = 10 < 15) and 2 on row 2 (t = 20).
+    expect(Array.from(out.dataSync())).toEqual([15, 20, 32, 36]);
+    // g = 1 early still needs both calls, since late steps guide.
+    withGuidance(m.model, { scale: 1, uncond, late })(x, t, cond);
+    expect(m.calls).toEqual([4, 2, 2]);
+    expect(() =>
+      withGuidance(m.model, { scale: 1, uncond, late: { below: 10, scale: NaN } }),
+    ).toThrow(/late guidance must be finite/);
+    tf.dispose([x, t, cond, uncond, out]);
+  });
+
   it('rejects a non-finite scale', () => {
     expect(() =>
       withGuidance(countingModel().model, { scale: NaN, uncond: tf.zeros([1]) }),

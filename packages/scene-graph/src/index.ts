@@ -29,7 +29,7 @@ export {
 } from './schema.js';
 export { parseSceneGraph, validateSceneGraph, type ParseOptions } from './parse.js';
 export { formatSceneGraphText, parseSceneGraphText, type FormatOptions } from './text.js';
-export { INVERSE_PREDICATE, relationFromBoxes } from './relation.js';
+export { INVERSE_PREDICATE, invertRelations, relationFromBoxes } from './relation.js';
 export { packGraphs, unpackGraphs, type PackedGraphs } from './pack.js';
 export {
   addObject,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { INVERSE_PREDICATE, relationFromBoxes } from './relation.js';
+import { INVERSE_PREDICATE, invertRelations, relationFromBoxes } from './relation.js';
 import type { Box } from './types.js';
 
 const centred = (cx: number, cy: number, r = 0.05): Box => [cx - r, cy - r, cx + r, cy + r];
@@ -46,5 +46,36 @@ describe('relationFromBoxes', () => {
       expect(INVERSE_PREDICATE[q]).toBe(p);
       expect(q).not.toBe(p);
     }
+  });
+});
+
+describe('invertRelations', () => {
+  const graph = {
+    objects: [
+      { id: 'a', label: 'sky', box: [0, 0, 1, 0.4] as Box },
+      { id: 'b', label: 'tree' },
+      { id: 'c', label: 'man', attributes: ['red'] },
+    ],
+    relations: [
+      { subject: 'a', predicate: 'above', object: 'b' },
+      { subject: 'c', predicate: 'left of', object: 'b' },
+      { subject: 'c', predicate: 'wearing', object: 'a' },
+    ],
+  };
+
+  it('inverts known predicates, swaps the ends of the others, and keeps the objects', () => {
+    const inv = invertRelations(graph);
+    expect(inv.relations).toEqual([
+      { subject: 'a', predicate: 'below', object: 'b' },
+      { subject: 'c', predicate: 'right of', object: 'b' },
+      { subject: 'a', predicate: 'wearing', object: 'c' },
+    ]);
+    expect(inv.objects).toEqual(graph.objects);
+    inv.objects[2].attributes!.push('tall');
+    expect(graph.objects[2].attributes).toEqual(['red']);
+  });
+
+  it('is an involution', () => {
+    expect(invertRelations(invertRelations(graph))).toEqual(graph);
   });
 });

@@ -1,5 +1,5 @@
 import type { GeometricPredicate } from './vocabularies/synthetic.js';
-import type { Box } from './types.js';
+import type { Box, SceneGraph } from './types.js';
 
 /**
  * The COCO-Stuff geometric rule (sg2im): containment first, strict on all four sides, then
@@ -30,3 +30,23 @@ export const INVERSE_PREDICATE: Record<GeometricPredicate, GeometricPredicate> =
   inside: 'surrounding',
   surrounding: 'inside',
 };
+
+/**
+ * The graph that says the opposite about every relation: each predicate replaced by its
+ * inverse (left of → right of, …), or, for a predicate without one, subject and object
+ * swapped. Objects are kept. Used as the contrasting condition of relation guidance.
+ */
+export function invertRelations(
+  graph: SceneGraph,
+  inverses: Readonly<Record<string, string>> = INVERSE_PREDICATE,
+): SceneGraph {
+  return {
+    objects: graph.objects.map((o) => structuredClone(o)),
+    relations: graph.relations.map((r) => {
+      const inverse = inverses[r.predicate];
+      return inverse !== undefined
+        ? { ...r, predicate: inverse }
+        : { subject: r.object, predicate: r.predicate, object: r.subject };
+    }),
+  };
+}

@@ -177,6 +177,8 @@ export function registerEdit(program: Command): void {
       sampler,
       eta: flags.image ? 0 : undefined,
       guidance: flags.guidance,
+      relationGuidance: flags.relationGuidance,
+      lateGuidance: flags.lateGuidance,
       touched: edited.touched,
       noise,
     });

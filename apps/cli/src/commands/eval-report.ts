@@ -46,6 +46,8 @@ export interface EvalFlags {
   inception?: string;
   encoderRun?: string;
   guidance?: number[];
+  relationGuidance?: number;
+  lateGuidance?: { scale: number; below: number };
   steps?: number;
   sampler?: SamplerName;
   seed: number;
@@ -333,6 +335,20 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
     });
   } else {
     const guidances = flags.guidance ?? [pipe!.manifest.defaults.guidance];
+    const relation = flags.relationGuidance ?? pipe!.manifest.defaults.relationGuidance ?? 0;
+    // Each setting draws into its own folder, so a re-run with another setting never mixes them.
+    const late = flags.lateGuidance;
+    const sampleDir = (g: number) =>
+      join(
+        'samples',
+        `guidance-${g}` +
+          (late ? `-late-${late.scale}-below-${late.below}` : '') +
+          (relation ? `-relation-${relation}` : ''),
+      );
+    const runLabel = (g: number) =>
+      `guidance ${g}` +
+      (late ? ` (${late.scale} below t=${late.below})` : '') +
+      (relation ? `, relation ${relation}` : '');
     const size = pipe!.manifest.imageSize;
     // Reconstructions are scored against the real images at the data's size.
     if (flags.reconstruct && real.side !== size)
@@ -343,7 +359,7 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
     let done = 0;
     try {
       for (const g of guidances) {
-        const dir = join(out, 'samples', `guidance-${g}`);
+        const dir = join(out, sampleDir(g));
         await mkdir(dir, { recursive: true });
         for (let s = 0; s < n; s += flags.batch) {
           const idx = Array.from({ length: Math.min(flags.batch, n - s) }, (_, k) => s + k);
@@ -353,6 +369,8 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
             const res = await pipe!.generate(real.graphs.slice(s, s + idx.length), {
               seed: flags.seed + s,
               guidance: g,
+              relationGuidance: relation,
+              lateGuidance: late,
               steps: flags.steps,
               sampler: flags.sampler,
             });
@@ -369,7 +387,7 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
       progress.stop();
     }
     for (const g of guidances) {
-      const dir = join('samples', `guidance-${g}`);
+      const dir = sampleDir(g);
       const data = new Uint8ClampedArray(n * size * size * 4);
       for (let i = 0; i < n; i++) {
         const img = readPngRgba(join(out, dir, sampleName(i)));
@@ -386,7 +404,14 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
         ev,
       );
       r.metrics.retrieval = retrieval?.score(real.graphs, rgbaToRgb(data), size);
-      runs.push({ label: `guidance ${g}`, guidance: g, metrics: r.metrics, imageDir: dir });
+      runs.push({
+        label: runLabel(g),
+        guidance: g,
+        ...(relation ? { relationGuidance: relation } : {}),
+        ...(late ? { lateGuidance: late } : {}),
+        metrics: r.metrics,
+        imageDir: dir,
+      });
       generated.push({ dir, summary: r.compliance, images: (i) => join(dir, sampleName(i)) });
     }
     if (flags.reconstruct) {

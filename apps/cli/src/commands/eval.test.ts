@@ -15,6 +15,7 @@ import { writeModelDirectory } from '@sgdiff/diffusion/node';
 import { SceneGraphEncoder, encoderConfig } from '@sgdiff/encoder';
 import { oracleConfig, SyntheticOracle, type EvalReport } from '@sgdiff/eval';
 import { loadOracle, saveOracle } from '@sgdiff/eval/node';
+import { tf } from '@sgdiff/nn';
 import { initBackend } from '@sgdiff/nn/node';
 import { syntheticVocabulary } from '@sgdiff/scene-graph';
 import { PNG } from 'pngjs';
@@ -72,6 +73,11 @@ async function writeTinyModel(dir: string, imageSize = 16): Promise<void> {
     autoencoder: new AutoencoderKL(ae),
     unet: new Denoiser(den),
   };
+  // Non-zero output layers (they start at zero), so that images depend on the graph.
+  for (const [name, v] of parts.unet.parameters()) {
+    if (/outConv|conv2|projOut/.test(name))
+      v.assign(tf.randomNormal(v.shape, 0, 0.2, 'float32', 3));
+  }
   await writeModelDirectory(dir, manifest, parts);
   Object.values(parts).forEach((m) => m.dispose());
 }
@@ -155,6 +161,20 @@ describe('sgdiff eval', () => {
     expect(statSync(p('report/samples/guidance-1/00000.png')).mtimeMs).toBe(before);
     const again = JSON.parse(readFileSync(p('report/report.json'), 'utf8')) as EvalReport;
     expect(again.runs[0].metrics.fidOracle).toBeCloseTo(report.runs[0].metrics.fidOracle!, 6);
+
+    // Relation guidance draws into its own folder and leaves the plain samples alone.
+    const plain = readFileSync(p('report/samples/guidance-3/00000.png'));
+    const guidedArgs = args.map((a) => (a === '1,3' ? '3' : a));
+    const rel = await cli(...guidedArgs, '--relation-guidance', '2');
+    expect(rel.code).toBe(0);
+    const relReport = JSON.parse(readFileSync(p('report/report.json'), 'utf8')) as EvalReport;
+    expect(relReport.runs.map((x) => [x.label, x.relationGuidance])).toEqual([
+      ['guidance 3, relation 2', 2],
+    ]);
+    expect(relReport.runs[0].imageDir).toBe('samples/guidance-3-relation-2');
+    const guided = readFileSync(p('report/samples/guidance-3-relation-2/00000.png'));
+    expect(guided.equals(plain)).toBe(false);
+    expect(readFileSync(p('report/samples/guidance-3/00000.png')).equals(plain)).toBe(true);
   }, 120000);
 
   it("scores the autoencoder's reconstructions beside the samples", async () => {
@@ -223,6 +243,11 @@ describe('sgdiff eval', () => {
       p('x'),
     );
     expect(badOracle.err).toMatch(/not an oracle checkpoint/);
+    const badWeight = await cli(
+      ...['eval', '--model', p('model'), ...common, '--relation-guidance', '-1', '--out', p('x')],
+    );
+    expect(badWeight.code).toBe(1);
+    expect(badWeight.err).toMatch(/--relation-guidance.*expected a non-negative number/);
   }, 60000);
 });
 

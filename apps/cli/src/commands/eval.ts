@@ -29,6 +29,8 @@ import {
   type RunFlags,
   backendOption,
   nonNegativeInt,
+  lateGuidance,
+  nonNegativeNumber,
   positiveInt,
   positiveNumber,
   startBackend,
@@ -261,6 +263,16 @@ export function registerEval(program: Command): void {
       '--guidance <list>',
       'guidance scales, comma separated (several give the trade-off table)',
       guidanceList,
+    )
+    .option(
+      '--relation-guidance <r>',
+      'relation guidance weight for every run (default: the model’s, else 0); see sgdiff sample --help',
+      nonNegativeNumber,
+    )
+    .option(
+      '--late-guidance <g@t>',
+      'guidance g instead at timesteps below t for every run (e.g. 4@500)',
+      lateGuidance,
     )
     .option('--steps <n>', 'sampler steps (default: the model’s)', positiveInt)
     .addOption(

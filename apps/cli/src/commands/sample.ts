@@ -5,7 +5,14 @@ import { loadPipeline } from '@sgdiff/diffusion/node';
 import type { BackendChoice } from '@sgdiff/nn';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { backendOption, nonNegativeInt, positiveInt, startBackend } from '../options.js';
+import {
+  backendOption,
+  nonNegativeInt,
+  lateGuidance,
+  nonNegativeNumber,
+  positiveInt,
+  startBackend,
+} from '../options.js';
 import { gridImage, writePng } from '../png.js';
 import { createProgress } from '../training/progress.js';
 import { readFileSync } from 'node:fs';
@@ -18,6 +25,8 @@ export interface SamplingFlags {
   steps?: number;
   sampler?: SamplerName;
   guidance?: number;
+  relationGuidance?: number;
+  lateGuidance?: { scale: number; below: number };
   backend: BackendChoice;
 }
 
@@ -33,7 +42,21 @@ export function addSamplingOptions(cmd: Command): Command {
         'dpmpp-2m',
       ]),
     )
-    .option('--guidance <g>', 'classifier-free guidance scale (default: the model’s)', Number)
+    .option(
+      '--guidance <g>',
+      'classifier-free guidance scale (default: the model’s)',
+      nonNegativeNumber,
+    )
+    .option(
+      '--relation-guidance <r>',
+      'push the layout away from the graph with its relations inverted, with weight r (a third model call per step; default: the model’s, else 0)',
+      nonNegativeNumber,
+    )
+    .option(
+      '--late-guidance <g@t>',
+      'guidance g instead at timesteps below t, the low-noise end (e.g. 4@500)',
+      lateGuidance,
+    )
     .addOption(backendOption());
 }
 
@@ -85,6 +108,8 @@ export function registerSample(program: Command): void {
         steps,
         sampler: flags.sampler,
         guidance: flags.guidance,
+        relationGuidance: flags.relationGuidance,
+        lateGuidance: flags.lateGuidance,
         onStep: (s) => progress.update(k * steps + s.i + 1),
       });
       images.push(r.images[0]);

@@ -29,6 +29,7 @@ const ManifestSchema = z.object({
     sampler: z.enum(['ddpm', 'ddim', 'dpmpp-2m']),
     steps: z.number().int().positive(),
     guidance: z.number(),
+    relationGuidance: z.number().min(0).optional(),
     eta: z.number().min(0).optional(),
   }),
   parts: z.object({ encoder: PartSchema, autoencoder: PartSchema, unet: PartSchema }),
@@ -50,6 +51,8 @@ export interface ModelManifest {
     sampler: 'ddpm' | 'ddim' | 'dpmpp-2m';
     steps: number;
     guidance: number;
+    /** Relation guidance r (`GenerateOptions.relationGuidance`); absent: 0. */
+    relationGuidance?: number;
     eta?: number;
   };
   parts: {

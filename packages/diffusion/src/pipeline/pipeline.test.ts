@@ -8,6 +8,7 @@ import { SceneGraphError } from '@sgdiff/scene-graph';
 import { loadPipeline, writeModelDirectory } from '../node/model-dir.js';
 import { tinyModel } from '../testing/tiny-model.js';
 import { MODEL_MANIFEST, ModelError } from './manifest.js';
+import { samplingTimesteps } from '../samplers/index.js';
 import { SGDiffPipeline, unchangedFraction } from './pipeline.js';
 
 let dir: string;
@@ -60,6 +61,37 @@ describe('SGDiffPipeline', () => {
     const a = await pipe.generate(graph, { seed: 1, guidance: 3 });
     const b = await pipe.generate('white triangle below sky', { seed: 1, guidance: 3 });
     expect(Array.from(a.latents)).not.toEqual(Array.from(b.latents));
+  });
+
+  it('relation guidance contrasts the graph with its relations inverted', async () => {
+    const plain = await pipe.generate(graph, { seed: 1, steps: 4 });
+    const before = tf.memory().numTensors;
+    const guided = await pipe.generate(graph, { seed: 1, steps: 4, relationGuidance: 2 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Array.from(guided.latents)).not.toEqual(Array.from(plain.latents));
+    // Without relations the inverted graph is the graph, so the added term is zero.
+    const lone = 'red circle; blue square';
+    const a = await pipe.generate(lone, { seed: 1, steps: 4 });
+    const b = await pipe.generate(lone, { seed: 1, steps: 4, relationGuidance: 5 });
+    b.latents.forEach((v, i) => expect(v).toBeCloseTo(a.latents[i], 4));
+    await expect(pipe.generate(graph, { relationGuidance: -1 })).rejects.toThrow(
+      /relation guidance must be ≥ 0, got -1/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('late guidance changes only the steps below its switch', async () => {
+    const opts = { seed: 1, steps: 4, sampler: 'ddim' as const, guidance: 2 };
+    const plain = await pipe.generate(graph, opts);
+    // DDIM-4 of 100 visits t = 99, 74, 49, 24: a switch at 30 touches only the last step.
+    expect(samplingTimesteps(pipe.schedule, 4)).toEqual([99, 74, 49, 24]);
+    const same = await pipe.generate(graph, { ...opts, lateGuidance: { below: 60, scale: 2 } });
+    same.latents.forEach((v, i) => expect(v).toBeCloseTo(plain.latents[i], 4));
+    const last = await pipe.generate(graph, { ...opts, lateGuidance: { below: 30, scale: 6 } });
+    const most = await pipe.generate(graph, { ...opts, lateGuidance: { below: 60, scale: 6 } });
+    const dist = (a: Float32Array) => a.reduce((s, v, i) => s + Math.abs(v - plain.latents[i]), 0);
+    expect(dist(last.latents)).toBeGreaterThan(0);
+    expect(dist(most.latents)).toBeGreaterThan(dist(last.latents));
   });
 
   it('reports every sampler step and can be cancelled', async () => {

@@ -1,6 +1,7 @@
 import { loadCheckpointInto, tf, type Module, type ProgressEvent } from '@sgdiff/nn';
 import { SceneGraphEncoder, type EncoderConfig } from '@sgdiff/encoder';
 import {
+  invertRelations,
   parseSceneGraph,
   parseSceneGraphText,
   validateSceneGraph,
@@ -50,6 +51,14 @@ export interface GenerateOptions {
   steps?: number;
   sampler?: SamplerName;
   guidance?: number;
+  /**
+   * Relation guidance r ≥ 0: also runs the model on each graph with its relations inverted
+   * (`invertRelations`) and adds r·(ε_graph − ε_inverted), pushing the layout towards what the
+   * predicates say and away from their opposite. Costs a third model call per step; 0 skips it.
+   */
+  relationGuidance?: number;
+  /** Guidance `scale` instead of `guidance` at timesteps below `below` (the low-noise end). */
+  lateGuidance?: { below: number; scale: number };
   /** DDIM's η (0: deterministic). */
   eta?: number;
   /** Called at every sampler step; `x` and `denoised` are scaled latents, valid during the call. */
@@ -154,12 +163,13 @@ export class SGDiffPipeline {
 
   /** Graph tokens → conditional and null contexts for `graphs`. */
   private conditions(graphs: SceneGraph[]): { cond: ContextCond; uncond: ContextCond } {
+    return { cond: this.condition(graphs), uncond: this.denoiser.nullCondition(graphs.length) };
+  }
+
+  private condition(graphs: SceneGraph[]): ContextCond {
     const enc = this.encoder.encodeGraphs(graphs, this.vocab, this.denoiser.tokenOptions);
     try {
-      return {
-        cond: this.denoiser.condition(enc),
-        uncond: this.denoiser.nullCondition(graphs.length),
-      };
+      return this.denoiser.condition(enc);
     } finally {
       disposeTokens(enc);
     }
@@ -186,16 +196,23 @@ export class SGDiffPipeline {
       noise = new Float32Array(B * h * w * c);
       for (let i = 0; i < B; i++) noise.set(new Rng(seed + i).normals(h * w * c), i * h * w * c);
     }
+    const relationGuidance = options.relationGuidance ?? d.relationGuidance ?? 0;
+    if (!Number.isFinite(relationGuidance) || relationGuidance < 0) {
+      throw new ModelError(`relation guidance must be ≥ 0, got ${relationGuidance}`);
+    }
     const xT = tf.tensor4d(noise, [B, h, w, c]);
     const { cond, uncond } = this.conditions(graphs);
-    const guidance = options.guidance ?? d.guidance;
-    const model = withGuidance(this.denoiser.eps, {
-      scale: guidance,
-      uncond,
-      concat: concatContext,
-    });
+    const inverted =
+      relationGuidance > 0 ? this.condition(graphs.map((g) => invertRelations(g))) : undefined;
     let z: tf.Tensor | undefined;
     try {
+      const model = withGuidance(this.denoiser.eps, {
+        scale: options.guidance ?? d.guidance,
+        uncond,
+        contrast: inverted && { cond: inverted, scale: relationGuidance },
+        late: options.lateGuidance,
+        concat: concatContext,
+      });
       z = await getSampler(options.sampler ?? d.sampler)(model as never, xT, {
         schedule: this.schedule,
         steps: options.steps ?? d.steps,
@@ -221,6 +238,7 @@ export class SGDiffPipeline {
       tf.dispose([xT, ...(z ? [z] : [])]);
       disposeCond(cond);
       disposeCond(uncond);
+      if (inverted) disposeCond(inverted);
     }
   }
 

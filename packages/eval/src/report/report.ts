@@ -6,6 +6,10 @@ import type { ImageSetMetrics } from './evaluate.js';
 export interface ReportRun {
   label: string;
   guidance?: number;
+  /** Relation guidance r, where it was used. */
+  relationGuidance?: number;
+  /** Guidance `scale` at timesteps below `below`, where it was used. */
+  lateGuidance?: { scale: number; below: number };
   metrics: ImageSetMetrics;
   /** Folder of this run's images, relative to the report. */
   imageDir?: string;
