@@ -7,9 +7,15 @@ import {
   type ModelManifest,
 } from '@sgdiff/diffusion';
 import { writeModelDirectory } from '@sgdiff/diffusion/node';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { BackendChoice } from '@sgdiff/nn';
-import { backendOption, startBackend } from '../options.js';
+import {
+  backendOption,
+  lateGuidance,
+  nonNegativeNumber,
+  positiveInt,
+  startBackend,
+} from '../options.js';
 import { UserError } from '../errors.js';
 import { latestCheckpointOf, loadModuleFromCheckpoint } from '../model-parts.js';
 import { RunFolder } from '../training/run-folder.js';
@@ -21,6 +27,7 @@ interface Flags {
   fp16?: boolean;
   steps: number;
   guidance: number;
+  lateGuidance?: { scale: number; below: number };
   sampler: 'ddim' | 'ddpm' | 'dpmpp-2m';
   backend: BackendChoice;
 }
@@ -37,9 +44,18 @@ export function registerExport(program: Command): void {
       'model directory to write (replaced atomically; other files in it, such as a TRAINING.md, are kept)',
     )
     .option('--fp16', 'store weights as float16: half the size; loaders widen them to float32')
-    .option('--steps <n>', 'default sampling steps', (v) => parseInt(v, 10), 50)
-    .option('--guidance <g>', 'default guidance scale', Number, 2)
-    .option('--sampler <name>', 'default sampler', 'ddim')
+    .option('--steps <n>', 'default sampling steps', positiveInt, 50)
+    .option('--guidance <g>', 'default guidance scale', nonNegativeNumber, 2)
+    .option(
+      '--late-guidance <g@t>',
+      'default guidance g at timesteps below t (it goes with the default --guidance: a user who sets a guidance scale gets that scale throughout)',
+      lateGuidance,
+    )
+    .addOption(
+      new Option('--sampler <name>', 'default sampler')
+        .choices(['ddpm', 'ddim', 'dpmpp-2m'])
+        .default('ddim'),
+    )
     .addOption(backendOption().default('cpu'))
     .action(async (flags: Flags) => {
       await startBackend(flags.backend);
@@ -70,7 +86,13 @@ export function registerExport(program: Command): void {
         latentScale: cfg.latentScale,
         maxObjects: cfg.maxObjects,
         schedule: cfg.schedule,
-        defaults: { sampler: flags.sampler, steps: flags.steps, guidance: flags.guidance, eta: 0 },
+        defaults: {
+          sampler: flags.sampler,
+          steps: flags.steps,
+          guidance: flags.guidance,
+          ...(flags.lateGuidance ? { lateGuidance: flags.lateGuidance } : {}),
+          eta: 0,
+        },
         parts: {
           encoder: { path: 'encoder', config: { ...frozen.encoder.config } },
           autoencoder: { path: 'autoencoder', config: { ...frozen.autoencoder.config } },

@@ -30,6 +30,9 @@ const ManifestSchema = z.object({
     steps: z.number().int().positive(),
     guidance: z.number(),
     relationGuidance: z.number().min(0).optional(),
+    lateGuidance: z
+      .object({ below: z.number().int().positive(), scale: z.number().min(0) })
+      .optional(),
     eta: z.number().min(0).optional(),
   }),
   parts: z.object({ encoder: PartSchema, autoencoder: PartSchema, unet: PartSchema }),
@@ -53,6 +56,11 @@ export interface ModelManifest {
     guidance: number;
     /** Relation guidance r (`GenerateOptions.relationGuidance`); absent: 0. */
     relationGuidance?: number;
+    /**
+     * Guidance `scale` at timesteps below `below`. It belongs to `guidance`: a caller who gives
+     * a guidance scale gets that scale throughout unless it also gives a late one.
+     */
+    lateGuidance?: { below: number; scale: number };
     eta?: number;
   };
   parts: {

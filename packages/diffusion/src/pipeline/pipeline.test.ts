@@ -92,6 +92,19 @@ describe('SGDiffPipeline', () => {
     const dist = (a: Float32Array) => a.reduce((s, v, i) => s + Math.abs(v - plain.latents[i]), 0);
     expect(dist(last.latents)).toBeGreaterThan(0);
     expect(dist(most.latents)).toBeGreaterThan(dist(last.latents));
+
+    // The model's late scale goes with its default guidance, not with one the caller gives.
+    const { manifest: m } = pipe;
+    const lateDefault = new SGDiffPipeline(
+      { ...m, defaults: { ...m.defaults, guidance: 2, lateGuidance: { below: 60, scale: 6 } } },
+      pipe.vocab,
+      pipe.encoder,
+      pipe.autoencoder,
+      pipe.denoiser,
+    );
+    const { guidance: _, ...byDefault } = opts;
+    expect((await lateDefault.generate(graph, byDefault)).latents).toEqual(most.latents);
+    expect((await lateDefault.generate(graph, opts)).latents).toEqual(plain.latents);
   });
 
   it('reports every sampler step and can be cancelled', async () => {

@@ -57,7 +57,10 @@ export interface GenerateOptions {
    * predicates say and away from their opposite. Costs a third model call per step; 0 skips it.
    */
   relationGuidance?: number;
-  /** Guidance `scale` instead of `guidance` at timesteps below `below` (the low-noise end). */
+  /**
+   * Guidance `scale` instead of `guidance` at timesteps below `below` (the low-noise end).
+   * Default: the model's, when `guidance` is not given either; else none.
+   */
   lateGuidance?: { below: number; scale: number };
   /** DDIM's η (0: deterministic). */
   eta?: number;
@@ -210,7 +213,7 @@ export class SGDiffPipeline {
         scale: options.guidance ?? d.guidance,
         uncond,
         contrast: inverted && { cond: inverted, scale: relationGuidance },
-        late: options.lateGuidance,
+        late: options.lateGuidance ?? (options.guidance === undefined ? d.lateGuidance : undefined),
         concat: concatContext,
       });
       z = await getSampler(options.sampler ?? d.sampler)(model as never, xT, {
