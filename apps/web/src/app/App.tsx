@@ -441,7 +441,7 @@ export function App() {
                 ))}
               </select>
             </label>
-            <label>
+            <label title={lateGuidanceNote(model)}>
               Guidance
               <input
                 type="number"
@@ -605,4 +605,11 @@ export function App() {
       </main>
     </div>
   );
+}
+
+/** The model's late guidance, said where the guidance field is; undefined when it has none. */
+function lateGuidanceNote(model: ModelInfo | null): string | undefined {
+  const late = model?.defaults.lateGuidance;
+  if (!model || !late) return undefined;
+  return `At the model's ${model.defaults.guidance}, guidance rises to ${late.scale} below timestep ${late.below}; any other value is used at every step.`;
 }

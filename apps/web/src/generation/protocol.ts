@@ -27,7 +27,12 @@ export type ToWorker =
 export interface ModelInfo {
   imageSize: number;
   maxObjects: number;
-  defaults: { sampler: SamplerName; steps: number; guidance: number };
+  defaults: {
+    sampler: SamplerName;
+    steps: number;
+    guidance: number;
+    lateGuidance?: { below: number; scale: number };
+  };
   provenance?: Record<string, unknown>;
   vocabulary: VocabularyJson;
 }
