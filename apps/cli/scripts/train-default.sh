@@ -31,9 +31,9 @@ stage autoencoder "$runs/ae" $cli train-autoencoder --data "$data" --preset f4-c
 stage diffusion "$runs/ldm" $cli train --data "$data" --encoder "$runs/encoder" \
   --autoencoder "$runs/ae" --global-embedding --min-snr 5 --batch 12 --steps 3800 --lr 8e-4 \
   --checkpoint-every 100 --val-every 500
-# Six fine-tunes from the exported UNet (`train --init`; a fresh optimiser each). The first and
+# Seven fine-tunes from the exported UNet (`train --init`; a fresh optimiser each). The first and
 # fourth ran on an H200 through apps/cli/scripts/gpu-run.sh (WebGPU, ~10 min there each; hours on
-# 2 CPU cores), the others on the CPU (57, 74, 55 and 90 min). TRAINING.md has them as run.
+# 2 CPU cores), the others on the CPU (57, 74, 55, 90 and 95 min). TRAINING.md has them as run.
 # Every fine-tune: the frozen parts above, the exported UNet it starts from, min-SNR-5.
 finetune() { # name, run folder, the model directory it starts from, its own flags...
   local name=$1 run=$2 from=$3; shift 3
@@ -60,6 +60,11 @@ $cli export --run "$runs/ldm-ft5" --out "$runs/ldm-ft5-model"
 # The sixth gives the label projection 10× the learning rate.
 finetune finetune6 "$runs/ldm-ft6" "$runs/ldm-ft5-model" --label-lr-scale 10 --batch 24 \
   --steps 1000 --lr 2e-4 --checkpoint-every 50 --val-every 500
+$cli export --run "$runs/ldm-ft6" --out "$runs/ldm-ft6-model"
+# The seventh: the same settings, 1 000 more steps.
+finetune finetune7 "$runs/ldm-ft7" "$runs/ldm-ft6-model" --label-lr-scale 10 --batch 24 \
+  --steps 1000 --lr 2e-4 --checkpoint-every 50 --val-every 500
 # float16 weights: half the size; sampling differs by 0.05/255 per pixel (TRAINING.md). Export
-# keeps TRAINING.md and any other file beside the model.
-$cli export --run "$runs/ldm-ft6" --out models/default --steps 50 --guidance 2 --sampler ddim --fp16
+# keeps TRAINING.md and any other file beside the model. Guidance 2, and 6 below t = 500.
+$cli export --run "$runs/ldm-ft7" --out models/default --steps 20 --sampler dpmpp-2m \
+  --guidance 2 --late-guidance 6@500 --fp16
