@@ -74,7 +74,7 @@ arm() {
   fi
   cp "$run/metrics.jsonl" "$run/config.json" "$o/"
   log "$name: export"
-  $CLI export --run "$run" --out "/tmp/gpu-model-$name" --steps 50 --guidance 2 --sampler ddim --fp16 >>"$o/steps.log" 2>&1 || return 1
+  $CLI export --run "$run" --out "/tmp/gpu-model-$name" --steps 20 --sampler dpmpp-2m --guidance 2 --late-guidance 6@500 --fp16 >>"$o/steps.log" 2>&1 || return 1
   tar -cf - -C "/tmp/gpu-model-$name" sgdiff.json unet | split -b 15M - "$o/model.tar.part-"
   log "$name: done"
 }
