@@ -15,6 +15,16 @@ function countingModel(): { model: EpsModel<tf.Tensor>; calls: number[] } {
   return { model, calls };
 }
 
+// Two rows: x = [[1, 2], [3, 4]], t = [10, 20], cond = [[1, 1], [2, 2]], uncond = 0.
+function twoRows() {
+  return {
+    x: tf.tensor2d([1, 2, 3, 4], [2, 2]),
+    t: tf.tensor1d([10, 20]),
+    cond: tf.tensor2d([1, 1, 2, 2], [2, 2]),
+    uncond: tf.zeros([2, 2]),
+  };
+}
+
 describe('classifier-free guidance', () => {
   it('guidedEps = ε_u + g·(ε_c − ε_u), by hand', () => {
     const out = guidedEps(tf.tensor1d([1, 2, -3]), tf.tensor1d([0.5, 2, 1]), 3);
@@ -23,16 +33,7 @@ describe('classifier-free guidance', () => {
   });
 
   it('batches [cond; uncond] into one call and agrees with two calls', () => {
-    const x = tf.tensor2d([
-      [1, 2],
-      [3, 4],
-    ]);
-    const t = tf.tensor1d([10, 20]);
-    const cond = tf.tensor2d([
-      [1, 1],
-      [2, 2],
-    ]);
-    const uncond = tf.zeros([2, 2]);
+    const { x, t, cond, uncond } = twoRows();
     const batched = countingModel();
     const separate = countingModel();
     const a = withGuidance(batched.model, { scale: 2, uncond, concat: concatTensorCond })(
@@ -72,16 +73,7 @@ describe('classifier-free guidance', () => {
   });
 
   it('adds r·(ε_c − ε_n) for a contrasting condition, in one call of 3B rows or three of B', () => {
-    const x = tf.tensor2d([
-      [1, 2],
-      [3, 4],
-    ]);
-    const t = tf.tensor1d([10, 20]);
-    const cond = tf.tensor2d([
-      [1, 1],
-      [2, 2],
-    ]);
-    const uncond = tf.zeros([2, 2]);
+    const { x, t, cond, uncond } = twoRows();
     const neg = tf.tensor2d([
       [1, -1],
       [0, 2],
@@ -109,16 +101,7 @@ describe('classifier-free guidance', () => {
   });
 
   it('uses the late scale on rows whose timestep is below the switch', () => {
-    const x = tf.tensor2d([
-      [1, 2],
-      [3, 4],
-    ]);
-    const t = tf.tensor1d([10, 20]);
-    const cond = tf.tensor2d([
-      [1, 1],
-      [2, 2],
-    ]);
-    const uncond = tf.zeros([2, 2]);
+    const { x, t, cond, uncond } = twoRows();
     const m = countingModel();
     const late = { below: 15, scale: 5 };
     const out = withGuidance(m.model, { scale: 2, uncond, late, concat: concatTensorCond })(
