@@ -337,9 +337,9 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
     const guidances = flags.guidance ?? [pipe!.manifest.defaults.guidance];
     const relation = flags.relationGuidance ?? pipe!.manifest.defaults.relationGuidance ?? 0;
     // Each setting draws into its own folder, so a re-run with another setting never mixes them.
-    // The model's late scale belongs to its default guidance (as in SGDiffPipeline.generate).
+    // Without --guidance every run uses the model's scale, and so its late scale too.
     const late =
-      flags.lateGuidance ?? (flags.guidance ? undefined : pipe!.manifest.defaults.lateGuidance);
+      flags.lateGuidance ?? pipe!.defaultLateGuidance(flags.guidance ? guidances[0] : undefined);
     const sampleDir = (g: number) =>
       join(
         'samples',

@@ -164,6 +164,14 @@ export class SGDiffPipeline {
       : parseSceneGraphText(input, this.vocab, opts);
   }
 
+  /**
+   * The model's late guidance for a caller's guidance scale: it belongs to the model's own
+   * scale, so it applies only when the caller gives none.
+   */
+  defaultLateGuidance(guidance?: number): { below: number; scale: number } | undefined {
+    return guidance === undefined ? this.manifest.defaults.lateGuidance : undefined;
+  }
+
   /** Graph tokens → conditional and null contexts for `graphs`. */
   private conditions(graphs: SceneGraph[]): { cond: ContextCond; uncond: ContextCond } {
     return { cond: this.condition(graphs), uncond: this.denoiser.nullCondition(graphs.length) };
@@ -213,7 +221,7 @@ export class SGDiffPipeline {
         scale: options.guidance ?? d.guidance,
         uncond,
         contrast: inverted && { cond: inverted, scale: relationGuidance },
-        late: options.lateGuidance ?? (options.guidance === undefined ? d.lateGuidance : undefined),
+        late: options.lateGuidance ?? this.defaultLateGuidance(options.guidance),
         concat: concatContext,
       });
       z = await getSampler(options.sampler ?? d.sampler)(model as never, xT, {
