@@ -12,6 +12,7 @@ export {
 } from './synthetic/generate.js';
 export {
   sampleLayout,
+  SYNTHETIC_LAYOUT_PRIOR,
   type ShapeKind,
   type SyntheticLayout,
   type SyntheticObject,

@@ -44,6 +44,13 @@ export {
   type TokenStats,
 } from './conditioning/graph-context.js';
 export {
+  boxCoverage,
+  LayoutMap,
+  layoutSlots,
+  type LayoutConfig,
+  type LayoutSlots,
+} from './conditioning/layout-map.js';
+export {
   AutoencoderKL,
   autoencoderLoss,
   type LatentDistribution,

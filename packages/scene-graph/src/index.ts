@@ -43,3 +43,10 @@ export {
 } from './edits.js';
 export { asciiLayout, svgLayout, type AsciiLayoutOptions } from './layout.js';
 export { inferLayout } from './infer-layout.js';
+export {
+  LayoutPriorSchema,
+  sampleGraphLayout,
+  type LayoutPrior,
+  type SampledLayout,
+  type SampleLayoutOptions,
+} from './sample-layout.js';

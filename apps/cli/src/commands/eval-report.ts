@@ -47,6 +47,7 @@ export interface EvalFlags {
   encoderRun?: string;
   guidance?: number[];
   relationGuidance?: number;
+  givenBoxes?: boolean;
   lateGuidance?: { scale: number; below: number };
   steps?: number;
   sampler?: SamplerName;
@@ -345,12 +346,21 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
         'samples',
         `guidance-${g}` +
           (late ? `-late-${late.scale}-below-${late.below}` : '') +
-          (relation ? `-relation-${relation}` : ''),
+          (relation ? `-relation-${relation}` : '') +
+          (flags.givenBoxes ? '-given-boxes' : ''),
       );
     const runLabel = (g: number) =>
       `guidance ${g}` +
       (late ? ` (${late.scale} below t=${late.below})` : '') +
-      (relation ? `, relation ${relation}` : '');
+      (relation ? `, relation ${relation}` : '') +
+      (flags.givenBoxes ? ', given boxes' : '');
+    // Scene graph → image: the model sees the graph alone unless --given-boxes.
+    const inputs = flags.givenBoxes
+      ? real.graphs
+      : real.graphs.map((g) => ({
+          ...g,
+          objects: g.objects.map(({ box: _box, ...o }) => o),
+        }));
     const size = pipe!.manifest.imageSize;
     // Reconstructions are scored against the real images at the data's size.
     if (flags.reconstruct && real.side !== size)
@@ -368,7 +378,7 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
           const missing = idx.filter((i) => !existsSync(join(dir, sampleName(i))));
           if (missing.length) {
             // Image i always comes from seed + i, so a resumed batch reproduces the missing ones.
-            const res = await pipe!.generate(real.graphs.slice(s, s + idx.length), {
+            const res = await pipe!.generate(inputs.slice(s, s + idx.length), {
               seed: flags.seed + s,
               guidance: g,
               relationGuidance: relation,
@@ -411,6 +421,7 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
         guidance: g,
         ...(relation ? { relationGuidance: relation } : {}),
         ...(late ? { lateGuidance: late } : {}),
+        ...(flags.givenBoxes ? { givenBoxes: true } : {}),
         metrics: r.metrics,
         imageDir: dir,
       });

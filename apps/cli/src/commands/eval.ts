@@ -265,6 +265,10 @@ export function registerEval(program: Command): void {
       guidanceList,
     )
     .option(
+      '--given-boxes',
+      "generate from the test graphs with their objects' boxes (a layout-to-image upper bound for a model with layout input; by default boxes are removed, so the model sees the graph alone)",
+    )
+    .option(
       '--relation-guidance <r>',
       'relation guidance weight for every run (default: the model’s, else 0); see sgdiff sample --help',
       nonNegativeNumber,

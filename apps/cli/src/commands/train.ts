@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { SYNTHETIC_LAYOUT_PRIOR } from '@sgdiff/datasets';
 import { readManifest } from '@sgdiff/datasets/node';
 import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.js';
 import {
@@ -49,6 +50,8 @@ type ContextNorm = (typeof CONTEXT_NORMS)[number];
 
 /** Objects per graph that the denoiser's context holds. */
 const MAX_OBJECTS = 8;
+/** Channels of the layout map (`--layout`): a few per object class are plenty for 30 classes. */
+const LAYOUT_CHANNELS = 16;
 
 /** Graphs whose encoder tokens give the statistics of `--context-norm standardize`. */
 const TOKEN_STATS_GRAPHS = 512;
@@ -78,6 +81,8 @@ interface Flags extends RunFlags {
   init?: string;
   labelTokens?: boolean;
   labelLrScale?: number;
+  layout?: boolean;
+  layoutLrScale?: number;
 }
 
 export interface TrainRunConfig {
@@ -222,6 +227,15 @@ export function registerTrain(program: Command): void {
         positiveNumber,
       )
       .option(
+        '--layout',
+        "also give the UNet the graph's boxes as a map of label embeddings, through a zero-initialised conv on its input (not in SGDiff; sampling draws boxes that satisfy the relations; with --init it is added to a model without it)",
+      )
+      .option(
+        '--layout-lr-scale <k>',
+        'learning-rate multiplier for the layout input alone (needs --layout or a model with it; default 1)',
+        positiveNumber,
+      )
+      .option(
         '--init <model>',
         "start from a model directory's denoiser weights (fine-tuning; a fresh optimiser): its UNet config, schedule and latent scale win over --preset, --attention-levels, --global-embedding and --context-norm",
       ),
@@ -292,6 +306,22 @@ export function registerTrain(program: Command): void {
         },
       };
       if (flags.labelTokens) denoiser.context = { ...denoiser.context, labelDim: 3 * enc.dim };
+      if (flags.layout && !denoiser.layout) {
+        if (manifest.dataset !== 'synthetic')
+          throw new UserError(
+            `--layout: only the synthetic dataset has a layout prior so far (${data} is ${manifest.dataset})`,
+          );
+        denoiser.layout = {
+          numLabels: vocabSize,
+          channels: LAYOUT_CHANNELS,
+          prior: SYNTHETIC_LAYOUT_PRIOR,
+        };
+        denoiser.unet = { ...denoiser.unet, layoutChannels: LAYOUT_CHANNELS };
+      }
+      if (flags.layoutLrScale !== undefined && !denoiser.layout)
+        throw new UserError(
+          '--layout-lr-scale: the model has no layout input (add --layout, or --init a model with it)',
+        );
       if (flags.labelLrScale !== undefined && denoiser.context.labelDim === undefined)
         throw new UserError(
           '--label-lr-scale: the model has no label tokens (add --label-tokens, or --init a model with them)',
@@ -336,6 +366,7 @@ export function registerTrain(program: Command): void {
           ...(flags.condDropout !== undefined ? { condDropout: flags.condDropout } : {}),
           ...(flags.minSnr ? { minSnrGamma: flags.minSnr } : {}),
           ...(flags.labelLrScale !== undefined ? { labelLrScale: flags.labelLrScale } : {}),
+          ...(flags.layoutLrScale !== undefined ? { layoutLrScale: flags.layoutLrScale } : {}),
         },
         latentScale,
         batch: flags.batch,
@@ -358,11 +389,13 @@ export function registerTrain(program: Command): void {
     if (!resumeFrom && cfg.init) {
       const ckpt = await readCheckpoint(join(cfg.init, 'unet'), '--init');
       try {
-        // --label-tokens on a model without them: its projection starts at zero.
+        // --label-tokens or --layout on a model without them: the new parts keep their fresh
+        // values (zero-initialised where they feed the UNet, so it starts unchanged).
         const weights = new Map(ckpt.weights);
         const added: tf.Tensor[] = [];
+        const fresh = ['graphContext.labelProj.', 'layoutMap.', 'unet.layoutConv.'];
         for (const [name, v] of trainer.denoiser.parameters())
-          if (name.startsWith('graphContext.labelProj.') && !weights.has(name)) {
+          if (fresh.some((p) => name.startsWith(p)) && !weights.has(name)) {
             const zero = tf.clone(v);
             added.push(zero);
             weights.set(name, zero);

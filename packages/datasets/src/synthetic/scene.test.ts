@@ -1,5 +1,6 @@
+import { sampleGraphLayout } from '@sgdiff/scene-graph';
 import { Rng } from '../random.js';
-import { sampleLayout, type SyntheticObject } from './scene.js';
+import { SYNTHETIC_LAYOUT_PRIOR, sampleLayout, type SyntheticObject } from './scene.js';
 
 /** Whether point (x, y) lies inside the shape drawn in `o`'s box, with a margin (test-side geometry). */
 function insideShape(o: SyntheticObject, x: number, y: number, margin: number): boolean {
@@ -39,5 +40,47 @@ describe('sampleLayout containment', () => {
       }
     }
     expect(pairs).toBeGreaterThan(60);
+  });
+});
+
+describe('SYNTHETIC_LAYOUT_PRIOR', () => {
+  it("holds the generator's boxes: free things, containers and inner things fall in its ranges", () => {
+    const rng = new Rng(11);
+    const p = SYNTHETIC_LAYOUT_PRIOR;
+    for (let k = 0; k < 300; k++) {
+      const { objects } = sampleLayout(rng);
+      for (const o of objects) {
+        const side = o.box[2] - o.box[0];
+        if (o.kind === 'stuff') {
+          expect(p.stuff).toContain(o.label);
+        } else if (o.insideOf !== undefined) {
+          const outer = objects[o.insideOf].box;
+          const ratio = side / (outer[2] - outer[0]);
+          expect(ratio).toBeGreaterThanOrEqual(p.innerScale[0] - 1e-3);
+          expect(ratio).toBeLessThanOrEqual(p.innerScale[1] + 1e-3);
+        } else if (objects.some((x) => x.insideOf === objects.indexOf(o))) {
+          expect(side).toBeGreaterThanOrEqual(p.containerSize[0] - 1e-3);
+          expect(side).toBeLessThanOrEqual(p.containerSize[1] + 1e-3);
+        } else {
+          expect(side).toBeGreaterThanOrEqual(p.thingSize[0] - 1e-3);
+          expect(side).toBeLessThanOrEqual(p.thingSize[1] + 1e-3);
+        }
+      }
+    }
+  });
+
+  it('lets sampleGraphLayout redraw boxes for generated graphs that keep their relations', () => {
+    const rng = new Rng(12);
+    let relations = 0;
+    let broken = 0;
+    for (let k = 0; k < 300; k++) {
+      const { graph } = sampleLayout(rng);
+      const bare = { ...graph, objects: graph.objects.map(({ box: _box, ...o }) => o) };
+      const r = sampleGraphLayout(bare, SYNTHETIC_LAYOUT_PRIOR, { random: () => rng.next() });
+      relations += graph.relations.length;
+      broken += r.violated.length;
+    }
+    expect(relations).toBeGreaterThan(1000);
+    expect(broken / relations).toBeLessThan(0.01);
   });
 });

@@ -5,6 +5,7 @@ import {
   SYNTHETIC_STUFF,
   type Box,
   type GeometricPredicate,
+  type LayoutPrior,
   type SceneGraph,
 } from '@sgdiff/scene-graph';
 import type { Rng } from '../random.js';
@@ -39,6 +40,21 @@ const MARGIN = 0.02;
 const PLACEMENT_TRIES = 24;
 /** Free things may cover at most this share of the smaller one's box (some overlap, no hiding). */
 const MAX_OVERLAP = 0.2;
+
+/**
+ * The boxes `sampleLayout` draws, as a layout prior (`sampleGraphLayout`): what a model with
+ * layout input trained on this data expects. Inner things are 0.3–0.5 of their container's side.
+ */
+export const SYNTHETIC_LAYOUT_PRIOR: LayoutPrior = {
+  stuff: [...SYNTHETIC_STUFF],
+  stuffOnTop: ['sky'],
+  bandSplit: [0.3, 0.7],
+  thingSize: [MIN_SIZE, MAX_SIZE],
+  containerSize: [CONTAINER_MIN, CONTAINER_MAX],
+  innerScale: [0.3, 0.5],
+  maxOverlap: MAX_OVERLAP,
+  margin: MARGIN,
+};
 
 /** Boxes are rounded so that a checker recomputing relations from stored boxes agrees. */
 const q = (v: number) => Math.round(v * 10000) / 10000;

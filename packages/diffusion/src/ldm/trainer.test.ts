@@ -152,7 +152,7 @@ describe('LatentDiffusionTrainer', () => {
   });
 });
 
-describe('LatentDiffusionTrainer labelLrScale', () => {
+describe('LatentDiffusionTrainer new parts', () => {
   it('needs a label-token projection', () => {
     const m = tinyModel();
     const make = (labelDim?: number) =>
@@ -173,5 +173,60 @@ describe('LatentDiffusionTrainer labelLrScale', () => {
     expect(ok.optimizer.config.lrScale?.('unet.convIn.weight')).toBe(1);
     ok.denoiser.dispose();
     ok.optimizer.dispose();
+  });
+  it('trains the layout input from the boxes of the batch, at its own learning rate', async () => {
+    const m = tinyModel({ layout: true });
+    const make = (layoutLrScale?: number) =>
+      new LatentDiffusionTrainer(
+        { encoder: m.encoder, autoencoder: m.autoencoder, latentScale: 1 },
+        {
+          denoiser: m.manifest.parts.unet.config,
+          diffusion: { schedule: m.manifest.schedule },
+          training: {
+            ...DEFAULT_LDM_TRAINING,
+            lr: 1e-3,
+            warmupSteps: 1,
+            totalSteps: 20,
+            condDropout: 0,
+            ...(layoutLrScale ? { layoutLrScale } : {}),
+          },
+        },
+      );
+    const graphs = ['red circle left of blue square', 'sky above grass'].map((t) =>
+      parseSceneGraphText(t, m.vocab),
+    );
+    graphs.forEach((g) =>
+      g.objects.forEach((o, i) => (o.box = [0.1 + 0.4 * i, 0.2, 0.4 + 0.4 * i, 0.6])),
+    );
+    const batch = {
+      images: new Uint8Array(2 * 16 * 16 * 3).map((_, i) => (i * 31) % 256),
+      packed: packGraphs(graphs, m.vocab),
+    };
+    const moved = async (scale?: number) => {
+      const trainer = make(scale);
+      const conv = trainer.denoiser.parameters().get('unet.layoutConv.weight')!;
+      expect(tf.max(tf.abs(conv)).dataSync()[0]).toBe(0);
+      await trainer.step(batch, 16, 1);
+      await trainer.step(batch, 16, 2);
+      const size = tf.max(tf.abs(conv)).dataSync()[0];
+      trainer.denoiser.dispose();
+      return size;
+    };
+    const plain = await moved();
+    const scaled = await moved(10);
+    expect(plain).toBeGreaterThan(0);
+    // AdamW steps scale with the learning rate: about 10× from the same gradients.
+    expect(scaled / plain).toBeGreaterThan(5);
+    expect(
+      () =>
+        new LatentDiffusionTrainer(
+          { encoder: m.encoder, autoencoder: m.autoencoder, latentScale: 1 },
+          {
+            denoiser: tinyModel().manifest.parts.unet.config,
+            diffusion: {},
+            training: { ...DEFAULT_LDM_TRAINING, layoutLrScale: 2 },
+          },
+        ),
+    ).toThrow(/no layout input/);
   });
 });

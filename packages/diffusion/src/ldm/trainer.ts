@@ -2,6 +2,7 @@ import { AdamW, EMA, tf, trainStep, warmupCosine, type TrainStepResult } from '@
 import type { PackedGraphs } from '@sgdiff/scene-graph';
 import type { AutoencoderKL } from '../autoencoder/autoencoder-kl.js';
 import { disposeTokens, type GraphTokens } from '../conditioning/graph-context.js';
+import { layoutSlots } from '../conditioning/layout-map.js';
 import { GaussianDiffusion, type DiffusionConfig } from '../gaussian-diffusion.js';
 import { imagesToTensor } from '../images/convert.js';
 import { Rng } from '../noise.js';
@@ -28,9 +29,15 @@ export interface LatentDiffusionTrainConfig {
    * starts at zero when added to a trained model; absent: 1.
    */
   labelLrScale?: number;
+  /**
+   * Learning-rate multiplier for the layout input (`layoutMap`, `unet.layoutConv`), which starts
+   * at zero when added to a trained model; absent: 1.
+   */
+  layoutLrScale?: number;
 }
 
 const LABEL_PROJ = 'graphContext.labelProj.';
+const LAYOUT = ['layoutMap.', 'unet.layoutConv.'];
 
 export const DEFAULT_LDM_TRAINING: LatentDiffusionTrainConfig = {
   lr: 5e-4,
@@ -69,16 +76,30 @@ export class LatentDiffusionTrainer {
       throw new Error(
         'labelLrScale: the denoiser has no label-token projection (context.labelDim)',
       );
+    if (t.layoutLrScale !== undefined && config.denoiser.layout === undefined)
+      throw new Error('layoutLrScale: the denoiser has no layout input (layout)');
     this.denoiser = new Denoiser(config.denoiser);
     this.diffusion = new GaussianDiffusion(config.diffusion);
     this.optimizer = new AdamW(this.denoiser.parameters(), {
       lr: warmupCosine({ peakLr: t.lr, warmupSteps: t.warmupSteps, totalSteps: t.totalSteps }),
       weightDecay: t.weightDecay,
-      ...(t.labelLrScale !== undefined && {
-        lrScale: (name: string) => (name.startsWith(LABEL_PROJ) ? t.labelLrScale! : 1),
+      ...((t.labelLrScale !== undefined || t.layoutLrScale !== undefined) && {
+        lrScale: (name: string) =>
+          name.startsWith(LABEL_PROJ)
+            ? (t.labelLrScale ?? 1)
+            : LAYOUT.some((p) => name.startsWith(p))
+              ? (t.layoutLrScale ?? 1)
+              : 1,
       }),
     });
     this.ema = new EMA(this.denoiser, { decay: t.emaDecay, warmup: true });
+  }
+
+  /** The batch's boxes for a denoiser with layout input, painted at the latent size. */
+  private layoutOf(packed: PackedGraphs, z0: tf.Tensor4D) {
+    return this.denoiser.layoutMap
+      ? { slots: layoutSlots(packed), size: [z0.shape[1], z0.shape[2]] as [number, number] }
+      : undefined;
   }
 
   /** Scaled latents of byte images through the frozen autoencoder (a posterior sample). */
@@ -136,10 +157,14 @@ export class LatentDiffusionTrainer {
       const t = this.diffusion.sampleTimesteps(rng, B);
       for (let b = 0; b < B; b++) rng.uniform(); // the dropout draws of `step`: same noise
       const noise = tf.tensor(rng.normals(z0.size), z0.shape);
-      let cond = this.denoiser.condition(tokens);
+      let cond = this.denoiser.condition(tokens, undefined, this.layoutOf(batch.packed, z0));
       if (shuffleGraphs) {
         const next = Array.from({ length: B }, (_, i) => (i + 1) % B);
-        cond = { context: tf.gather(cond.context, next), mask: tf.gather(cond.mask, next) };
+        cond = {
+          context: tf.gather(cond.context, next),
+          mask: tf.gather(cond.mask, next),
+          ...(cond.layout ? { layout: tf.gather(cond.layout, next) } : {}),
+        };
       }
       return this.diffusion.trainingLoss(this.denoiser.eps, z0, tf.cast(t, 'float32'), cond, noise);
     });
@@ -173,7 +198,7 @@ export class LatentDiffusionTrainer {
         this.optimizer,
         () => {
           // Intermediates here are freed by the gradient computation's own scope.
-          const cond = this.denoiser.condition(tokens, keep);
+          const cond = this.denoiser.condition(tokens, keep, this.layoutOf(batch.packed, z0));
           return this.diffusion.trainingLoss(
             this.denoiser.eps,
             z0,

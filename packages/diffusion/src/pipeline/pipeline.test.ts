@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { tf } from '@sgdiff/nn';
 import { initBackend } from '@sgdiff/nn/node';
-import { SceneGraphError } from '@sgdiff/scene-graph';
+import { relationFromBoxes, SceneGraphError } from '@sgdiff/scene-graph';
 import { loadPipeline, writeModelDirectory } from '../node/model-dir.js';
 import { tinyModel } from '../testing/tiny-model.js';
 import { MODEL_MANIFEST, ModelError } from './manifest.js';
@@ -254,5 +254,71 @@ describe('SGDiffPipeline', () => {
       `the denoiser reads label tokens of width 7, the encoder's are ${3 * dim}`,
     );
     rmSync(odd, { recursive: true });
+  });
+});
+
+describe('SGDiffPipeline with layout input', () => {
+  let layoutPipe: SGDiffPipeline;
+  let layoutDir: string;
+
+  beforeAll(async () => {
+    const m = tinyModel({ layout: true, seed: 5 });
+    layoutDir = join(mkdtempSync(join(tmpdir(), 'sgdiff-layout-')), 'model');
+    for (const [name, v] of m.denoiser.parameters())
+      if (/outConv|conv2|projOut|layoutConv/.test(name))
+        v.assign(tf.randomNormal(v.shape, 0, 0.3, 'float32', 4));
+    await writeModelDirectory(layoutDir, m.manifest, {
+      encoder: m.encoder,
+      autoencoder: m.autoencoder,
+      unet: m.denoiser,
+    });
+    layoutPipe = await loadPipeline(layoutDir);
+  });
+
+  afterAll(() => rmSync(join(layoutDir, '..'), { recursive: true, force: true }));
+
+  it('draws boxes that satisfy the relations, keeps given ones, and reports them', async () => {
+    const g = layoutPipe.parseGraph('sky; red circle left of blue square; blue square above grass');
+    g.objects[1].box = [0.05, 0.3, 0.3, 0.55];
+    const before = tf.memory().numTensors;
+    const r = await layoutPipe.generate(g, { seed: 2 });
+    expect(tf.memory().numTensors).toBe(before);
+    const laid = r.layouts![0];
+    expect(laid.objects[1].box).toEqual([0.05, 0.3, 0.3, 0.55]);
+    const box = (id: string) => laid.objects.find((o) => o.id === id)!.box!;
+    for (const rel of laid.relations)
+      expect(relationFromBoxes(box(rel.subject), box(rel.object))).toBe(rel.predicate);
+    // The boxes are drawn per graph from seed + i, like the noise.
+    const batch = await layoutPipe.generate([graph, g], { seed: 1 });
+    expect(batch.layouts![1]).toEqual(laid);
+    const per = 8 * 8 * 4;
+    batch.latents.subarray(per, 2 * per).forEach((v, i) => expect(v).toBeCloseTo(r.latents[i], 4));
+  });
+
+  it('depends on the boxes: moving one changes the image', async () => {
+    const g = layoutPipe.parseGraph('red circle; blue square');
+    g.objects[0].box = [0.1, 0.1, 0.3, 0.3];
+    g.objects[1].box = [0.6, 0.6, 0.9, 0.9];
+    const a = await layoutPipe.generate(g, { seed: 3 });
+    const moved = structuredClone(g);
+    moved.objects[0].box = [0.6, 0.1, 0.8, 0.3];
+    const b = await layoutPipe.generate(moved, { seed: 3 });
+    const diff = a.latents.reduce((s, v, i) => s + Math.abs(v - b.latents[i]), 0);
+    expect(diff / a.latents.length).toBeGreaterThan(1e-3);
+  });
+
+  it('refuses a manifest whose layout prior is malformed', async () => {
+    const path = join(layoutDir, MODEL_MANIFEST);
+    const json = JSON.parse(readFileSync(path, 'utf8'));
+    const saved = JSON.stringify(json);
+    json.parts.unet.config.layout.prior.thingSize = [0.5, 0.1];
+    writeFileSync(path, JSON.stringify(json));
+    try {
+      await expect(loadPipeline(layoutDir)).rejects.toThrow(
+        /parts\.unet\.config\.layout\.prior: thingSize|min ≤ max/,
+      );
+    } finally {
+      writeFileSync(path, saved);
+    }
   });
 });

@@ -2,7 +2,10 @@ import { loadCheckpointInto, tf, type Module, type ProgressEvent } from '@sgdiff
 import { SceneGraphEncoder, type EncoderConfig } from '@sgdiff/encoder';
 import {
   invertRelations,
+  LayoutPriorSchema,
+  packGraphs,
   parseSceneGraph,
+  sampleGraphLayout,
   parseSceneGraphText,
   validateSceneGraph,
   Vocabulary,
@@ -10,6 +13,7 @@ import {
 } from '@sgdiff/scene-graph';
 import { AutoencoderKL } from '../autoencoder/autoencoder-kl.js';
 import { disposeTokens } from '../conditioning/graph-context.js';
+import { layoutSlots } from '../conditioning/layout-map.js';
 import { imagesToTensor, rgbToRgba, tensorToImages } from '../images/convert.js';
 import { ddimInvert } from '../samplers/ddim-inversion.js';
 import { concatContext, Denoiser, disposeCond, type ContextCond } from '../ldm/denoiser.js';
@@ -84,6 +88,11 @@ export interface GenerateResult {
   /** latents: [B, h, w, c] scaled, as the sampler ended; feed to `decode` or keep for edits. */
   latents: Float32Array;
   latentShape: [number, number, number, number];
+  /**
+   * For a model with layout input: each graph with the boxes it was drawn with (its own, and
+   * for objects without one, boxes drawn from the model's layout prior).
+   */
+  layouts?: SceneGraph[];
 }
 
 function join(dir: string, part: string): string {
@@ -129,6 +138,18 @@ export class SGDiffPipeline {
         `${manifestPath}: the denoiser reads label tokens of width ${labelDim}, the encoder's are ${3 * encoderDim} (3 × its width ${encoderDim})`,
       );
     }
+    const layout = manifest.parts.unet.config.layout;
+    if (layout) {
+      const prior = LayoutPriorSchema.safeParse(layout.prior);
+      if (!prior.success)
+        throw new ModelError(
+          `${manifestPath}: parts.unet.config.layout.prior: ${prior.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
+      if (layout.numLabels !== vocab.numObjects)
+        throw new ModelError(
+          `${manifestPath}: the layout map knows ${layout.numLabels} object classes, the vocabulary has ${vocab.numObjects}`,
+        );
+    }
     const encoder = new SceneGraphEncoder(
       manifest.parts.encoder.config as unknown as EncoderConfig,
     );
@@ -172,15 +193,38 @@ export class SGDiffPipeline {
     return guidance === undefined ? this.manifest.defaults.lateGuidance : undefined;
   }
 
+  /**
+   * For a model with layout input, `graphs` with every box set: an object's own box, else one
+   * drawn from the model's layout prior so that the relations hold; graph i's draw is seeded by
+   * `seed + i`. Without layout input, the graphs as they are.
+   */
+  layoutGraphs(graphs: SceneGraph[], seed = 0): SceneGraph[] {
+    const layout = this.denoiser.config.layout;
+    if (!layout) return graphs;
+    return graphs.map((g, i) => {
+      const rng = new Rng(((seed + i) ^ 0x2c1b3c6d) >>> 0);
+      return sampleGraphLayout(g, layout.prior, { random: () => rng.uniform() }).graph;
+    });
+  }
+
   /** Graph tokens → conditional and null contexts for `graphs`. */
   private conditions(graphs: SceneGraph[]): { cond: ContextCond; uncond: ContextCond } {
     return { cond: this.condition(graphs), uncond: this.denoiser.nullCondition(graphs.length) };
   }
 
+  /** `graphs` must have every box set for a model with layout input (`layoutGraphs`). */
   private condition(graphs: SceneGraph[]): ContextCond {
     const enc = this.encoder.encodeGraphs(graphs, this.vocab, this.denoiser.tokenOptions);
+    const [h, w] = this.manifest.latentShape;
     try {
-      return this.denoiser.condition(enc);
+      return this.denoiser.condition(
+        enc,
+        undefined,
+        this.denoiser.layoutMap && {
+          slots: layoutSlots(packGraphs(graphs, this.vocab)),
+          size: [h, w],
+        },
+      );
     } finally {
       disposeTokens(enc);
     }
@@ -194,9 +238,12 @@ export class SGDiffPipeline {
     input: SceneGraph | string | (SceneGraph | string)[],
     options: GenerateOptions = {},
   ): Promise<GenerateResult> {
-    const graphs = (Array.isArray(input) ? input : [input]).map((g) => this.parseGraph(g));
-    const d = this.manifest.defaults;
     const seed = options.seed ?? 0;
+    const graphs = this.layoutGraphs(
+      (Array.isArray(input) ? input : [input]).map((g) => this.parseGraph(g)),
+      seed,
+    );
+    const d = this.manifest.defaults;
     const [h, w, c] = this.manifest.latentShape;
     const B = graphs.length;
     let noise = options.noise;
@@ -244,6 +291,7 @@ export class SGDiffPipeline {
         })),
         latents: Float32Array.from(latents),
         latentShape: [B, h, w, c],
+        ...(this.denoiser.layoutMap ? { layouts: graphs } : {}),
       };
     } finally {
       tf.dispose([xT, ...(z ? [z] : [])]);
@@ -263,7 +311,7 @@ export class SGDiffPipeline {
     options: { steps?: number; signal?: AbortSignal } = {},
   ): Promise<Float32Array> {
     const z0 = this.encodeImages([image]);
-    const { cond, uncond } = this.conditions([this.parseGraph(graph)]);
+    const { cond, uncond } = this.conditions(this.layoutGraphs([this.parseGraph(graph)]));
     try {
       const xT = await ddimInvert(this.denoiser.eps, z0, {
         schedule: this.schedule,

@@ -21,6 +21,12 @@ export interface UNetConfig {
    * that trains much faster than cross-attention alone. Not in SGDiff; absent (older models): off.
    */
   globalEmbedding?: boolean;
+  /**
+   * Channels of a layout map (`LayoutMap`) added to the input features through a
+   * zero-initialised, bias-free conv, so that an absent map is the same as an empty one and a
+   * UNet trained without it starts unchanged. Not in SGDiff; absent: no layout input.
+   */
+  layoutChannels?: number;
 }
 
 export type UNetPreset = 'synthetic-64' | 'sgdiff-256';

@@ -31,6 +31,7 @@ export class UNet extends Module {
   readonly timeEmbed2: Linear;
   readonly globalEmbed?: Linear;
   readonly inputConv: Conv2d;
+  readonly layoutConv?: Conv2d;
   readonly down: Stage[] = [];
   readonly downsample: (Downsample | null)[] = [];
   readonly midRes1: ResBlock;
@@ -59,6 +60,12 @@ export class UNet extends Module {
     if (config.globalEmbedding)
       this.globalEmbed = new Linear(contextDim, embDim, { init: 'zeros' });
     this.inputConv = new Conv2d(config.inChannels, mc, { kernelSize: 3 });
+    if (config.layoutChannels)
+      this.layoutConv = new Conv2d(config.layoutChannels, mc, {
+        kernelSize: 3,
+        init: 'zeros',
+        bias: false,
+      });
     const attn = (level: number, ch: number) =>
       config.attentionLevels.includes(level)
         ? new SpatialTransformer(ch, { contextDim, headChannels, dropout, groups })
@@ -104,12 +111,14 @@ export class UNet extends Module {
     this.outConv = new Conv2d(ch, config.outChannels, { kernelSize: 3, init: 'zeros' });
   }
 
-  // x: [B, h, w, C] noisy latents, t: [B] timesteps, context: [B, L, Dc], contextMask: [B, L] → ε [B, h, w, C]
+  // x: [B, h, w, C] noisy latents, t: [B] timesteps, context: [B, L, Dc], contextMask: [B, L],
+  // layout: [B, h, w, layoutChannels] (absent: empty) → ε [B, h, w, C]
   forward(
     x: tf.Tensor4D,
     t: tf.Tensor1D,
     context: tf.Tensor3D,
     contextMask?: tf.Tensor2D,
+    layout?: tf.Tensor4D,
   ): tf.Tensor4D {
     const levels = this.config.channelMult.length;
     const div = 2 ** (levels - 1);
@@ -123,6 +132,18 @@ export class UNet extends Module {
         `UNet: context width ${context.shape[2]}, expected ${this.config.contextDim}`,
       );
     }
+    if (layout && !this.layoutConv)
+      throw new Error('UNet: a layout map was given to a UNet without layout input');
+    if (
+      layout &&
+      (layout.shape[1] !== x.shape[1] ||
+        layout.shape[2] !== x.shape[2] ||
+        layout.shape[3] !== this.config.layoutChannels)
+    ) {
+      throw new Error(
+        `UNet: layout map ${layout.shape.slice(1).join('×')}, expected ${x.shape[1]}×${x.shape[2]}×${this.config.layoutChannels}`,
+      );
+    }
     return tf.tidy(() => {
       const temb = timestepEmbedding(t, this.config.modelChannels);
       let emb = this.timeEmbed2.forward(silu(this.timeEmbed1.forward(temb))) as tf.Tensor2D;
@@ -132,6 +153,7 @@ export class UNet extends Module {
         emb = tf.add(emb, this.globalEmbed.forward(global)) as tf.Tensor2D;
       }
       let h = this.inputConv.forward(x);
+      if (layout) h = tf.add(h, this.layoutConv!.forward(layout));
       const skips: tf.Tensor4D[] = [h];
       let s = 0;
       this.downsample.forEach((down) => {

@@ -1,0 +1,197 @@
+import { z } from 'zod';
+import { relationFromBoxes, INVERSE_PREDICATE } from './relation.js';
+import type { Box, SceneGraph } from './types.js';
+
+/**
+ * What layouts a model was trained on, so that boxes drawn for a graph without them look like
+ * its training data: stuff as full-width bands, things as squares of a size range.
+ */
+export interface LayoutPrior {
+  /** Labels drawn as full-width horizontal bands that split the image from top to bottom. */
+  stuff: string[];
+  /** Stuff labels that, when present, are the top band (e.g. sky). */
+  stuffOnTop: string[];
+  /** Where two bands meet, as a share of the height. */
+  bandSplit: [number, number];
+  /** Side of a thing, as a share of the image side. */
+  thingSize: [number, number];
+  /** Side of a thing that holds another (`inside` / `surrounding`). */
+  containerSize: [number, number];
+  /** Side of a thing inside another, as a share of its container's side. */
+  innerScale: [number, number];
+  /** Free things may cover at most this share of the smaller box of another. */
+  maxOverlap: number;
+  /** Space kept free at the image border. */
+  margin: number;
+}
+
+const Range = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
+
+export const LayoutPriorSchema = z
+  .object({
+    stuff: z.array(z.string()),
+    stuffOnTop: z.array(z.string()),
+    bandSplit: Range,
+    thingSize: Range,
+    containerSize: Range,
+    innerScale: Range,
+    maxOverlap: z.number().min(0).max(1),
+    margin: z.number().min(0).max(0.5),
+  })
+  .strict()
+  .refine(
+    (p) => [p.bandSplit, p.thingSize, p.containerSize, p.innerScale].every(([a, b]) => a <= b),
+    {
+      message: 'each range must be [min, max] with min ≤ max',
+    },
+  );
+
+export interface SampleLayoutOptions {
+  /** Uniform [0, 1) draws; seeded by the caller so a layout can be drawn again. */
+  random: () => number;
+  /** Whole-layout attempts; the one that breaks the fewest relations wins. */
+  attempts?: number;
+  /** Positions tried per thing against the things placed before it. */
+  tries?: number;
+}
+
+/** What `sampleGraphLayout` drew: the graph with every box set, and the relations it breaks. */
+export interface SampledLayout {
+  graph: SceneGraph;
+  /** Indices into `graph.relations` of geometric relations the boxes do not satisfy. */
+  violated: number[];
+}
+
+function overlapShare(a: Box, b: Box): number {
+  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+  if (w <= 0 || h <= 0) return 0;
+  const area = (x: Box) => (x[2] - x[0]) * (x[3] - x[1]);
+  return (w * h) / Math.min(area(a), area(b));
+}
+
+/**
+ * Draws boxes for the objects of `graph` that have none, so that its geometric relations
+ * (those `relationFromBoxes` decides) hold: stuff becomes bands, then each free thing is placed
+ * at random until it agrees with everything placed before it, then things inside others are
+ * centred in their containers. Whole layouts are redrawn until one breaks no relation, up to
+ * `attempts`. Objects that have boxes keep them.
+ */
+export function sampleGraphLayout(
+  graph: SceneGraph,
+  prior: LayoutPrior,
+  { random, attempts = 64, tries = 48 }: SampleLayoutOptions,
+): SampledLayout {
+  const index = new Map(graph.objects.map((o, i) => [o.id, i]));
+  const uniform = ([a, b]: [number, number]) => a + (b - a) * random();
+  const shuffle = <T>(xs: T[]) => {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [xs[i], xs[j]] = [xs[j], xs[i]];
+    }
+    return xs;
+  };
+  const stuff = graph.objects
+    .map((o, i) => (o.box === undefined && prior.stuff.includes(o.label) ? i : -1))
+    .filter((i) => i >= 0);
+  const rels = graph.relations
+    .map((r) => [index.get(r.subject)!, r.predicate, index.get(r.object)!] as const)
+    .filter(([s, p, o]) => s !== undefined && o !== undefined && p in INVERSE_PREDICATE);
+  // Inner things follow their container: the first inside/surrounding relation decides. A band
+  // of stuff holds anything placed within it, so things inside stuff are placed freely.
+  const containerOf = new Map<number, number>();
+  const setInner = (inner: number, outer: number) => {
+    if (!stuff.includes(outer) && !stuff.includes(inner) && !containerOf.has(inner))
+      containerOf.set(inner, outer);
+  };
+  for (const [s, p, o] of rels) {
+    if (p === 'inside') setInner(s, o);
+    if (p === 'surrounding') setInner(o, s);
+  }
+  const containers = new Set(containerOf.values());
+  const free = graph.objects
+    .map((o, i) => i)
+    .filter((i) => graph.objects[i].box === undefined && !stuff.includes(i) && !containerOf.has(i));
+  const inner = [...containerOf.keys()].filter((i) => graph.objects[i].box === undefined);
+
+  const violations = (boxes: (Box | undefined)[], only?: number) =>
+    rels.filter(
+      ([s, p, o]) =>
+        (only === undefined || s === only || o === only) &&
+        boxes[s] !== undefined &&
+        boxes[o] !== undefined &&
+        relationFromBoxes(boxes[s]!, boxes[o]!) !== p,
+    ).length;
+
+  let best: { boxes: Box[]; violated: number } | undefined;
+  for (let attempt = 0; attempt < attempts && (best?.violated ?? 1) > 0; attempt++) {
+    const boxes: (Box | undefined)[] = graph.objects.map((o) => o.box && ([...o.box] as Box));
+    // Bands: the top ones first, the rest in a random order, split at random heights.
+    const order = shuffle([...stuff]);
+    order.sort(
+      (a, b) =>
+        Number(prior.stuffOnTop.includes(graph.objects[b].label)) -
+        Number(prior.stuffOnTop.includes(graph.objects[a].label)),
+    );
+    let top = 0;
+    order.forEach((i, k) => {
+      const left = order.length - k;
+      // Two bands split within bandSplit; more share the height about evenly.
+      const bottom = left === 1 ? 1 : top + ((1 - top) * 2 * uniform(prior.bandSplit)) / left;
+      boxes[i] = [0, top, 1, Math.min(1, bottom)];
+      top = boxes[i]![3];
+    });
+    for (const i of shuffle([...free])) {
+      const sizeRange = containers.has(i) ? prior.containerSize : prior.thingSize;
+      let pick: { box: Box; cost: number } | undefined;
+      for (let t = 0; t < tries && (pick?.cost ?? 1) > 0; t++) {
+        const size = uniform(sizeRange);
+        const room = Math.max(0, 1 - 2 * prior.margin - size);
+        const x0 = prior.margin + room * random();
+        const y0 = prior.margin + room * random();
+        const box: Box = [x0, y0, x0 + size, y0 + size];
+        boxes[i] = box;
+        let cost = violations(boxes, i);
+        for (const j of free) {
+          if (j === i || boxes[j] === undefined) continue;
+          const share = overlapShare(box, boxes[j]!);
+          // Nothing may cover a container; others may touch a little.
+          if ((containers.has(j) || containers.has(i)) && share > 0) cost += 0.5;
+          else if (share > prior.maxOverlap) cost += 0.25;
+        }
+        if (!pick || cost < pick.cost) pick = { box, cost };
+      }
+      boxes[i] = pick!.box;
+    }
+    // Twice, so that a container that is itself inside another is placed first.
+    for (const i of [...inner, ...inner]) {
+      const outer = boxes[containerOf.get(i)!];
+      if (!outer || boxes[i]) continue;
+      const side = Math.min(outer[2] - outer[0], outer[3] - outer[1]) * uniform(prior.innerScale);
+      const cx = (outer[0] + outer[2]) / 2;
+      const cy = (outer[1] + outer[3]) / 2;
+      boxes[i] = [cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2];
+    }
+    // Anything left (e.g. an inner thing whose container is itself inside) fills the image.
+    const full = boxes.map((b) => b ?? ([0, 0, 1, 1] as Box));
+    const violated = violations(full);
+    if (!best || violated < best.violated) best = { boxes: full, violated };
+  }
+  const boxes = best?.boxes ?? [];
+  const round = (v: number) => Math.round(v * 10000) / 10000;
+  const out: SceneGraph = {
+    objects: graph.objects.map((o, i) => ({
+      ...structuredClone(o),
+      box: o.box ?? (boxes[i].map(round) as Box),
+    })),
+    relations: graph.relations.map((r) => ({ ...r })),
+  };
+  const violated = out.relations.flatMap((r, k) => {
+    const s = out.objects[index.get(r.subject)!]?.box;
+    const o = out.objects[index.get(r.object)!]?.box;
+    return r.predicate in INVERSE_PREDICATE && s && o && relationFromBoxes(s, o) !== r.predicate
+      ? [k]
+      : [];
+  });
+  return { graph: out, violated };
+}
