@@ -93,6 +93,7 @@ export {
   fetchModelSource,
   SGDiffPipeline,
   unchangedFraction,
+  keepUntouchedBoxes,
   type GeneratedImage,
   type GenerateOptions,
   type GenerateResult,

@@ -145,7 +145,7 @@ describe('sampleGraphLayout', () => {
           return violated.length === 0 && broken(graph).length === 0;
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 100 },
     );
   });
 });

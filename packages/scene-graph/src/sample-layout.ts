@@ -114,6 +114,33 @@ export function sampleGraphLayout(
     .filter((i) => graph.objects[i].box === undefined && !stuff.includes(i) && !containerOf.has(i));
   const inner = [...containerOf.keys()].filter((i) => graph.objects[i].box === undefined);
 
+  // Breadth-first along the relations from a random start, so each thing meets the things
+  // it is related to one at a time: a tree of relations is then always satisfiable.
+  const neighbours = new Map<number, number[]>();
+  for (const [s, , o] of rels) {
+    neighbours.set(s, [...(neighbours.get(s) ?? []), o]);
+    neighbours.set(o, [...(neighbours.get(o) ?? []), s]);
+  }
+  const placementOrder = (start: number[]) => {
+    const seen = new Set<number>();
+    const order: number[] = [];
+    for (const root of start) {
+      if (seen.has(root)) continue;
+      const queue = [root];
+      seen.add(root);
+      while (queue.length) {
+        const i = queue.shift()!;
+        order.push(i);
+        for (const j of neighbours.get(i) ?? [])
+          if (!seen.has(j) && free.includes(j)) {
+            seen.add(j);
+            queue.push(j);
+          }
+      }
+    }
+    return order;
+  };
+
   const violations = (boxes: (Box | undefined)[], only?: number) =>
     rels.filter(
       ([s, p, o]) =>
@@ -141,7 +168,7 @@ export function sampleGraphLayout(
       boxes[i] = [0, top, 1, Math.min(1, bottom)];
       top = boxes[i]![3];
     });
-    for (const i of shuffle([...free])) {
+    for (const i of placementOrder(shuffle([...free]))) {
       const sizeRange = containers.has(i) ? prior.containerSize : prior.thingSize;
       let pick: { box: Box; cost: number } | undefined;
       for (let t = 0; t < tries && (pick?.cost ?? 1) > 0; t++) {

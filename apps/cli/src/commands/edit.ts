@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   addObject,
@@ -192,7 +192,16 @@ export function registerEdit(program: Command): void {
         `unchanged outside the touched boxes: ${(100 * r.unchangedOutside).toFixed(1)}% of pixels`,
       );
     }
-    for (const f of ['before.png', 'after.png', 'diff.png']) console.log(join(flags.out, f));
+    const files = ['before.png', 'after.png', 'diff.png'];
+    if (r.layouts) {
+      // The boxes each image was drawn in (untouched objects keep theirs).
+      r.layouts.forEach((g, i) => {
+        const f = ['before.layout.json', 'after.layout.json'][i];
+        writeFileSync(join(flags.out, f), JSON.stringify(g, null, 2) + '\n');
+        files.push(f);
+      });
+    }
+    for (const f of files) console.log(join(flags.out, f));
     pipe.dispose();
   });
 }

@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SamplerName } from '@sgdiff/diffusion';
 import { loadPipeline } from '@sgdiff/diffusion/node';
 import type { BackendChoice } from '@sgdiff/nn';
+import type { SceneGraph } from '@sgdiff/scene-graph';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import {
@@ -15,7 +16,6 @@ import {
 } from '../options.js';
 import { gridImage, writePng } from '../png.js';
 import { createProgress } from '../training/progress.js';
-import { readFileSync } from 'node:fs';
 
 export const DEFAULT_MODEL = 'models/default';
 
@@ -102,6 +102,7 @@ export function registerSample(program: Command): void {
     const steps = flags.steps ?? pipe.manifest.defaults.steps;
     const progress = createProgress('sample', flags.n * steps);
     const images = [];
+    const layouts: SceneGraph[] = [];
     for (let k = 0; k < flags.n; k++) {
       const r = await pipe.generate(graph, {
         seed: flags.seed + k,
@@ -113,6 +114,7 @@ export function registerSample(program: Command): void {
         onStep: (s) => progress.update(k * steps + s.i + 1),
       });
       images.push(r.images[0]);
+      if (r.layouts) layouts.push(r.layouts[0]);
     }
     progress.stop();
     const base = flags.out.replace(/\.png$/i, '');
@@ -121,6 +123,12 @@ export function registerSample(program: Command): void {
       const path = flags.n === 1 ? flags.out : `${base}-${k + 1}.png`;
       writePng(path, img.rgba, img.width, img.height);
       paths.push(path);
+      // A model with layout input drew the image in these boxes: keep them beside it.
+      if (layouts[k]) {
+        const json = path.replace(/\.png$/i, '') + '.layout.json';
+        writeFileSync(json, JSON.stringify(layouts[k], null, 2) + '\n');
+        paths.push(json);
+      }
     });
     if (flags.n > 1) {
       const grid = gridImage(images);

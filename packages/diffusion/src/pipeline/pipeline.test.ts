@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { tf } from '@sgdiff/nn';
 import { initBackend } from '@sgdiff/nn/node';
-import { relationFromBoxes, SceneGraphError } from '@sgdiff/scene-graph';
+import { relationFromBoxes, SceneGraphError, type Box } from '@sgdiff/scene-graph';
 import { loadPipeline, writeModelDirectory } from '../node/model-dir.js';
 import { tinyModel } from '../testing/tiny-model.js';
 import { MODEL_MANIFEST, ModelError } from './manifest.js';
 import { samplingTimesteps } from '../samplers/index.js';
-import { SGDiffPipeline, unchangedFraction } from './pipeline.js';
+import { keepUntouchedBoxes, SGDiffPipeline, unchangedFraction } from './pipeline.js';
 
 let dir: string;
 let pipe: SGDiffPipeline;
@@ -307,6 +307,18 @@ describe('SGDiffPipeline with layout input', () => {
     expect(diff / a.latents.length).toBeGreaterThan(1e-3);
   });
 
+  it('edits keep the boxes of the objects the edit left alone', async () => {
+    const g = 'red circle left of blue square; green triangle below red circle; sky';
+    const edited = 'red circle right of blue square; green triangle below red circle; sky';
+    const r = await layoutPipe.edit(g, edited, { seed: 4 });
+    const [before, after] = r.layouts!;
+    const box = (x: typeof before, label: string) => x.objects.find((o) => o.label === label)!.box;
+    expect(box(after, 'sky')).toEqual(box(before, 'sky'));
+    expect(box(after, 'green triangle')).toEqual(box(before, 'green triangle'));
+    const at = (x: typeof before, label: string) => box(x, label)!;
+    expect(relationFromBoxes(at(after, 'red circle'), at(after, 'blue square'))).toBe('right of');
+  });
+
   it('refuses a manifest whose layout prior is malformed', async () => {
     const path = join(layoutDir, MODEL_MANIFEST);
     const json = JSON.parse(readFileSync(path, 'utf8'));
@@ -320,5 +332,50 @@ describe('SGDiffPipeline with layout input', () => {
     } finally {
       writeFileSync(path, saved);
     }
+  });
+});
+
+describe('keepUntouchedBoxes', () => {
+  const laid = {
+    objects: [
+      { id: 'a', label: 'red circle', box: [0.1, 0.1, 0.3, 0.3] as Box },
+      { id: 'b', label: 'blue square', box: [0.6, 0.1, 0.9, 0.4] as Box },
+      { id: 'c', label: 'green triangle', box: [0.1, 0.6, 0.4, 0.9] as Box },
+      { id: 'd', label: 'sky', box: [0, 0, 1, 1] as Box },
+    ],
+    relations: [
+      { subject: 'a', predicate: 'left of', object: 'b' },
+      { subject: 'c', predicate: 'below', object: 'a' },
+    ],
+  };
+  const boxes = (g: { objects: { id: string; box?: Box }[] }) =>
+    Object.fromEntries(g.objects.map((o) => [o.id, o.box]));
+
+  it('re-places the ends of a changed relation, a relabelled object and touched ones', () => {
+    const edited = structuredClone(laid) as typeof laid;
+    edited.objects.forEach((o) => delete (o as { box?: Box }).box);
+    edited.relations[0].predicate = 'right of';
+    edited.objects[2].label = 'white triangle';
+    const kept = boxes(keepUntouchedBoxes(laid, edited));
+    expect(kept).toEqual({ a: undefined, b: undefined, c: undefined, d: [0, 0, 1, 1] });
+    const none = structuredClone(edited);
+    none.relations[0].predicate = 'left of';
+    none.objects[2].label = 'green triangle';
+    expect(boxes(keepUntouchedBoxes(laid, none))).toEqual(boxes(laid));
+    expect(boxes(keepUntouchedBoxes(laid, none, ['d']))).toEqual({ ...boxes(laid), d: undefined });
+  });
+
+  it('keeps a box the edited graph gives, and gives none to a new object', () => {
+    const edited = {
+      objects: [
+        { id: 'a', label: 'red circle', box: [0.5, 0.5, 0.7, 0.7] as Box },
+        { id: 'e', label: 'yellow circle' },
+      ],
+      relations: [],
+    };
+    expect(boxes(keepUntouchedBoxes(laid, edited))).toEqual({
+      a: [0.5, 0.5, 0.7, 0.7],
+      e: undefined,
+    });
   });
 });

@@ -9,6 +9,7 @@ import {
   parseSceneGraphText,
   validateSceneGraph,
   Vocabulary,
+  type Box,
   type SceneGraph,
 } from '@sgdiff/scene-graph';
 import { AutoencoderKL } from '../autoencoder/autoencoder-kl.js';
@@ -388,17 +389,31 @@ export class SGDiffPipeline {
     graph: SceneGraph | string,
     edited: SceneGraph | string,
     options: GenerateOptions & { touched?: string[] } = {},
-  ): Promise<{ before: GeneratedImage; after: GeneratedImage; unchangedOutside?: number }> {
-    const g0 = this.parseGraph(graph);
-    const g1 = this.parseGraph(edited);
-    const before = (await this.generate(g0, options)).images[0];
-    const after = (await this.generate(g1, options)).images[0];
+  ): Promise<{
+    before: GeneratedImage;
+    after: GeneratedImage;
+    unchangedOutside?: number;
+    /** For a model with layout input: both graphs with the boxes they were drawn with. */
+    layouts?: [SceneGraph, SceneGraph];
+  }> {
+    let g0 = this.parseGraph(graph);
+    let g1 = this.parseGraph(edited);
+    const first = await this.generate(g0, options);
+    if (first.layouts) {
+      // Objects the edit did not touch keep the boxes they were drawn in; the rest are placed
+      // anew around them.
+      g0 = first.layouts[0];
+      g1 = keepUntouchedBoxes(g0, g1, options.touched);
+    }
+    const second = await this.generate(g1, options);
+    if (second.layouts) g1 = second.layouts[0];
+    const [before, after] = [first.images[0], second.images[0]];
     const boxes = [...g0.objects, ...g1.objects]
       .filter((o) => (options.touched ? options.touched.includes(o.id) : true) && o.box)
       .map((o) => o.box!);
     const unchangedOutside =
       options.touched && boxes.length ? unchangedFraction(before, after, boxes) : undefined;
-    return { before, after, unchangedOutside };
+    return { before, after, unchangedOutside, ...(first.layouts ? { layouts: [g0, g1] } : {}) };
   }
 
   dispose(): void {
@@ -406,6 +421,37 @@ export class SGDiffPipeline {
     this.autoencoder.dispose();
     this.denoiser.dispose();
   }
+}
+
+/**
+ * `edited` with the boxes of `laidOut` (the original graph, every box set) for the objects an
+ * edit left alone: same id and label, not in `touched`, and in no relation that the edit added
+ * or removed. Boxes `edited` gives itself win.
+ */
+export function keepUntouchedBoxes(
+  laidOut: SceneGraph,
+  edited: SceneGraph,
+  touched: readonly string[] = [],
+): SceneGraph {
+  const key = (r: SceneGraph['relations'][number]) =>
+    `${r.subject}\u0000${r.predicate}\u0000${r.object}`;
+  const before = new Set(laidOut.relations.map(key));
+  const after = new Set(edited.relations.map(key));
+  const changed = new Set(touched);
+  for (const r of [...laidOut.relations, ...edited.relations])
+    if (!before.has(key(r)) || !after.has(key(r))) {
+      changed.add(r.subject);
+      changed.add(r.object);
+    }
+  const old = new Map(laidOut.objects.map((o) => [o.id, o]));
+  return {
+    objects: edited.objects.map((o) => {
+      const prev = old.get(o.id);
+      const keep = !o.box && prev?.box && prev.label === o.label && !changed.has(o.id);
+      return keep ? { ...structuredClone(o), box: [...prev.box!] as Box } : structuredClone(o);
+    }),
+    relations: edited.relations.map((r) => ({ ...r })),
+  };
 }
 
 /**
