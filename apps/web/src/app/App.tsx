@@ -33,6 +33,8 @@ export interface Result {
   totalMs: number;
   /** How many live previews arrived while it was generated. */
   previews: number;
+  /** The boxes it was drawn in (a model with layout input). */
+  layout?: SceneGraph;
 }
 
 interface Running {
@@ -144,6 +146,7 @@ export function App() {
           msPerStep: m.msPerStep,
           totalMs: m.totalMs,
           previews: previewCount.current,
+          ...(m.layout ? { layout: m.layout } : {}),
         };
         setResult(res);
         setCompare(req.before ? { before: req.before, after: res } : null);
@@ -249,7 +252,13 @@ export function App() {
     setGenError(null);
     previewCount.current = 0;
     pending.current = { text: formatSceneGraphText(graph), settings: s, before };
-    const id = client.current.generate({ graph, ...s, preview: livePreview });
+    // An edit with the same seed keeps the untouched objects where they were drawn.
+    const id = client.current.generate({
+      graph,
+      ...s,
+      preview: livePreview,
+      ...(before?.layout ? { previousLayout: before.layout } : {}),
+    });
     setRunning({ id, i: 0, steps: s.steps });
     setStatus(before ? `Regenerating with seed ${s.seed}…` : `Generating with seed ${s.seed}…`);
   };

@@ -17,6 +17,11 @@ export interface GenerateRequest {
   guidance: number;
   /** Decode the denoised estimate at every step for a live preview. */
   preview: boolean;
+  /**
+   * A model with layout input: the layout of the image being edited, whose untouched objects
+   * keep their boxes (`keepUntouchedBoxes`).
+   */
+  previousLayout?: SceneGraph;
 }
 
 export type ToWorker =
@@ -62,6 +67,8 @@ export type FromWorker =
       type: 'done';
       id: number;
       image: Frame & { seed: number };
+      /** The graph with the boxes it was drawn in (a model with layout input). */
+      layout?: SceneGraph;
       totalMs: number;
       msPerStep: number;
     }

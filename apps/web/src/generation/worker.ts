@@ -1,6 +1,6 @@
 // The generation worker: backend selection, model download (cached by @sgdiff/nn in the Cache
 // API) and sampling, all off the main thread so that the page never freezes.
-import { SGDiffPipeline } from '@sgdiff/diffusion';
+import { keepUntouchedBoxes, SGDiffPipeline } from '@sgdiff/diffusion';
 import { initBackend, tf, type BackendChoice } from '@sgdiff/nn';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -75,7 +75,10 @@ async function generate(req: GenerateRequest, abort: AbortController): Promise<v
   try {
     if (!pipeline) throw new Error('the model is not loaded');
     const pipe = await pipeline;
-    const result = await pipe.generate(req.graph, {
+    const graph = req.previousLayout
+      ? keepUntouchedBoxes(req.previousLayout, pipe.parseGraph(req.graph))
+      : req.graph;
+    const result = await pipe.generate(graph, {
       seed: req.seed,
       steps: req.steps,
       sampler: req.sampler,
@@ -108,7 +111,14 @@ async function generate(req: GenerateRequest, abort: AbortController): Promise<v
     });
     const image = result.images[0];
     post(
-      { type: 'done', id: req.id, image, totalMs: performance.now() - t0, msPerStep: msPerStep() },
+      {
+        type: 'done',
+        id: req.id,
+        image,
+        ...(result.layouts ? { layout: result.layouts[0] } : {}),
+        totalMs: performance.now() - t0,
+        msPerStep: msPerStep(),
+      },
       [image.rgba.buffer],
     );
   } catch (e) {
