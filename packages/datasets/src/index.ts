@@ -12,7 +12,6 @@ export {
 } from './synthetic/generate.js';
 export {
   sampleLayout,
-  SYNTHETIC_LAYOUT_PRIOR,
   type ShapeKind,
   type SyntheticLayout,
   type SyntheticObject,

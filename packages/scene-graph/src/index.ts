@@ -14,6 +14,7 @@ export {
   SYNTHETIC_COLOURS,
   SYNTHETIC_SHAPES,
   SYNTHETIC_STUFF,
+  SYNTHETIC_LAYOUT_PRIOR,
   SYNTHETIC_THINGS,
   syntheticVocabulary,
   type GeometricPredicate,
@@ -45,6 +46,7 @@ export { asciiLayout, svgLayout, type AsciiLayoutOptions } from './layout.js';
 export { inferLayout } from './infer-layout.js';
 export {
   LayoutPriorSchema,
+  overlapShare,
   sampleGraphLayout,
   type LayoutPrior,
   type SampledLayout,

@@ -1,22 +1,13 @@
 import fc from 'fast-check';
 import { relationFromBoxes } from './relation.js';
-import { LayoutPriorSchema, sampleGraphLayout, type LayoutPrior } from './sample-layout.js';
+import { LayoutPriorSchema, sampleGraphLayout } from './sample-layout.js';
 import { parseSceneGraphText } from './text.js';
 import type { Box, SceneGraph } from './types.js';
-import { syntheticVocabulary, SYNTHETIC_STUFF } from './vocabularies/synthetic.js';
+import { SYNTHETIC_LAYOUT_PRIOR, syntheticVocabulary } from './vocabularies/synthetic.js';
 
 const vocab = syntheticVocabulary();
 
-const PRIOR: LayoutPrior = {
-  stuff: [...SYNTHETIC_STUFF],
-  stuffOnTop: ['sky'],
-  bandSplit: [0.3, 0.7],
-  thingSize: [0.18, 0.34],
-  containerSize: [0.42, 0.54],
-  innerScale: [0.3, 0.5],
-  maxOverlap: 0.2,
-  margin: 0.02,
-};
+const PRIOR = SYNTHETIC_LAYOUT_PRIOR;
 
 /** A seeded uniform source (an LCG: the tests need repeatable draws, not good ones). */
 function lcg(seed: number): () => number {

@@ -62,7 +62,8 @@ export interface SampledLayout {
   violated: number[];
 }
 
-function overlapShare(a: Box, b: Box): number {
+/** The area two boxes share, as a fraction of the smaller one's area. */
+export function overlapShare(a: Box, b: Box): number {
   const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
   const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
   if (w <= 0 || h <= 0) return 0;
@@ -82,6 +83,7 @@ export function sampleGraphLayout(
   prior: LayoutPrior,
   { random, attempts = 64, tries = 48 }: SampleLayoutOptions,
 ): SampledLayout {
+  attempts = Math.max(1, attempts);
   const index = new Map(graph.objects.map((o, i) => [o.id, i]));
   const uniform = ([a, b]: [number, number]) => a + (b - a) * random();
   const shuffle = <T>(xs: T[]) => {
@@ -199,7 +201,7 @@ export function sampleGraphLayout(
       const cy = (outer[1] + outer[3]) / 2;
       boxes[i] = [cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2];
     }
-    // Anything left (e.g. an inner thing whose container is itself inside) fills the image.
+    // Anything left (containers nested in a cycle) fills the image.
     const full = boxes.map((b) => b ?? ([0, 0, 1, 1] as Box));
     const violated = violations(full);
     if (!best || violated < best.violated) best = { boxes: full, violated };

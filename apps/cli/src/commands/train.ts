@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { SYNTHETIC_LAYOUT_PRIOR } from '@sgdiff/datasets';
+import { SYNTHETIC_LAYOUT_PRIOR } from '@sgdiff/scene-graph';
 import { readManifest } from '@sgdiff/datasets/node';
 import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.js';
 import {

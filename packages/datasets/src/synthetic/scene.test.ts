@@ -1,6 +1,6 @@
-import { sampleGraphLayout } from '@sgdiff/scene-graph';
+import { sampleGraphLayout, SYNTHETIC_LAYOUT_PRIOR } from '@sgdiff/scene-graph';
 import { Rng } from '../random.js';
-import { SYNTHETIC_LAYOUT_PRIOR, sampleLayout, type SyntheticObject } from './scene.js';
+import { sampleLayout, type SyntheticObject } from './scene.js';
 
 /** Whether point (x, y) lies inside the shape drawn in `o`'s box, with a margin (test-side geometry). */
 function insideShape(o: SyntheticObject, x: number, y: number, margin: number): boolean {

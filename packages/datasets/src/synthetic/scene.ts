@@ -1,11 +1,12 @@
 import {
+  overlapShare,
   relationFromBoxes,
+  SYNTHETIC_LAYOUT_PRIOR,
   SYNTHETIC_COLOURS,
   SYNTHETIC_SHAPES,
   SYNTHETIC_STUFF,
   type Box,
   type GeometricPredicate,
-  type LayoutPrior,
   type SceneGraph,
 } from '@sgdiff/scene-graph';
 import type { Rng } from '../random.js';
@@ -31,41 +32,19 @@ export interface SyntheticLayout {
   allRelations: [number, GeometricPredicate, number][];
 }
 
-// Sizes are fractions of the image side. At 64 px the smallest thing is ~10 px wide.
-const MIN_SIZE = 0.18;
-const MAX_SIZE = 0.34;
-const CONTAINER_MIN = 0.42;
-const CONTAINER_MAX = 0.54;
-const MARGIN = 0.02;
-const PLACEMENT_TRIES = 24;
-/** Free things may cover at most this share of the smaller one's box (some overlap, no hiding). */
-const MAX_OVERLAP = 0.2;
-
-/**
- * The boxes `sampleLayout` draws, as a layout prior (`sampleGraphLayout`): what a model with
- * layout input trained on this data expects. Inner things are 0.3–0.5 of their container's side.
- */
-export const SYNTHETIC_LAYOUT_PRIOR: LayoutPrior = {
-  stuff: [...SYNTHETIC_STUFF],
-  stuffOnTop: ['sky'],
-  bandSplit: [0.3, 0.7],
+// Sizes are fractions of the image side, shared with the layout prior of models trained on it.
+const {
   thingSize: [MIN_SIZE, MAX_SIZE],
   containerSize: [CONTAINER_MIN, CONTAINER_MAX],
-  innerScale: [0.3, 0.5],
-  maxOverlap: MAX_OVERLAP,
+  bandSplit: [SPLIT_MIN, SPLIT_MAX],
   margin: MARGIN,
-};
+  /** Free things may cover at most this share of the smaller one's box (some overlap, no hiding). */
+  maxOverlap: MAX_OVERLAP,
+} = SYNTHETIC_LAYOUT_PRIOR;
+const PLACEMENT_TRIES = 24;
 
 /** Boxes are rounded so that a checker recomputing relations from stored boxes agrees. */
 const q = (v: number) => Math.round(v * 10000) / 10000;
-
-function overlapShare(a: Box, b: Box): number {
-  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (w <= 0 || h <= 0) return 0;
-  const area = (x: Box) => (x[2] - x[0]) * (x[3] - x[1]);
-  return (w * h) / Math.min(area(a), area(b));
-}
 
 /**
  * Samples a scene: 1–2 stuff bands, then 3–8 things with varied sizes and positions, a few
@@ -84,7 +63,7 @@ export function sampleLayout(rng: Rng): SyntheticLayout {
     // Sky, when drawn, is the top band.
     const pair = stuff.slice(0, 2);
     if (pair[1] === 'sky') pair.reverse();
-    const split = q(rng.uniform(0.3, 0.7));
+    const split = q(rng.uniform(SPLIT_MIN, SPLIT_MAX));
     objects.push({
       id: 's0',
       label: pair[0],

@@ -1,8 +1,13 @@
 import { tf } from '@sgdiff/nn';
 import { initBackend } from '@sgdiff/nn/node';
-import { packGraphs, parseSceneGraphText, syntheticVocabulary } from '@sgdiff/scene-graph';
+import {
+  packGraphs,
+  parseSceneGraphText,
+  SYNTHETIC_LAYOUT_PRIOR,
+  syntheticVocabulary,
+} from '@sgdiff/scene-graph';
 import { concatContext, Denoiser } from '../ldm/denoiser.js';
-import { TINY_LAYOUT_PRIOR, tinyModel } from '../testing/tiny-model.js';
+import { tinyModel } from '../testing/tiny-model.js';
 import { boxCoverage, LayoutMap, layoutSlots } from './layout-map.js';
 
 beforeAll(async () => {
@@ -54,7 +59,7 @@ describe('LayoutMap', () => {
     const map = new LayoutMap({
       numLabels: vocab.numObjects,
       channels: 3,
-      prior: TINY_LAYOUT_PRIOR,
+      prior: SYNTHETIC_LAYOUT_PRIOR,
     });
     const g = parseSceneGraphText('red circle; blue square', vocab);
     g.objects[0].box = [0, 0, 0.5, 0.5];
@@ -86,7 +91,7 @@ describe('LayoutMap', () => {
   });
 
   it('names a label outside its vocabulary', () => {
-    const map = new LayoutMap({ numLabels: 4, channels: 2, prior: TINY_LAYOUT_PRIOR });
+    const map = new LayoutMap({ numLabels: 4, channels: 2, prior: SYNTHETIC_LAYOUT_PRIOR });
     const g = parseSceneGraphText('sand', vocab);
     expect(vocab.objectIndex('sand')).toBeGreaterThan(3);
     g.objects[0].box = [0, 0, 1, 1];

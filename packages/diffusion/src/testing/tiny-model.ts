@@ -1,25 +1,13 @@
 // Test-only: a complete but tiny SGDiff model (random weights) on the synthetic vocabulary.
 import { SceneGraphEncoder, encoderConfig } from '@sgdiff/encoder';
 import { deriveSeed, tf, type Module } from '@sgdiff/nn';
-import { syntheticVocabulary, type LayoutPrior } from '@sgdiff/scene-graph';
+import { SYNTHETIC_LAYOUT_PRIOR, syntheticVocabulary } from '@sgdiff/scene-graph';
 import { AutoencoderKL } from '../autoencoder/autoencoder-kl.js';
 import { AUTOENCODER_PRESETS, type AutoencoderConfig } from '../autoencoder/config.js';
 import { Denoiser, type DenoiserConfig } from '../ldm/denoiser.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelManifest } from '../pipeline/manifest.js';
 import { scheduleConfig } from '../schedules.js';
 import { unetConfig } from '../unet/config.js';
-
-/** The synthetic data's layout prior, restated here: diffusion does not depend on datasets. */
-export const TINY_LAYOUT_PRIOR: LayoutPrior = {
-  stuff: ['sky', 'grass', 'water', 'sand'],
-  stuffOnTop: ['sky'],
-  bandSplit: [0.3, 0.7],
-  thingSize: [0.18, 0.34],
-  containerSize: [0.42, 0.54],
-  innerScale: [0.3, 0.5],
-  maxOverlap: 0.2,
-  margin: 0.02,
-};
 
 /** `layout`: with layout input (a 4-channel map). */
 export function tinyModel({ seed = 0, layout = false }: { seed?: number; layout?: boolean } = {}) {
@@ -42,7 +30,7 @@ export function tinyModel({ seed = 0, layout = false }: { seed?: number; layout?
       ...(layout ? { layoutChannels: 4 } : {}),
     }),
     ...(layout
-      ? { layout: { numLabels: vocab.numObjects, channels: 4, prior: TINY_LAYOUT_PRIOR } }
+      ? { layout: { numLabels: vocab.numObjects, channels: 4, prior: SYNTHETIC_LAYOUT_PRIOR } }
       : {}),
     context: {
       localDim: enc.tokenDim,

@@ -1,3 +1,4 @@
+import type { LayoutPrior } from '../sample-layout.js';
 import { Vocabulary } from '../vocabulary.js';
 
 /** The synthetic dataset's vocabulary is fixed (ARCHITECTURE.md), so examples and tests agree. */
@@ -27,6 +28,23 @@ export const GEOMETRIC_PREDICATES = [
   'surrounding',
 ] as const;
 export type GeometricPredicate = (typeof GEOMETRIC_PREDICATES)[number];
+
+/**
+ * The boxes the synthetic generator draws (`@sgdiff/datasets` reads its sizes from here), as a
+ * layout prior for `sampleGraphLayout`: what a model with layout input trained on that data
+ * expects. At 64 px the smallest thing is ~10 px wide. Inner things are 0.3–0.5 of their
+ * container's side (0.3–0.34 in a triangle, whose inscribed square is smaller).
+ */
+export const SYNTHETIC_LAYOUT_PRIOR: LayoutPrior = {
+  stuff: [...SYNTHETIC_STUFF],
+  stuffOnTop: ['sky'],
+  bandSplit: [0.3, 0.7],
+  thingSize: [0.18, 0.34],
+  containerSize: [0.42, 0.54],
+  innerScale: [0.3, 0.5],
+  maxOverlap: 0.2,
+  margin: 0.02,
+};
 
 export function syntheticVocabulary(): Vocabulary {
   return Vocabulary.fromNames({
