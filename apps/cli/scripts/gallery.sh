@@ -11,7 +11,7 @@ mkdir -p "$out"
 for graph in examples/*; do
   name=$(basename "${graph%.*}")
   $cli sample --model "$model" --graph "$graph" --out "$out/$name.png" --n 4 --seed 1 --backend wasm
-  rm -f "$out/$name"-[0-9].png
+  rm -f "$out/$name"-[0-9].png "$out/$name"-[0-9].layout.json
 done
 # The manipulation: the beach ball (a red circle) becomes a blue circle, same seed; the command
 # prints how much of the image outside the touched boxes stayed the same.
