@@ -75,8 +75,9 @@ export function overlapShare(a: Box, b: Box): number {
  * Draws boxes for the objects of `graph` that have none, so that its geometric relations
  * (those `relationFromBoxes` decides) hold: stuff becomes bands, then each free thing is placed
  * at random until it agrees with everything placed before it, then things inside others are
- * centred in their containers. Whole layouts are redrawn until one breaks no relation, up to
- * `attempts`. Objects that have boxes keep them.
+ * centred in their containers. Whole layouts are redrawn until one breaks no relation and has no
+ * thing covering another beyond the prior's overlap, up to `attempts`; the least costly is kept.
+ * Objects that have boxes keep them.
  */
 export function sampleGraphLayout(
   graph: SceneGraph,
@@ -152,8 +153,23 @@ export function sampleGraphLayout(
         relationFromBoxes(boxes[s]!, boxes[o]!) !== p,
     ).length;
 
-  let best: { boxes: Box[]; violated: number } | undefined;
-  for (let attempt = 0; attempt < attempts && (best?.violated ?? 1) > 0; attempt++) {
+  // Things that cover each other hide each other: nothing may cover a container, and others may
+  // overlap a little (the generator's rule). A breach costs half or a quarter of a relation, in
+  // placing each thing and in choosing among whole layouts.
+  const crowding = (boxes: (Box | undefined)[], only?: number) => {
+    let cost = 0;
+    for (const i of only === undefined ? free : [only])
+      for (const j of free) {
+        if (j === i || (only === undefined && j < i) || !boxes[i] || !boxes[j]) continue;
+        const share = overlapShare(boxes[i]!, boxes[j]!);
+        if ((containers.has(j) || containers.has(i)) && share > 0) cost += 0.5;
+        else if (share > prior.maxOverlap) cost += 0.25;
+      }
+    return cost;
+  };
+
+  let best: { boxes: Box[]; cost: number } | undefined;
+  for (let attempt = 0; attempt < attempts && (best?.cost ?? 1) > 0; attempt++) {
     const boxes: (Box | undefined)[] = graph.objects.map((o) => o.box && ([...o.box] as Box));
     // Bands: the top ones first, the rest in a random order, split at random heights.
     const order = shuffle([...stuff]);
@@ -180,14 +196,7 @@ export function sampleGraphLayout(
         const y0 = prior.margin + room * random();
         const box: Box = [x0, y0, x0 + size, y0 + size];
         boxes[i] = box;
-        let cost = violations(boxes, i);
-        for (const j of free) {
-          if (j === i || boxes[j] === undefined) continue;
-          const share = overlapShare(box, boxes[j]!);
-          // Nothing may cover a container; others may touch a little.
-          if ((containers.has(j) || containers.has(i)) && share > 0) cost += 0.5;
-          else if (share > prior.maxOverlap) cost += 0.25;
-        }
+        const cost = violations(boxes, i) + crowding(boxes, i);
         if (!pick || cost < pick.cost) pick = { box, cost };
       }
       boxes[i] = pick!.box;
@@ -203,8 +212,8 @@ export function sampleGraphLayout(
     }
     // Anything left (containers nested in a cycle) fills the image.
     const full = boxes.map((b) => b ?? ([0, 0, 1, 1] as Box));
-    const violated = violations(full);
-    if (!best || violated < best.violated) best = { boxes: full, violated };
+    const cost = violations(full) + crowding(full);
+    if (!best || cost < best.cost) best = { boxes: full, cost };
   }
   const boxes = best?.boxes ?? [];
   const round = (v: number) => Math.round(v * 10000) / 10000;
