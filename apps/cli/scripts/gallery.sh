@@ -21,3 +21,5 @@ $cli edit --model "$model" --graph examples/beach.json --relabel "ball=blue circ
 # path this model uses most).
 $cli edit --model "$model" --graph examples/beach.json --relabel "beach=grass" \
   --seed 3 --out "$out/edit-stuff" --backend wasm
+# The layouts are JSON the repo formats with prettier.
+npx prettier --write "$out" > /dev/null
