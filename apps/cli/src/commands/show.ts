@@ -78,10 +78,16 @@ export function registerShow(program: Command): void {
           const graph = readGraphFile(file, vocab);
           console.log(formatSceneGraphText(graph, { separator: '\n' }));
           const inferred = graph.objects.some((o) => !o.box);
-          const laidOut = inferLayout(graph);
+          // A model with layout input draws the image in the boxes it draws for this seed: show those.
+          const drawn = pipe?.denoiser.layoutMap !== undefined;
+          const laidOut = drawn ? pipe!.layoutGraphs([graph], opts.seed)[0] : inferLayout(graph);
           console.log(asciiLayout(laidOut));
           if (inferred)
-            console.log('(boxes not given in the graph were inferred from its relations)');
+            console.log(
+              drawn
+                ? "(boxes not given in the graph were drawn from its relations by the model's layout sampler; the image is drawn in them)"
+                : '(boxes not given in the graph were inferred from its relations)',
+            );
           if (opts.svg) {
             mkdirSync(opts.out, { recursive: true });
             const target = join(opts.out, `${basename(file, extname(file))}.svg`);
