@@ -77,7 +77,9 @@ export {
 } from './ldm/denoiser.js';
 export {
   DEFAULT_LDM_TRAINING,
+  LABEL_PARAMS,
   LatentDiffusionTrainer,
+  LAYOUT_PARAMS,
   type FrozenGraphEncoder,
   type LatentDiffusionTrainConfig,
 } from './ldm/trainer.js';

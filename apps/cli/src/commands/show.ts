@@ -95,7 +95,9 @@ export function registerShow(program: Command): void {
             console.log(`layout: ${target}`);
           }
           if (pipe) {
-            const image = (await pipe.generate(graph, { seed: opts.seed })).images[0];
+            // The layout shown, drawn once: generate keeps boxes the graph gives.
+            const image = (await pipe.generate(drawn ? laidOut : graph, { seed: opts.seed }))
+              .images[0];
             const png = join(opts.out, `${basename(file, extname(file))}.png`);
             writePng(png, image.rgba, image.width, image.height);
             console.log(`image: ${png}`);

@@ -6,7 +6,9 @@ import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.
 import {
   AutoencoderKL,
   DEFAULT_LDM_TRAINING,
+  LABEL_PARAMS,
   LatentDiffusionTrainer,
+  LAYOUT_PARAMS,
   MODEL_MANIFEST,
   UNET_PRESETS,
   scheduleConfig,
@@ -393,7 +395,7 @@ export function registerTrain(program: Command): void {
         // values (zero-initialised where they feed the UNet, so it starts unchanged).
         const weights = new Map(ckpt.weights);
         const added: tf.Tensor[] = [];
-        const fresh = ['graphContext.labelProj.', 'layoutMap.', 'unet.layoutConv.'];
+        const fresh = [...LABEL_PARAMS, ...LAYOUT_PARAMS];
         for (const [name, v] of trainer.denoiser.parameters())
           if (fresh.some((p) => name.startsWith(p)) && !weights.has(name)) {
             const zero = tf.clone(v);

@@ -36,8 +36,12 @@ export interface LatentDiffusionTrainConfig {
   layoutLrScale?: number;
 }
 
-const LABEL_PROJ = 'graphContext.labelProj.';
-const LAYOUT = ['layoutMap.', 'unet.layoutConv.'];
+/**
+ * Parameter-name prefixes of the parts that can be added to a trained denoiser (label tokens,
+ * layout input): each has its own learning-rate scale, and `train --init` keeps their fresh values.
+ */
+export const LABEL_PARAMS = ['graphContext.labelProj.'];
+export const LAYOUT_PARAMS = ['layoutMap.', 'unet.layoutConv.'];
 
 export const DEFAULT_LDM_TRAINING: LatentDiffusionTrainConfig = {
   lr: 5e-4,
@@ -85,9 +89,9 @@ export class LatentDiffusionTrainer {
       weightDecay: t.weightDecay,
       ...((t.labelLrScale !== undefined || t.layoutLrScale !== undefined) && {
         lrScale: (name: string) =>
-          name.startsWith(LABEL_PROJ)
+          LABEL_PARAMS.some((p) => name.startsWith(p))
             ? (t.labelLrScale ?? 1)
-            : LAYOUT.some((p) => name.startsWith(p))
+            : LAYOUT_PARAMS.some((p) => name.startsWith(p))
               ? (t.layoutLrScale ?? 1)
               : 1,
       }),

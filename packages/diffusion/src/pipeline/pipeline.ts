@@ -1,9 +1,7 @@
 import { loadCheckpointInto, tf, type Module, type ProgressEvent } from '@sgdiff/nn';
-import { SceneGraphEncoder, type EncoderConfig } from '@sgdiff/encoder';
+import { packForEncoder, SceneGraphEncoder, type EncoderConfig } from '@sgdiff/encoder';
 import {
   invertRelations,
-  LayoutPriorSchema,
-  packGraphs,
   parseSceneGraph,
   sampleGraphLayout,
   parseSceneGraphText,
@@ -140,17 +138,10 @@ export class SGDiffPipeline {
       );
     }
     const layout = manifest.parts.unet.config.layout;
-    if (layout) {
-      const prior = LayoutPriorSchema.safeParse(layout.prior);
-      if (!prior.success)
-        throw new ModelError(
-          `${manifestPath}: parts.unet.config.layout.prior: ${prior.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-        );
-      if (layout.numLabels !== vocab.numObjects)
-        throw new ModelError(
-          `${manifestPath}: the layout map knows ${layout.numLabels} object classes, the vocabulary has ${vocab.numObjects}`,
-        );
-    }
+    if (layout && layout.numLabels !== vocab.numObjects)
+      throw new ModelError(
+        `${manifestPath}: the layout map knows ${layout.numLabels} object classes, the vocabulary has ${vocab.numObjects}`,
+      );
     const encoder = new SceneGraphEncoder(
       manifest.parts.encoder.config as unknown as EncoderConfig,
     );
@@ -215,16 +206,15 @@ export class SGDiffPipeline {
 
   /** `graphs` must have every box set for a model with layout input (`layoutGraphs`). */
   private condition(graphs: SceneGraph[]): ContextCond {
-    const enc = this.encoder.encodeGraphs(graphs, this.vocab, this.denoiser.tokenOptions);
+    // Packed once: the encoder reads the graphs, the layout map their boxes.
+    const packed = packForEncoder(graphs, this.vocab);
+    const enc = this.encoder.forward(packed, this.denoiser.tokenOptions);
     const [h, w] = this.manifest.latentShape;
     try {
       return this.denoiser.condition(
         enc,
         undefined,
-        this.denoiser.layoutMap && {
-          slots: layoutSlots(packGraphs(graphs, this.vocab)),
-          size: [h, w],
-        },
+        this.denoiser.layoutMap && { slots: layoutSlots(packed), size: [h, w] },
       );
     } finally {
       disposeTokens(enc);
