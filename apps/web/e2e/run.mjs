@@ -383,6 +383,30 @@ async function backendRun(browser, backend, { full }) {
       meanAbsDiff(overlaid.pixels, after.pixels) > 0,
       'the difference overlay changed nothing',
     );
+    // The layout each image was drawn in. The text editor derives ids from labels, so the relabel
+    // renames the circle and its relation: the square is re-placed, the grass keeps its box.
+    await page.getByTestId('show-layout').check();
+    const boxes = async (id) =>
+      page
+        .locator(`[data-testid="${id}"] + [data-testid="layout-boxes"] g`)
+        .evaluateAll((gs) =>
+          gs.map((g) =>
+            [
+              g.textContent,
+              ...['x', 'y', 'width', 'height'].map((a) => g.firstElementChild.getAttribute(a)),
+            ].join(' '),
+          ),
+        );
+    const [boxesBefore, boxesAfter] = [await boxes('before'), await boxes('after')];
+    assert.deepEqual(
+      boxesAfter.map((b) => b.split(' ').slice(0, -4).join(' ')).sort(),
+      ['blue square', 'grass', 'green circle'],
+      `layout boxes: ${boxesAfter.join('; ')}`,
+    );
+    const grass = (bs) => bs.find((b) => b.startsWith('grass '));
+    assert.equal(grass(boxesAfter), grass(boxesBefore), 'the untouched grass was re-placed');
+    await page.getByTestId('compare').screenshot({ path: join(out, 'layout-boxes.png') });
+    log(`layout boxes shown: ${boxesAfter.join('; ')}`);
     assert.equal(await page.locator('[data-testid="history"] li').count(), 2);
     const q = new URL(page.url()).searchParams;
     assert.equal(q.get('g'), 'green circle left of blue square; blue square above grass');

@@ -15,6 +15,7 @@ import { GenerationClient } from '../generation/client.js';
 import type { DownloadProgress, Frame, FromWorker, ModelInfo } from '../generation/protocol.js';
 import { differenceOverlay } from '../images/difference.js';
 import { downloadPng, ImageCanvas } from '../results/ImageCanvas.js';
+import { LayoutBoxes } from '../results/LayoutBoxes.js';
 import { readGraphInput } from '../state/graph-input.js';
 import { readUrlState, SAMPLERS, writeUrlState, type Settings } from '../state/url-state.js';
 
@@ -93,6 +94,7 @@ export function App() {
   const [result, setResult] = useState<Result | null>(null);
   const [compare, setCompare] = useState<{ before: Result; after: Result } | null>(null);
   const [overlay, setOverlay] = useState(false);
+  const [showLayout, setShowLayout] = useState(false);
   // Decoding the denoised estimate costs about one decoder pass per step; slow backends may skip it.
   const [livePreview, setLivePreview] = useState(initial.preview);
   const [history, setHistory] = useState<Result[]>([]);
@@ -516,22 +518,32 @@ export function App() {
           {compare && !running ? (
             <div class="compare" data-testid="compare">
               <figure>
-                <ImageCanvas
-                  frame={compare.before.frame}
-                  label={`Before: ${compare.before.text}`}
-                  testId="before"
-                />
+                <div class="frame">
+                  <ImageCanvas
+                    frame={compare.before.frame}
+                    label={`Before: ${compare.before.text}`}
+                    testId="before"
+                  />
+                  {showLayout && compare.before.layout && (
+                    <LayoutBoxes layout={compare.before.layout} />
+                  )}
+                </div>
                 <figcaption>
                   <strong>Before</strong> · {compare.before.text}
                 </figcaption>
               </figure>
               <figure>
-                <ImageCanvas
-                  frame={compare.after.frame}
-                  overlay={overlayFrame}
-                  label={`After: ${compare.after.text}`}
-                  testId="after"
-                />
+                <div class="frame">
+                  <ImageCanvas
+                    frame={compare.after.frame}
+                    overlay={overlayFrame}
+                    label={`After: ${compare.after.text}`}
+                    testId="after"
+                  />
+                  {showLayout && compare.after.layout && (
+                    <LayoutBoxes layout={compare.after.layout} />
+                  )}
+                </div>
                 <figcaption>
                   <strong>After</strong> · {compare.after.text}
                 </figcaption>
@@ -548,17 +560,20 @@ export function App() {
             </div>
           ) : (
             <figure class="single">
-              <ImageCanvas
-                frame={shown}
-                label={
-                  running
-                    ? 'Live preview of the denoised estimate'
-                    : result
-                      ? `Generated image: ${result.text}`
-                      : 'No image yet'
-                }
-                testId="image"
-              />
+              <div class="frame">
+                <ImageCanvas
+                  frame={shown}
+                  label={
+                    running
+                      ? 'Live preview of the denoised estimate'
+                      : result
+                        ? `Generated image: ${result.text}`
+                        : 'No image yet'
+                  }
+                  testId="image"
+                />
+                {showLayout && !running && result?.layout && <LayoutBoxes layout={result.layout} />}
+              </div>
               <figcaption>
                 {running
                   ? 'Live preview (denoised estimate)'
@@ -577,6 +592,20 @@ export function App() {
               >
                 Download PNG
               </button>
+              {result.layout && (
+                <label
+                  class="check"
+                  title="The boxes drawn from the graph's relations, which the model was given"
+                >
+                  <input
+                    type="checkbox"
+                    checked={showLayout}
+                    onChange={(e) => setShowLayout((e.target as HTMLInputElement).checked)}
+                    data-testid="show-layout"
+                  />
+                  Show layout
+                </label>
+              )}
               <span
                 class="hint"
                 data-testid="timing"
