@@ -5,6 +5,7 @@ import { initBackend, tf, type BackendChoice } from '@sgdiff/nn';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { alignIdsByPosition } from './align-ids.js';
 import type { FromWorker, GenerateRequest, ToWorker } from './protocol.js';
 
 // The DOM lib is in scope for the whole app; a worker needs only these two members.
@@ -75,9 +76,11 @@ async function generate(req: GenerateRequest, abort: AbortController): Promise<v
   try {
     if (!pipeline) throw new Error('the model is not loaded');
     const pipe = await pipeline;
-    const graph = req.previousLayout
-      ? keepUntouchedBoxes(req.previousLayout, pipe.parseGraph(req.graph))
-      : req.graph;
+    let graph = req.graph;
+    if (req.previousLayout) {
+      const edited = pipe.parseGraph(req.graph);
+      graph = keepUntouchedBoxes(alignIdsByPosition(req.previousLayout, edited), edited);
+    }
     const result = await pipe.generate(graph, {
       seed: req.seed,
       steps: req.steps,
