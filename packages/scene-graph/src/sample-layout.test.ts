@@ -66,6 +66,36 @@ describe('sampleGraphLayout', () => {
     expect(one.objects[0].box).toEqual([0, 0, 1, 1]);
   });
 
+  it('draws a lone band beside a thing as a partial band: at the bottom, the top, sky on top', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const random = lcg(seed);
+      const above = sampleGraphLayout(
+        parse('red circle above grass; red circle inside water'),
+        PRIOR,
+        { random },
+      );
+      expect(above.violated).toEqual([]);
+      expect(broken(above.graph)).toEqual([]);
+      const below = sampleGraphLayout(parse('blue square below sand'), PRIOR, { random }).graph;
+      const sand = boxOf(below, 'sand');
+      expect([sand[0], sand[1], sand[2]]).toEqual([0, 0, 1]);
+      expect(sand[3]).toBeGreaterThanOrEqual(PRIOR.bandSplit[0]);
+      expect(sand[3]).toBeLessThanOrEqual(PRIOR.bandSplit[1]);
+      expect(broken(below)).toEqual([]);
+      const sky = sampleGraphLayout(parse('sky left of green circle'), PRIOR, { random }).graph;
+      expect(boxOf(sky, 'sky').slice(0, 3)).toEqual([0, 0, 1]);
+      // In it, or unrelated: the band fills the image, as a lone band does in the data.
+      for (const text of [
+        'red circle inside grass',
+        'grass surrounding red circle',
+        'grass; red circle',
+      ])
+        expect(boxOf(sampleGraphLayout(parse(text), PRIOR, { random }).graph, 'grass')).toEqual([
+          0, 0, 1, 1,
+        ]);
+    }
+  });
+
   it('centres an inner thing in its container; a thing inside stuff is placed freely', () => {
     const g = parse('blue circle inside red square; green triangle inside grass');
     const sizes = new Set<number>();

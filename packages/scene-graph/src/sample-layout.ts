@@ -112,6 +112,14 @@ export function sampleGraphLayout(
     if (p === 'surrounding') setInner(o, s);
   }
   const containers = new Set(containerOf.values());
+  // A lone band fills the image, unless a thing is beside it (above, left of, …) rather than in
+  // it: the scene then had a second band that the graph lacks (the loader keeps at most 8
+  // objects), and this one is drawn as a partial band at the top or the bottom.
+  const partialBand =
+    stuff.length === 1 &&
+    rels.some(
+      ([s, p, o]) => (s === stuff[0] || o === stuff[0]) && p !== 'inside' && p !== 'surrounding',
+    );
   const free = graph.objects
     .map((o, i) => i)
     .filter((i) => graph.objects[i].box === undefined && !stuff.includes(i) && !containerOf.has(i));
@@ -178,14 +186,22 @@ export function sampleGraphLayout(
         Number(prior.stuffOnTop.includes(graph.objects[b].label)) -
         Number(prior.stuffOnTop.includes(graph.objects[a].label)),
     );
-    let top = 0;
-    order.forEach((i, k) => {
-      const left = order.length - k;
-      // Two bands split within bandSplit; more share the height about evenly.
-      const bottom = left === 1 ? 1 : top + ((1 - top) * 2 * uniform(prior.bandSplit)) / left;
-      boxes[i] = [0, top, 1, Math.min(1, bottom)];
-      top = boxes[i]![3];
-    });
+    if (partialBand) {
+      // Sky stays on top; other bands alternate between top and bottom from attempt to attempt.
+      const i = order[0];
+      const onTop = prior.stuffOnTop.includes(graph.objects[i].label) || attempt % 2 === 1;
+      const split = uniform(prior.bandSplit);
+      boxes[i] = onTop ? [0, 0, 1, split] : [0, split, 1, 1];
+    } else {
+      let top = 0;
+      order.forEach((i, k) => {
+        const left = order.length - k;
+        // Two bands split within bandSplit; more share the height about evenly.
+        const bottom = left === 1 ? 1 : top + ((1 - top) * 2 * uniform(prior.bandSplit)) / left;
+        boxes[i] = [0, top, 1, Math.min(1, bottom)];
+        top = boxes[i]![3];
+      });
+    }
     for (const i of placementOrder(shuffle([...free]))) {
       const sizeRange = containers.has(i) ? prior.containerSize : prior.thingSize;
       let pick: { box: Box; cost: number } | undefined;
