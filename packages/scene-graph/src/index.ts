@@ -45,9 +45,11 @@ export {
 export { asciiLayout, svgLayout, type AsciiLayoutOptions } from './layout.js';
 export { inferLayout } from './infer-layout.js';
 export {
+  innerPlacement,
   LayoutPriorSchema,
   overlapShare,
   sampleGraphLayout,
+  type InnerPlacement,
   type LayoutPrior,
   type SampledLayout,
   type SampleLayoutOptions,

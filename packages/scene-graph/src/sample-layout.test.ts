@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { relationFromBoxes } from './relation.js';
-import { LayoutPriorSchema, sampleGraphLayout } from './sample-layout.js';
+import { innerPlacement, LayoutPriorSchema, sampleGraphLayout } from './sample-layout.js';
 import { parseSceneGraphText } from './text.js';
 import type { Box, SceneGraph } from './types.js';
 import { SYNTHETIC_LAYOUT_PRIOR, syntheticVocabulary } from './vocabularies/synthetic.js';
@@ -105,7 +105,7 @@ describe('sampleGraphLayout', () => {
       const circle = boxOf(graph, g.objects.find((o) => o.label === 'blue circle')!.id);
       const square = boxOf(graph, g.objects.find((o) => o.label === 'red square')!.id);
       const ratio = (circle[2] - circle[0]) / (square[2] - square[0]);
-      expect(ratio).toBeGreaterThanOrEqual(0.3 - 1e-3);
+      expect(ratio).toBeGreaterThanOrEqual(0.4 - 1e-3);
       expect(ratio).toBeLessThanOrEqual(0.5 + 1e-3);
       expect((circle[0] + circle[2]) / 2).toBeCloseTo((square[0] + square[2]) / 2, 3);
       expect(square[2] - square[0]).toBeGreaterThanOrEqual(PRIOR.containerSize[0] - 1e-4);
@@ -114,6 +114,24 @@ describe('sampleGraphLayout', () => {
     }
     // The thing inside grass is an ordinary free thing, not one centred in the band.
     for (const s of sizes) expect(s).toBeLessThanOrEqual(PRIOR.thingSize[1] + 1e-4);
+  });
+
+  it('places a thing inside a triangle low and small, as the prior says for triangles', () => {
+    const g = parse('red square inside blue triangle');
+    for (let seed = 1; seed <= 10; seed++) {
+      const { graph } = sampleGraphLayout(g, PRIOR, { random: lcg(seed) });
+      const [inner, outer] = [boxOf(graph, 'red-square'), boxOf(graph, 'blue-triangle')];
+      const side = outer[2] - outer[0];
+      const ratio = (inner[2] - inner[0]) / side;
+      expect(ratio).toBeGreaterThanOrEqual(0.3 - 1e-3);
+      expect(ratio).toBeLessThanOrEqual(0.34 + 1e-3);
+      expect((inner[0] + inner[2]) / 2).toBeCloseTo(outer[0] + 0.5 * side, 3);
+      expect((inner[1] + inner[3]) / 2).toBeCloseTo(outer[1] + 0.7 * side, 3);
+    }
+    expect(innerPlacement(PRIOR, 'green circle')).toEqual({
+      scale: PRIOR.innerScale,
+      centre: [0.5, 0.5],
+    });
   });
 
   it('keeps the boxes a graph gives and places the rest around them', () => {
@@ -179,5 +197,12 @@ describe('LayoutPriorSchema', () => {
     expect(bad.success).toBe(false);
     expect(bad.error!.issues[0].message).toMatch(/min ≤ max/);
     expect(LayoutPriorSchema.safeParse({ ...PRIOR, margin: 0.9 }).success).toBe(false);
+    const badInner = { triangle: { scale: [0.5, 0.3], centre: [0.5, 0.7] } };
+    expect(LayoutPriorSchema.safeParse({ ...PRIOR, innerByContainer: badInner }).success).toBe(
+      false,
+    );
+    // Priors written before innerByContainer existed still parse.
+    const { innerByContainer: _, ...older } = PRIOR;
+    expect(LayoutPriorSchema.safeParse(older).success).toBe(true);
   });
 });

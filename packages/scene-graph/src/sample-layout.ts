@@ -17,12 +17,24 @@ export interface LayoutPrior {
   thingSize: [number, number];
   /** Side of a thing that holds another (`inside` / `surrounding`). */
   containerSize: [number, number];
-  /** Side of a thing inside another, as a share of its container's side. */
+  /** Side of a thing inside another, as a share of its container's side; centred in it. */
   innerScale: [number, number];
+  /**
+   * Where a thing sits inside a container whose label ends with a given word, where not centred
+   * at `innerScale` (e.g. low in a triangle, whose widest part is near its base).
+   */
+  innerByContainer?: Record<string, InnerPlacement>;
   /** Free things may cover at most this share of the smaller box of another. */
   maxOverlap: number;
   /** Space kept free at the image border. */
   margin: number;
+}
+
+/** A thing inside another: its side and its centre as shares of the container's box. */
+export interface InnerPlacement {
+  scale: [number, number];
+  /** x, y from the container's top-left corner. */
+  centre: [number, number];
 }
 
 const Range = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
@@ -35,16 +47,37 @@ export const LayoutPriorSchema = z
     thingSize: Range,
     containerSize: Range,
     innerScale: Range,
+    innerByContainer: z
+      .record(z.string(), z.object({ scale: Range, centre: Range }).strict())
+      .optional(),
     maxOverlap: z.number().min(0).max(1),
     margin: z.number().min(0).max(0.5),
   })
   .strict()
   .refine(
-    (p) => [p.bandSplit, p.thingSize, p.containerSize, p.innerScale].every(([a, b]) => a <= b),
+    (p) =>
+      [
+        p.bandSplit,
+        p.thingSize,
+        p.containerSize,
+        p.innerScale,
+        ...Object.values(p.innerByContainer ?? {}).map((i) => i.scale),
+      ].every(([a, b]) => a <= b),
     {
       message: 'each range must be [min, max] with min ≤ max',
     },
   );
+
+/** How `prior` places a thing inside a container labelled `label` (its last word decides). */
+export function innerPlacement(prior: LayoutPrior, label: string): InnerPlacement {
+  const word = label.trim().split(/\s+/).pop() ?? '';
+  return (
+    prior.innerByContainer?.[word] ?? {
+      scale: prior.innerScale,
+      centre: [0.5, 0.5],
+    }
+  );
+}
 
 export interface SampleLayoutOptions {
   /** Uniform [0, 1) draws; seeded by the caller so a layout can be drawn again. */
@@ -221,9 +254,11 @@ export function sampleGraphLayout(
     for (const i of [...inner, ...inner]) {
       const outer = boxes[containerOf.get(i)!];
       if (!outer || boxes[i]) continue;
-      const side = Math.min(outer[2] - outer[0], outer[3] - outer[1]) * uniform(prior.innerScale);
-      const cx = (outer[0] + outer[2]) / 2;
-      const cy = (outer[1] + outer[3]) / 2;
+      const place = innerPlacement(prior, graph.objects[containerOf.get(i)!].label);
+      const [w, h] = [outer[2] - outer[0], outer[3] - outer[1]];
+      const side = Math.min(w, h) * uniform(place.scale);
+      const cx = outer[0] + w * place.centre[0];
+      const cy = outer[1] + h * place.centre[1];
       boxes[i] = [cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2];
     }
     // Anything left (containers nested in a cycle) fills the image.

@@ -1,4 +1,4 @@
-import { sampleGraphLayout, SYNTHETIC_LAYOUT_PRIOR } from '@sgdiff/scene-graph';
+import { innerPlacement, sampleGraphLayout, SYNTHETIC_LAYOUT_PRIOR } from '@sgdiff/scene-graph';
 import { Rng } from '../random.js';
 import { sampleLayout, type SyntheticObject } from './scene.js';
 
@@ -55,9 +55,19 @@ describe('SYNTHETIC_LAYOUT_PRIOR', () => {
           expect(p.stuff).toContain(o.label);
         } else if (o.insideOf !== undefined) {
           const outer = objects[o.insideOf].box;
-          const ratio = side / (outer[2] - outer[0]);
-          expect(ratio).toBeGreaterThanOrEqual(p.innerScale[0] - 1e-3);
-          expect(ratio).toBeLessThanOrEqual(p.innerScale[1] + 1e-3);
+          const place = innerPlacement(p, objects[o.insideOf].label);
+          const outerSide = outer[2] - outer[0];
+          const ratio = side / outerSide;
+          expect(ratio).toBeGreaterThanOrEqual(place.scale[0] - 1e-3);
+          expect(ratio).toBeLessThanOrEqual(place.scale[1] + 1e-3);
+          // Where the prior centres it, give or take the generator's jitter (3% of the side).
+          const [cx, cy] = [(o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2];
+          expect(Math.abs(cx - (outer[0] + outerSide * place.centre[0]))).toBeLessThan(
+            0.031 * outerSide + 1e-3,
+          );
+          expect(Math.abs(cy - (outer[1] + outerSide * place.centre[1]))).toBeLessThan(
+            0.031 * outerSide + 1e-3,
+          );
         } else if (objects.some((x) => x.insideOf === objects.indexOf(o))) {
           expect(side).toBeGreaterThanOrEqual(p.containerSize[0] - 1e-3);
           expect(side).toBeLessThanOrEqual(p.containerSize[1] + 1e-3);

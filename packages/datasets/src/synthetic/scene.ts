@@ -1,4 +1,5 @@
 import {
+  innerPlacement,
   overlapShare,
   relationFromBoxes,
   SYNTHETIC_LAYOUT_PRIOR,
@@ -128,10 +129,16 @@ export function sampleLayout(rng: Rng): SyntheticLayout {
     // Centre the inner thing where the outer shape is widest: a square's or circle's centre,
     // or low in a triangle (its inscribed square stands on the base), clear of the outline.
     const tri = outer.kind === 'triangle';
-    const size = side * (tri ? rng.uniform(0.3, 0.34) : rng.uniform(0.4, 0.5));
+    const place = innerPlacement(SYNTHETIC_LAYOUT_PRIOR, outer.label);
+    const size = side * rng.uniform(...place.scale);
     const jitter = side * (tri ? 0.015 : 0.03);
-    const cx = (ox0 + ox1) / 2 + rng.uniform(-jitter, jitter);
-    const cy = (tri ? oy0 + side * 0.7 : (oy0 + oy1) / 2) + rng.uniform(-jitter, jitter);
+    // (a + b) / 2 rather than a + side / 2 for a centred thing, so that the data stays bit-exact.
+    const cx =
+      (place.centre[0] === 0.5 ? (ox0 + ox1) / 2 : ox0 + side * place.centre[0]) +
+      rng.uniform(-jitter, jitter);
+    const cy =
+      (place.centre[1] === 0.5 ? (oy0 + oy1) / 2 : oy0 + side * place.centre[1]) +
+      rng.uniform(-jitter, jitter);
     const box: Box = [q(cx - size / 2), q(cy - size / 2), q(cx + size / 2), q(cy + size / 2)];
     objects.push({
       id: `t${nFree + k}`,

@@ -32,8 +32,8 @@ export type GeometricPredicate = (typeof GEOMETRIC_PREDICATES)[number];
 /**
  * The boxes the synthetic generator draws (`@sgdiff/datasets` reads its sizes from here), as a
  * layout prior for `sampleGraphLayout`: what a model with layout input trained on that data
- * expects. At 64 px the smallest thing is ~10 px wide. Inner things are 0.3–0.5 of their
- * container's side (0.3–0.34 in a triangle, whose inscribed square is smaller).
+ * expects. At 64 px the smallest thing is ~10 px wide. Inner things are 0.4–0.5 of their
+ * container's side, centred; in a triangle 0.3–0.34, low (its inscribed square stands on the base).
  */
 export const SYNTHETIC_LAYOUT_PRIOR: LayoutPrior = {
   stuff: [...SYNTHETIC_STUFF],
@@ -41,7 +41,8 @@ export const SYNTHETIC_LAYOUT_PRIOR: LayoutPrior = {
   bandSplit: [0.3, 0.7],
   thingSize: [0.18, 0.34],
   containerSize: [0.42, 0.54],
-  innerScale: [0.3, 0.5],
+  innerScale: [0.4, 0.5],
+  innerByContainer: { triangle: { scale: [0.3, 0.34], centre: [0.5, 0.7] } },
   maxOverlap: 0.2,
   margin: 0.02,
 };
