@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { loadCheckpoint } from '@sgdiff/nn/node';
+import { SYNTHETIC_LAYOUT_PRIOR } from '@sgdiff/scene-graph';
 import { cli } from '../testing/cli.js';
 
 // The whole chain on a tiny synthetic dataset: data → pretrain → autoencoder → diffusion →
@@ -445,6 +446,58 @@ describe('the sgdiff training chain', () => {
     );
     expect(labelledSample.code).toBe(0);
     expect(existsSync(p('l.png'))).toBe(true);
+    // --layout: a zero-initialised layout input on top of the model; export can swap its prior,
+    // which sample then draws boxes from.
+    const laidOut = await cli(
+      ...fromModel,
+      ...['--init', p('model'), '--layout', '--out', p('ldm14'), ...initArgs],
+    );
+    expect(laidOut.code).toBe(0);
+    writeFileSync(
+      p('prior.json'),
+      JSON.stringify({ ...SYNTHETIC_LAYOUT_PRIOR, thingSize: [0.3, 0.31] }),
+    );
+    const exported14 = await cli(
+      ...['export', '--run', p('ldm14'), '--out', p('model14'), '--steps', '2'],
+      ...['--layout-prior', p('prior.json')],
+    );
+    expect(exported14.code).toBe(0);
+    const prior14 = JSON.parse(readFileSync(p('model14/sgdiff.json'), 'utf8')).parts.unet.config
+      .layout.prior;
+    expect(prior14.thingSize).toEqual([0.3, 0.31]);
+    const laidSample = await cli(
+      ...['sample', '--model', p('model14'), '--text', 'red circle left of blue square'],
+      ...['--out', p('lay.png'), '--backend', 'wasm'],
+    );
+    expect(laidSample.code).toBe(0);
+    for (const o of JSON.parse(readFileSync(p('lay.layout.json'), 'utf8')).objects) {
+      expect(o.box[2] - o.box[0]).toBeGreaterThanOrEqual(0.3 - 1e-4);
+      expect(o.box[2] - o.box[0]).toBeLessThanOrEqual(0.31 + 1e-4);
+    }
+    // A malformed prior, and a prior for a model without layout input, are refused with the reason.
+    writeFileSync(
+      p('bad-prior.json'),
+      JSON.stringify({ ...SYNTHETIC_LAYOUT_PRIOR, thingSize: [0.4, 0.2] }),
+    );
+    const badPrior = await cli(
+      ...[
+        'export',
+        '--run',
+        p('ldm14'),
+        '--out',
+        p('model15'),
+        '--layout-prior',
+        p('bad-prior.json'),
+      ],
+    );
+    expect(badPrior.code).toBe(1);
+    expect(badPrior.err).toMatch(/--layout-prior .*bad-prior\.json: .*min ≤ max/);
+    const noLayout = await cli(
+      ...['export', '--run', p('ldm11'), '--out', p('model15'), '--layout-prior', 'synthetic'],
+    );
+    expect(noLayout.code).toBe(1);
+    expect(noLayout.err).toMatch(/without layout input/);
+    expect(existsSync(p('model15'))).toBe(false);
     from.dispose();
     const notModel = await cli(
       ...fromModel,

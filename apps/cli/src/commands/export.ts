@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
 import {
@@ -7,6 +8,7 @@ import {
   type ModelManifest,
 } from '@sgdiff/diffusion';
 import { writeModelDirectory } from '@sgdiff/diffusion/node';
+import { LayoutPriorSchema, SYNTHETIC_LAYOUT_PRIOR, type LayoutPrior } from '@sgdiff/scene-graph';
 import { Option, type Command } from 'commander';
 import type { BackendChoice } from '@sgdiff/nn';
 import {
@@ -29,7 +31,25 @@ interface Flags {
   guidance: number;
   lateGuidance?: { scale: number; below: number };
   sampler: 'ddim' | 'ddpm' | 'dpmpp-2m';
+  layoutPrior?: string;
   backend: BackendChoice;
+}
+
+/** `--layout-prior`: `synthetic` for the built-in prior, else a JSON file holding one. */
+function readLayoutPrior(spec: string): LayoutPrior {
+  if (spec === 'synthetic') return SYNTHETIC_LAYOUT_PRIOR;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(spec, 'utf8'));
+  } catch (e) {
+    throw new UserError(`--layout-prior ${spec}: ${(e as Error).message}`);
+  }
+  const r = LayoutPriorSchema.safeParse(json);
+  if (!r.success)
+    throw new UserError(
+      `--layout-prior ${spec}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+  return r.data as LayoutPrior;
 }
 
 export function registerExport(program: Command): void {
@@ -56,6 +76,10 @@ export function registerExport(program: Command): void {
         .choices(['ddpm', 'ddim', 'dpmpp-2m'])
         .default('ddim'),
     )
+    .option(
+      '--layout-prior <file>',
+      "layout prior of a model with layout input, in place of the run's: a JSON file, or `synthetic` for the built-in one (the prior is only read when sampling, so a better one needs no retraining)",
+    )
     .addOption(backendOption().default('cpu'))
     .action(async (flags: Flags) => {
       await startBackend(flags.backend);
@@ -65,12 +89,24 @@ export function registerExport(program: Command): void {
         throw new UserError(
           `${flags.run} is a ${String(cfg.command)} run; export takes a train run`,
         );
+      let denoiserConfig = cfg.denoiser;
+      if (flags.layoutPrior !== undefined) {
+        if (!denoiserConfig.layout)
+          throw new UserError(
+            `--layout-prior: ${flags.run} trained a model without layout input (train --layout)`,
+          );
+        const prior = readLayoutPrior(flags.layoutPrior);
+        denoiserConfig = { ...denoiserConfig, layout: { ...denoiserConfig.layout, prior } };
+      }
       const checkpoint = await latestCheckpointOf(flags.run, '--run');
       const dataset = await readManifest(cfg.data);
       const frozen = await loadFrozenParts(cfg);
       const ema = await loadModuleFromCheckpoint(
         join(checkpoint, 'ema'),
-        (c: Denoiser['config']) => new Denoiser(c),
+        (c: Denoiser['config']) =>
+          new Denoiser(
+            c.layout && denoiserConfig.layout ? { ...c, layout: denoiserConfig.layout } : c,
+          ),
         'EMA weights',
       );
       const manifest: ModelManifest = {
@@ -96,7 +132,7 @@ export function registerExport(program: Command): void {
         parts: {
           encoder: { path: 'encoder', config: { ...frozen.encoder.config } },
           autoencoder: { path: 'autoencoder', config: { ...frozen.autoencoder.config } },
-          unet: { path: 'unet', config: { ...cfg.denoiser } },
+          unet: { path: 'unet', config: { ...denoiserConfig } },
         },
         versions: {},
         provenance: {
