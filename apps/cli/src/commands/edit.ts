@@ -167,6 +167,7 @@ export function registerEdit(program: Command): void {
       const png = readPng(flags.image);
       noise = await pipe.invert({ rgba: png.data, width: png.width, height: png.height }, graph, {
         steps: flags.steps,
+        seed: flags.seed,
       });
     }
     // An inverted image is redrawn by deterministic DDIM; a seeded draw uses the model's sampler.

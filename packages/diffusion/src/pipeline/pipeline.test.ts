@@ -319,6 +319,18 @@ describe('SGDiffPipeline with layout input', () => {
     expect(relationFromBoxes(at(after, 'red circle'), at(after, 'blue square'))).toBe('right of');
   });
 
+  it('inverts under the layout that generate draws with the same seed', async () => {
+    const g = 'red circle left of blue square; sky';
+    const drawn = (await layoutPipe.generate(g, { seed: 6, steps: 3 })).images[0];
+    const laid = (await layoutPipe.generate(g, { seed: 6, steps: 3 })).layouts![0];
+    const bySeed = await layoutPipe.invert(drawn, g, { steps: 3, seed: 6 });
+    expect(Array.from(await layoutPipe.invert(drawn, laid, { steps: 3 }))).toEqual(
+      Array.from(bySeed),
+    );
+    const otherLayout = await layoutPipe.invert(drawn, g, { steps: 3, seed: 7 });
+    expect(Array.from(otherLayout)).not.toEqual(Array.from(bySeed));
+  });
+
   it('refuses a manifest whose layout prior is malformed', async () => {
     const path = join(layoutDir, MODEL_MANIFEST);
     const json = JSON.parse(readFileSync(path, 'utf8'));

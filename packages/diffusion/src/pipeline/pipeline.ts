@@ -295,14 +295,18 @@ export class SGDiffPipeline {
   /**
    * DDIM-inverts a real image under `graph`: the starting noise from which DDIM (η = 0, same
    * steps) redraws it, so that an edited graph can be regenerated from the image itself.
+   * With layout input, boxes the graph lacks are drawn as `generate` with `seed` draws them, so
+   * that a redraw with that seed conditions on the same layout; give the image's own boxes where
+   * they are known (`sample` writes them beside each image).
    */
   async invert(
     image: { rgba: Uint8ClampedArray | Uint8Array; width: number; height: number },
     graph: SceneGraph | string,
-    options: { steps?: number; signal?: AbortSignal } = {},
+    options: { steps?: number; seed?: number; signal?: AbortSignal } = {},
   ): Promise<Float32Array> {
     const z0 = this.encodeImages([image]);
-    const { cond, uncond } = this.conditions(this.layoutGraphs([this.parseGraph(graph)]));
+    const laidOut = this.layoutGraphs([this.parseGraph(graph)], options.seed ?? 0);
+    const { cond, uncond } = this.conditions(laidOut);
     try {
       const xT = await ddimInvert(this.denoiser.eps, z0, {
         schedule: this.schedule,
