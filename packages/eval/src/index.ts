@@ -68,6 +68,9 @@ export {
 } from './compliance/match.js';
 export {
   complianceMetrics,
+  SIZE_BIN_EDGES,
+  sizeBin,
+  sizeBins,
   type ComplianceSummary,
   type LabelRecall,
   type PredicateCompliance,
@@ -93,6 +96,7 @@ export {
   renderReportHtml,
   metricsTable,
   recallByLabelTable,
+  recallBySizeTable,
   substitutionTable,
   predicateTable,
   formatMetricsTable,

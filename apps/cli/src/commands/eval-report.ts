@@ -361,6 +361,9 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
           ...g,
           objects: g.objects.map(({ box: _box, ...o }) => o),
         }));
+    // Scored with the boxes each image was drawn in (the same objects and relations), so that
+    // the report can give recall by box size; a model without layout input draws none.
+    const drawn = flags.givenBoxes ? real.graphs : pipe!.layoutGraphs(inputs, flags.seed);
     const size = pipe!.manifest.imageSize;
     // Reconstructions are scored against the real images at the data's size.
     if (flags.reconstruct && real.side !== size)
@@ -409,12 +412,7 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
           );
         data.set(img.rgba, i * size * size * 4);
       }
-      const r = await evaluateImageSet(
-        { data, n, side: size, channels: 4 },
-        real.graphs,
-        reference,
-        ev,
-      );
+      const r = await evaluateImageSet({ data, n, side: size, channels: 4 }, drawn, reference, ev);
       r.metrics.retrieval = retrieval?.score(real.graphs, rgbaToRgb(data), size);
       runs.push({
         label: runLabel(g),
@@ -486,6 +484,9 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
           relationAccuracyFound: ceilingSummary.relationAccuracyFound,
           retrievalR1: realRetrieval?.r1,
           recallByLabel: ceilingSummary.byLabel,
+          ...(Object.keys(ceilingSummary.bySize).length
+            ? { recallBySize: ceilingSummary.bySize }
+            : {}),
           relationsByPredicate: ceilingSummary.byPredicate,
         }
       : undefined,

@@ -146,6 +146,13 @@ describe('sgdiff eval', () => {
       report.ceiling!.objectRecall,
       12,
     );
+    // The real images are scored with their boxes, so the ceiling has recall by size; this model
+    // has no layout input, so its runs draw no boxes and have none.
+    const sized = Object.values(report.ceiling!.recallBySize!);
+    expect(sized.reduce((a, r) => a + r.objects, 0)).toBe(
+      byLabel.reduce((a, r) => a + r.objects, 0),
+    );
+    for (const run of report.runs) expect(run.metrics.recallBySize).toBeUndefined();
     expect(readFileSync(p('report/report.html'), 'utf8')).toContain('Object recall by class');
     expect(report.samples).toHaveLength(3);
     expect(report.notes.join(' ')).toMatch(/no --inception/);

@@ -1,6 +1,6 @@
 import type { Box, SceneGraph } from '@sgdiff/scene-graph';
 import { EvalError } from '../errors.js';
-import { complianceMetrics } from './compliance.js';
+import { complianceMetrics, sizeBin, sizeBins } from './compliance.js';
 import { matchGraph, type LabelledBox } from './match.js';
 
 // Hand-made layouts; expected predicates worked out from relationFromBoxes' rule by hand.
@@ -167,6 +167,28 @@ describe('complianceMetrics', () => {
       [[det('red circle', L)], [det('red circle', L), det('red circle', R)]],
     );
     expect(c.byLabel).toEqual({ 'red circle': { objects: 4, found: 3 } });
+  });
+
+  it('bins recall by box side (√area), over the objects that have boxes', () => {
+    const g: SceneGraph = {
+      objects: [
+        { id: 'a', label: 'red circle', box: [0, 0, 0.1, 0.1] }, // side 0.1
+        { id: 'b', label: 'blue square', box: [0.5, 0.5, 0.72, 0.72] }, // 0.22
+        { id: 'c', label: 'sky', box: [0, 0, 1, 0.5] }, // √0.5 ≈ 0.71
+        { id: 'd', label: 'grass' },
+      ],
+      relations: [],
+    };
+    const c = complianceMetrics([g], [[det('blue square', R), det('sky', SKY)]]);
+    expect(c.bySize).toEqual({
+      '<0.15': { objects: 1, found: 0 },
+      '0.2–0.25': { objects: 1, found: 1 },
+      '≥0.5': { objects: 1, found: 1 },
+    });
+    expect(sizeBins()).toEqual(['<0.15', '0.15–0.2', '0.2–0.25', '0.25–0.3', '0.3–0.5', '≥0.5']);
+    expect(sizeBin([0, 0, 0.3, 0.3])).toBe('0.3–0.5');
+    expect(sizeBin([0, 0, 0.14, 0.16])).toBe('<0.15');
+    expect(complianceMetrics([{ ...g, objects: [g.objects[3]] }], [[]]).bySize).toEqual({});
   });
 
   it('counts, for each missed object, the unclaimed labels its image drew instead', () => {

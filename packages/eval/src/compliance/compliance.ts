@@ -1,4 +1,4 @@
-import type { SceneGraph } from '@sgdiff/scene-graph';
+import type { Box, SceneGraph } from '@sgdiff/scene-graph';
 import { EvalError } from '../errors.js';
 import { matchGraph, type GraphCompliance, type LabelledBox } from './match.js';
 
@@ -20,6 +20,11 @@ export interface ComplianceSummary {
   byPredicate: Record<string, PredicateCompliance>;
   /** Per object label: how many graph objects carry it, and how many of them were found. */
   byLabel: Record<string, LabelRecall>;
+  /**
+   * Per box size (`sizeBin`), over the objects whose graph gives a box: pass the layouts images
+   * were drawn in (or the real boxes) to see which sizes are missed.
+   */
+  bySize: Record<string, LabelRecall>;
   /**
    * For missed objects, what the image drew instead: `substitutions[wanted][drawn]` counts the
    * missed objects of label `wanted` whose image has a detection of `drawn` that no graph object
@@ -43,6 +48,21 @@ export interface LabelRecall {
   found: number;
 }
 
+/** Upper edges of the size bins: a box's side (√area), as a share of the image side. */
+export const SIZE_BIN_EDGES = [0.15, 0.2, 0.25, 0.3, 0.5] as const;
+
+/** The `bySize` bin of a box, e.g. "0.15–0.2", "<0.15", "≥0.5"; the bins in order are `sizeBins()`. */
+export function sizeBin(box: Box): string {
+  const side = Math.sqrt(Math.max(0, box[2] - box[0]) * Math.max(0, box[3] - box[1]));
+  const k = SIZE_BIN_EDGES.findIndex((e) => side < e);
+  return sizeBins()[k < 0 ? SIZE_BIN_EDGES.length : k];
+}
+
+export function sizeBins(): string[] {
+  const e = SIZE_BIN_EDGES;
+  return [`<${e[0]}`, ...e.slice(1).map((b, i) => `${e[i]}–${b}`), `≥${e[e.length - 1]}`];
+}
+
 /**
  * Object recall and relation accuracy of images against the graphs they were made from, given
  * what a detector (the synthetic oracle) found in each image, best detection first.
@@ -63,11 +83,17 @@ export function complianceMetrics(
   const relations = sum((c) => c.relations);
   const satisfied = sum((c) => c.satisfied);
   const byLabel: Record<string, LabelRecall> = {};
+  const bySize: Record<string, LabelRecall> = {};
+  const count = (table: Record<string, LabelRecall>, key: string, found: boolean) => {
+    const r = (table[key] ??= { objects: 0, found: 0 });
+    r.objects++;
+    if (found) r.found++;
+  };
   graphs.forEach((g, i) =>
     g.objects.forEach((o, j) => {
-      const r = (byLabel[o.label] ??= { objects: 0, found: 0 });
-      r.objects++;
-      if (perImage[i].assignment[j] >= 0) r.found++;
+      const found = perImage[i].assignment[j] >= 0;
+      count(byLabel, o.label, found);
+      if (o.box) count(bySize, sizeBin(o.box), found);
     }),
   );
   const byPredicate: Record<string, PredicateCompliance> = {};
@@ -102,6 +128,7 @@ export function complianceMetrics(
     relationAccuracyFound: bothFound ? satisfied / bothFound : NaN,
     byPredicate,
     byLabel,
+    bySize,
     substitutions,
     perImage,
   };

@@ -40,6 +40,8 @@ export interface ImageSetMetrics {
   relationsByPredicate?: Record<string, PredicateCompliance>;
   /** Object recall per label: which classes the images draw. */
   recallByLabel?: Record<string, LabelRecall>;
+  /** Object recall per box size, where the graphs scored gave boxes (see `sizeBin`). */
+  recallBySize?: Record<string, LabelRecall>;
   /** Missed objects by label, and the unclaimed labels drawn in their images instead. */
   substitutions?: Record<string, Record<string, number>>;
   fidInception?: number;
@@ -132,6 +134,7 @@ export async function evaluateImageSet(
     metrics.relationAccuracyFound = compliance.relationAccuracyFound;
     metrics.relationsByPredicate = compliance.byPredicate;
     metrics.recallByLabel = compliance.byLabel;
+    if (Object.keys(compliance.bySize).length) metrics.recallBySize = compliance.bySize;
     metrics.substitutions = compliance.substitutions;
   }
   if (ev.inception && reference.inception) {

@@ -2,6 +2,7 @@ import {
   formatMetricsTable,
   predicateTable,
   recallByLabelTable,
+  recallBySizeTable,
   substitutionTable,
   renderReportHtml,
   type EvalReport,
@@ -40,6 +41,7 @@ const report: EvalReport = {
           },
         },
         recallByLabel: { sky: { objects: 2, found: 1 }, 'red circle': { objects: 1, found: 0 } },
+        recallBySize: { '≥0.5': { objects: 2, found: 1 }, '<0.15': { objects: 1, found: 0 } },
         substitutions: { sky: { sand: 1, water: 1 }, 'red circle': { 'red square': 1 } },
         warnings: ['few samples'],
       },
@@ -90,6 +92,19 @@ describe('report rendering', () => {
     const none = { ...report, ceiling: undefined, runs: [report.runs[1]] };
     expect(recallByLabelTable(none).rows).toEqual([]);
     expect(renderReportHtml(none)).not.toContain('Object recall by class');
+  });
+
+  it('tabulates recall per box size, smallest first, for the runs that have it', () => {
+    expect(recallBySizeTable(report)).toEqual({
+      header: ['box side', 'in graphs', 'guidance 1'],
+      rows: [
+        ['<0.15', '1', '0.0%'],
+        ['≥0.5', '2', '50.0%'],
+      ],
+    });
+    expect(renderReportHtml(report)).toContain('<h2>Object recall by box size</h2>');
+    const none = { ...report, runs: [report.runs[1]] };
+    expect(renderReportHtml(none)).not.toContain('Object recall by box size');
   });
 
   it('lists what was drawn in place of missed objects, commonest first', () => {

@@ -1,5 +1,5 @@
 import type { MeanStd } from '../metrics/kid.js';
-import type { LabelRecall, PredicateCompliance } from '../compliance/compliance.js';
+import { sizeBins, type LabelRecall, type PredicateCompliance } from '../compliance/compliance.js';
 import type { ImageSetMetrics } from './evaluate.js';
 
 /** One evaluated setting (a guidance scale), or the real-vs-real floor. */
@@ -46,6 +46,7 @@ export interface EvalReport {
     relationAccuracyFound?: number;
     retrievalR1?: number;
     recallByLabel?: Record<string, LabelRecall>;
+    recallBySize?: Record<string, LabelRecall>;
     relationsByPredicate?: Record<string, PredicateCompliance>;
   };
   runs: ReportRun[];
@@ -124,25 +125,42 @@ export function metricsTable(report: EvalReport): { header: string[]; rows: stri
  * first: which classes the model draws. Empty when no run has compliance.
  */
 export function recallByLabelTable(report: EvalReport): { header: string[]; rows: string[][] } {
+  return recallTable(report, 'recallByLabel', 'object', (counts) =>
+    [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k),
+  );
+}
+
+/** Object recall per box size (where the scored graphs gave boxes), smallest first. */
+export function recallBySizeTable(report: EvalReport): { header: string[]; rows: string[][] } {
+  return recallTable(report, 'recallBySize', 'box side', (counts) =>
+    sizeBins().filter((b) => counts.has(b)),
+  );
+}
+
+function recallTable(
+  report: EvalReport,
+  key: 'recallByLabel' | 'recallBySize',
+  first: string,
+  order: (counts: Map<string, number>) => string[],
+): { header: string[]; rows: string[][] } {
   const sources = [
-    ...report.runs.map((r) => ({ label: r.label, byLabel: r.metrics.recallByLabel })),
-    ...(report.ceiling?.recallByLabel
-      ? [{ label: 'real images (ceiling)', byLabel: report.ceiling.recallByLabel }]
+    ...report.runs.map((r) => ({ label: r.label, table: r.metrics[key] })),
+    ...(report.ceiling?.[key]
+      ? [{ label: 'real images (ceiling)', table: report.ceiling[key] }]
       : []),
-  ].filter((s) => s.byLabel);
+  ].filter((s) => s.table);
   if (!sources.length) return { header: [], rows: [] };
   const objects = new Map<string, number>();
   for (const s of sources)
-    for (const [label, r] of Object.entries(s.byLabel!))
-      objects.set(label, Math.max(objects.get(label) ?? 0, r.objects));
-  const labels = [...objects].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    for (const [k, r] of Object.entries(s.table!))
+      objects.set(k, Math.max(objects.get(k) ?? 0, r.objects));
   return {
-    header: ['object', 'in graphs', ...sources.map((s) => s.label)],
-    rows: labels.map(([label, n]) => [
-      label,
-      String(n),
+    header: [first, 'in graphs', ...sources.map((s) => s.label)],
+    rows: order(objects).map((k) => [
+      k,
+      String(objects.get(k)),
       ...sources.map((s) => {
-        const r = s.byLabel![label];
+        const r = s.table![k];
         return r ? pct(r.found / r.objects) : '—';
       }),
     ]),
@@ -248,6 +266,7 @@ export function formatMetricsTable(report: EvalReport): string {
 export function renderReportHtml(report: EvalReport): string {
   const table = htmlTable(metricsTable(report));
   const byLabel = recallByLabelTable(report);
+  const bySize = recallBySizeTable(report);
   const swaps = substitutionTable(report);
   const predicates = predicateTable(report);
   const runHeads = report.runs.map((r) => `<th>${esc(r.label)}</th>`).join('');
@@ -282,6 +301,7 @@ pre{margin:4px 0;font-size:12px;white-space:pre-wrap;max-width:28em}.c{font-size
 ${table}
 ${notes ? `<ul>${notes}</ul>` : ''}
 ${byLabel.rows.length ? `<h2>Object recall by class</h2>\n${htmlTable(byLabel)}` : ''}
+${bySize.rows.length ? `<h2>Object recall by box size</h2>\n<p>The side (√area) of each object's box as a share of the image's: the layout a generated image was drawn in, the real boxes of a real one.</p>\n${htmlTable(bySize)}` : ''}
 ${swaps.rows.length ? `<h2>Missed objects: what was drawn instead</h2>\n<p>A missed object counts once for each label that its image has an unclaimed detection of.</p>\n${htmlTable(swaps)}` : ''}
 ${predicates.rows.length ? `<h2>Relations by predicate</h2>\n<p>Whether the boxes of the two matched objects give the predicate, apart from whether both were found.</p>\n${htmlTable(predicates)}` : ''}
 <h2>Samples</h2>
