@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
 import { UserError } from './errors.js';
@@ -18,7 +18,10 @@ export function readPng(path: string): { data: Uint8Array; width: number; height
   };
 }
 
-/** Writes an RGBA image as PNG (creating the folder). */
+/**
+ * Writes an RGBA image as PNG (creating the folder), through a temporary file and a rename: a
+ * run stopped mid-write leaves no truncated PNG for a resumed `eval` to take as done.
+ */
 export function writePng(
   path: string,
   rgba: Uint8ClampedArray | Uint8Array,
@@ -28,7 +31,9 @@ export function writePng(
   const png = new PNG({ width, height });
   png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, PNG.sync.write(png));
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, PNG.sync.write(png));
+  renameSync(tmp, path);
 }
 
 /** Tiles equally sized RGBA images into a grid, `columns` wide, with a 2-pixel white gutter. */
