@@ -31,9 +31,10 @@ stage autoencoder "$runs/ae" $cli train-autoencoder --data "$data" --preset f4-c
 stage diffusion "$runs/ldm" $cli train --data "$data" --encoder "$runs/encoder" \
   --autoencoder "$runs/ae" --global-embedding --min-snr 5 --batch 12 --steps 3800 --lr 8e-4 \
   --checkpoint-every 100 --val-every 500
-# Eight fine-tunes from the exported UNet (`train --init`; a fresh optimiser each). The first and
+# Nine fine-tunes from the exported UNet (`train --init`; a fresh optimiser each). The first and
 # fourth ran on an H200 through apps/cli/scripts/gpu-run.sh (WebGPU, ~10 min there each; hours on
-# 2 CPU cores), the others on the CPU (57, 74, 55, 90, 95 and ~85 min). TRAINING.md has them as run.
+# 2 CPU cores), the others on the CPU (57, 74, 55, 90, 95, 99 and 86 min). TRAINING.md has them as
+# run.
 # Every fine-tune: the frozen parts above, the exported UNet it starts from, min-SNR-5.
 finetune() { # name, run folder, the model directory it starts from, its own flags...
   local name=$1 run=$2 from=$3; shift 3
@@ -70,7 +71,12 @@ $cli export --run "$runs/ldm-ft7" --out "$runs/ldm-ft7-model"
 # run started from fine-tune 7's float16 export (models/default then); this starts from float32.
 finetune finetune8 "$runs/ldm-ft8" "$runs/ldm-ft7-model" --layout --layout-lr-scale 10 \
   --label-lr-scale 10 --batch 24 --steps 1000 --lr 2e-4 --checkpoint-every 50 --val-every 250
+$cli export --run "$runs/ldm-ft8" --out "$runs/ldm-ft8-model"
+# The ninth continues the eighth with its settings for 900 steps.
+finetune finetune9 "$runs/ldm-ft9" "$runs/ldm-ft8-model" --layout --layout-lr-scale 10 \
+  --label-lr-scale 10 --batch 24 --steps 900 --lr 2e-4 --checkpoint-every 50 --val-every 300
 # float16 weights: half the size; sampling differs by 0.05/255 per pixel (TRAINING.md). Export
-# keeps TRAINING.md and any other file beside the model. Guidance 2, and 6 below t = 500.
-$cli export --run "$runs/ldm-ft8" --out models/default --steps 20 --sampler dpmpp-2m \
-  --guidance 2 --late-guidance 6@500 --fp16
+# keeps TRAINING.md and any other file beside the model. Guidance 2, and 6 below t = 500. The
+# layout prior is the current built-in one (the run's config holds the one of its start).
+$cli export --run "$runs/ldm-ft9" --out models/default --steps 20 --sampler dpmpp-2m \
+  --guidance 2 --late-guidance 6@500 --fp16 --layout-prior synthetic
