@@ -48,6 +48,7 @@ export {
   innerPlacement,
   LayoutPriorSchema,
   overlapShare,
+  parseLayoutPrior,
   sampleGraphLayout,
   type InnerPlacement,
   type LayoutPrior,

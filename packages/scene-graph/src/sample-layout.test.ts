@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { relationFromBoxes } from './relation.js';
-import { innerPlacement, LayoutPriorSchema, sampleGraphLayout } from './sample-layout.js';
+import {
+  innerPlacement,
+  LayoutPriorSchema,
+  parseLayoutPrior,
+  sampleGraphLayout,
+} from './sample-layout.js';
 import { parseSceneGraphText } from './text.js';
 import type { Box, SceneGraph } from './types.js';
 import { SYNTHETIC_LAYOUT_PRIOR, syntheticVocabulary } from './vocabularies/synthetic.js';
@@ -196,6 +201,11 @@ describe('LayoutPriorSchema', () => {
     const bad = LayoutPriorSchema.safeParse({ ...PRIOR, thingSize: [0.4, 0.2] });
     expect(bad.success).toBe(false);
     expect(bad.error!.issues[0].message).toMatch(/min ≤ max/);
+    expect(parseLayoutPrior({ ...PRIOR, thingSize: [0.4, 0.2] }).issues).toMatch(
+      /^\(root\): each range must be \[min, max\] with min ≤ max$/,
+    );
+    expect(parseLayoutPrior({ ...PRIOR, margin: 0.9 }).issues).toMatch(/^margin: /);
+    expect(parseLayoutPrior(PRIOR).prior).toEqual(PRIOR);
     expect(LayoutPriorSchema.safeParse({ ...PRIOR, margin: 0.9 }).success).toBe(false);
     const badInner = { triangle: { scale: [0.5, 0.3], centre: [0.5, 0.7] } };
     expect(LayoutPriorSchema.safeParse({ ...PRIOR, innerByContainer: badInner }).success).toBe(

@@ -68,6 +68,17 @@ export const LayoutPriorSchema = z
     },
   );
 
+/** Untrusted JSON checked against `LayoutPriorSchema`: the prior, or its problems on one line. */
+export function parseLayoutPrior(
+  json: unknown,
+): { prior: LayoutPrior; issues?: undefined } | { prior?: undefined; issues: string } {
+  const r = LayoutPriorSchema.safeParse(json);
+  if (r.success) return { prior: r.data as LayoutPrior };
+  return {
+    issues: r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+  };
+}
+
 /** How `prior` places a thing inside a container labelled `label` (its last word decides). */
 export function innerPlacement(prior: LayoutPrior, label: string): InnerPlacement {
   const word = label.trim().split(/\s+/).pop() ?? '';

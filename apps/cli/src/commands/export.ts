@@ -8,7 +8,7 @@ import {
   type ModelManifest,
 } from '@sgdiff/diffusion';
 import { writeModelDirectory } from '@sgdiff/diffusion/node';
-import { LayoutPriorSchema, SYNTHETIC_LAYOUT_PRIOR, type LayoutPrior } from '@sgdiff/scene-graph';
+import { parseLayoutPrior, SYNTHETIC_LAYOUT_PRIOR, type LayoutPrior } from '@sgdiff/scene-graph';
 import { Option, type Command } from 'commander';
 import type { BackendChoice } from '@sgdiff/nn';
 import {
@@ -44,12 +44,9 @@ function readLayoutPrior(spec: string): LayoutPrior {
   } catch (e) {
     throw new UserError(`--layout-prior ${spec}: ${(e as Error).message}`);
   }
-  const r = LayoutPriorSchema.safeParse(json);
-  if (!r.success)
-    throw new UserError(
-      `--layout-prior ${spec}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    );
-  return r.data as LayoutPrior;
+  const { prior, issues } = parseLayoutPrior(json);
+  if (!prior) throw new UserError(`--layout-prior ${spec}: ${issues}`);
+  return prior;
 }
 
 export function registerExport(program: Command): void {
@@ -89,24 +86,21 @@ export function registerExport(program: Command): void {
         throw new UserError(
           `${flags.run} is a ${String(cfg.command)} run; export takes a train run`,
         );
-      let denoiserConfig = cfg.denoiser;
-      if (flags.layoutPrior !== undefined) {
-        if (!denoiserConfig.layout)
-          throw new UserError(
-            `--layout-prior: ${flags.run} trained a model without layout input (train --layout)`,
-          );
-        const prior = readLayoutPrior(flags.layoutPrior);
-        denoiserConfig = { ...denoiserConfig, layout: { ...denoiserConfig.layout, prior } };
-      }
+      if (flags.layoutPrior !== undefined && !cfg.denoiser.layout)
+        throw new UserError(
+          `--layout-prior: ${flags.run} trained a model without layout input (train --layout)`,
+        );
+      const prior =
+        flags.layoutPrior === undefined ? undefined : readLayoutPrior(flags.layoutPrior);
+      // The same replacement in the UNet checkpoint's config and in sgdiff.json.
+      const withPrior = (c: Denoiser['config']): Denoiser['config'] =>
+        prior && c.layout ? { ...c, layout: { ...c.layout, prior } } : c;
       const checkpoint = await latestCheckpointOf(flags.run, '--run');
       const dataset = await readManifest(cfg.data);
       const frozen = await loadFrozenParts(cfg);
       const ema = await loadModuleFromCheckpoint(
         join(checkpoint, 'ema'),
-        (c: Denoiser['config']) =>
-          new Denoiser(
-            c.layout && denoiserConfig.layout ? { ...c, layout: denoiserConfig.layout } : c,
-          ),
+        (c: Denoiser['config']) => new Denoiser(withPrior(c)),
         'EMA weights',
       );
       const manifest: ModelManifest = {
@@ -132,7 +126,7 @@ export function registerExport(program: Command): void {
         parts: {
           encoder: { path: 'encoder', config: { ...frozen.encoder.config } },
           autoencoder: { path: 'autoencoder', config: { ...frozen.autoencoder.config } },
-          unet: { path: 'unet', config: { ...denoiserConfig } },
+          unet: { path: 'unet', config: { ...withPrior(cfg.denoiser) } },
         },
         versions: {},
         provenance: {

@@ -1,4 +1,4 @@
-import { LayoutPriorSchema, VocabularyJsonSchema, type VocabularyJson } from '@sgdiff/scene-graph';
+import { parseLayoutPrior, VocabularyJsonSchema, type VocabularyJson } from '@sgdiff/scene-graph';
 import { z } from 'zod';
 import type { AutoencoderConfig } from '../autoencoder/config.js';
 import type { DenoiserConfig } from '../ldm/denoiser.js';
@@ -80,21 +80,19 @@ export class ModelError extends Error {
 }
 
 /** Validates a parsed sgdiff.json; `where` names it in errors. */
-function formatIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-}
-
 export function parseModelManifest(json: unknown, where: string): ModelManifest {
   const r = ManifestSchema.safeParse(json);
-  if (!r.success)
-    throw new ModelError(`${where}: not a valid ${MODEL_MANIFEST} (${formatIssues(r.error)})`);
+  if (!r.success) {
+    const issues = r.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new ModelError(`${where}: not a valid ${MODEL_MANIFEST} (${issues})`);
+  }
   // The part configs are the modules' own; the layout prior is read by the pipeline itself.
   const prior = (r.data.parts.unet.config as { layout?: { prior?: unknown } }).layout?.prior;
-  if (prior !== undefined) {
-    const p = LayoutPriorSchema.safeParse(prior);
-    if (!p.success)
-      throw new ModelError(`${where}: parts.unet.config.layout.prior: ${formatIssues(p.error)}`);
-  }
+  const checked = prior === undefined ? undefined : parseLayoutPrior(prior);
+  if (checked?.issues)
+    throw new ModelError(`${where}: parts.unet.config.layout.prior: ${checked.issues}`);
   let schedule: ScheduleConfig;
   try {
     schedule = parseScheduleConfig(r.data.schedule);
