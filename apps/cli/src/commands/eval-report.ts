@@ -361,8 +361,9 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
           ...g,
           objects: g.objects.map(({ box: _box, ...o }) => o),
         }));
-    // Scored with the boxes each image was drawn in (the same objects and relations), so that
-    // the report can give recall by box size; a model without layout input draws none.
+    // The boxes each image is drawn in (image i: seed + i, as generate would draw them), drawn
+    // once: generated from and scored with, so the report can give recall by box size. A model
+    // without layout input draws none.
     const drawn = flags.givenBoxes ? real.graphs : pipe!.layoutGraphs(inputs, flags.seed);
     const size = pipe!.manifest.imageSize;
     // Reconstructions are scored against the real images at the data's size.
@@ -381,7 +382,7 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
           const missing = idx.filter((i) => !existsSync(join(dir, sampleName(i))));
           if (missing.length) {
             // Image i always comes from seed + i, so a resumed batch reproduces the missing ones.
-            const res = await pipe!.generate(inputs.slice(s, s + idx.length), {
+            const res = await pipe!.generate(drawn.slice(s, s + idx.length), {
               seed: flags.seed + s,
               guidance: g,
               relationGuidance: relation,
