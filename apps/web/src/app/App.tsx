@@ -15,7 +15,7 @@ import { GenerationClient } from '../generation/client.js';
 import type { DownloadProgress, Frame, FromWorker, ModelInfo } from '../generation/protocol.js';
 import { differenceOverlay } from '../images/difference.js';
 import { downloadPng, ImageCanvas } from '../results/ImageCanvas.js';
-import { LayoutBoxes } from '../results/LayoutBoxes.js';
+import { FramedImage } from '../results/LayoutBoxes.js';
 import { readGraphInput } from '../state/graph-input.js';
 import { readUrlState, SAMPLERS, writeUrlState, type Settings } from '../state/url-state.js';
 
@@ -518,32 +518,24 @@ export function App() {
           {compare && !running ? (
             <div class="compare" data-testid="compare">
               <figure>
-                <div class="frame">
-                  <ImageCanvas
-                    frame={compare.before.frame}
-                    label={`Before: ${compare.before.text}`}
-                    testId="before"
-                  />
-                  {showLayout && compare.before.layout && (
-                    <LayoutBoxes layout={compare.before.layout} />
-                  )}
-                </div>
+                <FramedImage
+                  frame={compare.before.frame}
+                  label={`Before: ${compare.before.text}`}
+                  testId="before"
+                  layout={showLayout ? compare.before.layout : undefined}
+                />
                 <figcaption>
                   <strong>Before</strong> · {compare.before.text}
                 </figcaption>
               </figure>
               <figure>
-                <div class="frame">
-                  <ImageCanvas
-                    frame={compare.after.frame}
-                    overlay={overlayFrame}
-                    label={`After: ${compare.after.text}`}
-                    testId="after"
-                  />
-                  {showLayout && compare.after.layout && (
-                    <LayoutBoxes layout={compare.after.layout} />
-                  )}
-                </div>
+                <FramedImage
+                  frame={compare.after.frame}
+                  overlay={overlayFrame}
+                  label={`After: ${compare.after.text}`}
+                  testId="after"
+                  layout={showLayout ? compare.after.layout : undefined}
+                />
                 <figcaption>
                   <strong>After</strong> · {compare.after.text}
                 </figcaption>
@@ -560,20 +552,18 @@ export function App() {
             </div>
           ) : (
             <figure class="single">
-              <div class="frame">
-                <ImageCanvas
-                  frame={shown}
-                  label={
-                    running
-                      ? 'Live preview of the denoised estimate'
-                      : result
-                        ? `Generated image: ${result.text}`
-                        : 'No image yet'
-                  }
-                  testId="image"
-                />
-                {showLayout && !running && result?.layout && <LayoutBoxes layout={result.layout} />}
-              </div>
+              <FramedImage
+                frame={shown}
+                label={
+                  running
+                    ? 'Live preview of the denoised estimate'
+                    : result
+                      ? `Generated image: ${result.text}`
+                      : 'No image yet'
+                }
+                testId="image"
+                layout={showLayout && !running ? result?.layout : undefined}
+              />
               <figcaption>
                 {running
                   ? 'Live preview (denoised estimate)'

@@ -1,8 +1,21 @@
 // The boxes an image was drawn in, as outlines over it. Vector (not painted into the 64×64
 // canvas), so that outlines and labels stay sharp at the canvas's CSS size.
+import type { ComponentProps } from 'preact';
 import type { SceneGraph } from '@sgdiff/scene-graph';
 import { labelStyle } from '../editor/label-style.js';
+import { ImageCanvas } from './ImageCanvas.js';
 import { layoutBoxes } from './layout-boxes.js';
+
+/** An image with, where `layout` is given, its boxes outlined over it. */
+export function FramedImage(props: ComponentProps<typeof ImageCanvas> & { layout?: SceneGraph }) {
+  const { layout, ...image } = props;
+  return (
+    <div class="frame">
+      <ImageCanvas {...image} />
+      {layout && <LayoutBoxes layout={layout} />}
+    </div>
+  );
+}
 
 export function LayoutBoxes(props: { layout: SceneGraph }) {
   const boxes = layoutBoxes(props.layout);
