@@ -21,10 +21,16 @@ export interface BackendInfo {
   adapter: string;
   /** True when a GPU API is served by a CPU rasteriser (llvmpipe, lavapipe, SwiftShader). */
   softwareFallback: boolean;
+  /** Threads the backend computes with, where that is known (WASM). */
+  threads?: number;
+  /** Why the backend runs as it does, where that was a choice (e.g. the WASM thread count). */
+  note?: string;
 }
 
 export function formatBackendInfo(info: BackendInfo): string {
-  return `[@sgdiff/nn] backend=${info.backend} adapter="${info.adapter}" softwareFallback=${info.softwareFallback}`;
+  const threads = info.threads === undefined ? '' : ` threads=${info.threads}`;
+  const note = info.note ? ` (${info.note})` : '';
+  return `[@sgdiff/nn] backend=${info.backend} adapter="${info.adapter}"${threads} softwareFallback=${info.softwareFallback}${note}`;
 }
 
 export function logBackendInfo(info: BackendInfo, log: InitBackendOptions['log']): void {

@@ -5,6 +5,17 @@
 export * from '../index.js';
 export { initBackend, type NodeInitBackendOptions } from './init-backend.js';
 export { nodeWasmDir } from './wasm-paths.js';
+export {
+  planWasmThreads,
+  busyCores,
+  useThreadedWasm,
+  useStockWasm,
+  activeWasmThreads,
+  MAX_WASM_THREADS,
+  THREADED_WASM_CHECKED_VERSION,
+  type ThreadsChoice,
+  type ThreadPlan,
+} from './wasm-threads.js';
 export { installDawn } from './dawn.js';
 export { writeDirAtomically } from './atomic-dir.js';
 export {

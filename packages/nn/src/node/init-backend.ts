@@ -8,10 +8,23 @@ import {
 } from '../backend/types.js';
 import { installDawn } from './dawn.js';
 import { nodeWasmDir } from './wasm-paths.js';
+import {
+  activeWasmThreads,
+  planWasmThreads,
+  useStockWasm,
+  useThreadedWasm,
+  type ThreadsChoice,
+} from './wasm-threads.js';
 
 export interface NodeInitBackendOptions extends InitBackendOptions {
   /** Let `auto` pick a software WebGPU adapter (lavapipe). Off: WASM is faster for training. */
   allowSoftwareWebGpu?: boolean;
+  /**
+   * WASM threads: a count, or `auto` (default) for the cores free at start-up. Above 1 runs
+   * tfjs's threaded SIMD build; if that cannot start, the single-threaded one runs and the log
+   * line says why. Other backends ignore it. Set it before any tensor is made on wasm.
+   */
+  threads?: ThreadsChoice;
 }
 
 /**
@@ -85,8 +98,30 @@ async function tryNodeBackend(
     }
     case 'wasm': {
       await loadWasmBackend(options.wasmPaths ?? nodeWasmDir());
-      if (!(await activate('wasm'))) throw new Error('tfjs could not start wasm');
-      return { backend: 'wasm', adapter: await wasmRuntimeName(), softwareFallback: false };
+      const plan = await planWasmThreads(options.threads ?? 'auto');
+      let note = plan.threads === 1 && options.threads !== 1 ? plan.reason : undefined;
+      let started = false;
+      if (plan.threads > 1) {
+        try {
+          await useThreadedWasm(plan.threads);
+          started = await activate('wasm');
+          if (!started) throw new Error('the threaded build did not start');
+        } catch (e) {
+          note = `threaded build failed, 1 thread: ${e instanceof Error ? e.message : String(e)}`;
+        }
+      }
+      if (!started) {
+        useStockWasm();
+        if (!(await activate('wasm'))) throw new Error('tfjs could not start wasm');
+      }
+      const threads = await activeWasmThreads();
+      return {
+        backend: 'wasm',
+        adapter: `${await wasmRuntimeName()}${threads > 1 ? '-threaded' : ''}`,
+        softwareFallback: false,
+        threads,
+        ...(note ? { note } : {}),
+      };
     }
     case 'cpu': {
       await import('@tensorflow/tfjs-backend-cpu');
