@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatBackendInfo, type BackendChoice, type BackendInfo } from '@sgdiff/nn';
-import { initBackend } from '@sgdiff/nn/node';
+import { initBackend, MAX_WASM_THREADS, type ThreadsChoice } from '@sgdiff/nn/node';
 import { UserError } from './errors.js';
 
 export function positiveInt(value: string): number {
@@ -46,10 +46,30 @@ export function backendOption(): Option {
   return new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto');
 }
 
+export function threadsChoice(value: string): ThreadsChoice {
+  if (value === 'auto') return 'auto';
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_WASM_THREADS)
+    throw new InvalidArgumentError(`expected "auto" or an integer from 1 to ${MAX_WASM_THREADS}`);
+  return n;
+}
+
+export function threadsOption(): Option {
+  return new Option(
+    '--threads <n|auto>',
+    'WASM threads (auto: the cores free at start-up; results are identical at any count)',
+  )
+    .argParser(threadsChoice)
+    .default('auto');
+}
+
 /** Starts the requested backend and prints which one runs (to stderr, keeping stdout clean). */
-export async function startBackend(choice: BackendChoice): Promise<BackendInfo> {
+export async function startBackend(
+  choice: BackendChoice,
+  threads: ThreadsChoice = 'auto',
+): Promise<BackendInfo> {
   try {
-    const info = await initBackend({ backend: choice, log: false });
+    const info = await initBackend({ backend: choice, threads, log: false });
     process.stderr.write(`${formatBackendInfo(info)}\n`);
     return info;
   } catch (e) {
@@ -61,19 +81,21 @@ export async function startBackend(choice: BackendChoice): Promise<BackendInfo> 
 export interface RunFlags {
   seed: number;
   backend: BackendChoice;
+  threads?: ThreadsChoice;
   resume?: boolean;
   timeLimit?: number;
   checkpointEvery: number;
 }
 
 /**
- * What every training command takes to control its run folder: seed, backend, resume, a time
- * limit and the checkpoint interval.
+ * What every training command takes to control its run folder: seed, backend and threads,
+ * resume, a time limit and the checkpoint interval.
  */
 export function addRunOptions(cmd: Command): Command {
   return cmd
     .option('--seed <n>', 'run seed', positiveInt, 1)
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option('--resume', 'continue the run in --out from its latest checkpoint')
     .option(
       '--time-limit <minutes>',

@@ -1,3 +1,4 @@
+import type { ThreadsChoice } from '@sgdiff/nn/node';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -57,6 +58,7 @@ export interface EvalFlags {
   realVsReal?: boolean;
   reconstruct?: boolean;
   backend: BackendChoice;
+  threads?: ThreadsChoice;
   out?: string;
 }
 
@@ -267,7 +269,7 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
     throw new UserError('eval: --n must be at least 2 (FID needs two images per set)');
   const out = flags.out;
   await mkdir(out, { recursive: true });
-  await startBackend(flags.backend);
+  await startBackend(flags.backend, flags.threads);
   const notes: string[] = [];
 
   let pipe: Awaited<ReturnType<typeof loadPipeline>> | undefined;

@@ -1,3 +1,4 @@
+import type { ThreadsChoice } from '@sgdiff/nn/node';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
@@ -28,6 +29,7 @@ import {
   addRunOptions,
   type RunFlags,
   backendOption,
+  threadsOption,
   nonNegativeInt,
   lateGuidance,
   nonNegativeNumber,
@@ -99,7 +101,7 @@ export function registerTrainOracle(evalCommand: Command): void {
     const size = manifest.image.size;
     if (flags.init && flags.resume)
       throw new UserError('--init starts a new run; --resume continues one (give one of them)');
-    await startBackend(flags.backend);
+    await startBackend(flags.backend, flags.threads);
     // Read once: its config decides the run's model, its weights start it.
     const init = flags.init ? await loadOracle(flags.init) : undefined;
     if (init && init.config.imageSize !== size) {
@@ -299,6 +301,7 @@ export function registerEval(program: Command): void {
       "also score the autoencoder's reconstructions of the real images: the ceiling its latent space sets",
     )
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option('--out <dir>', 'report folder (generated images are kept there, so a re-run resumes)')
     .action(async (flags: EvalFlags) => {
       const report = await runEvalReport(flags);
@@ -317,6 +320,7 @@ interface CalibrateFlags {
   n: number;
   minPrecision: number;
   backend: BackendChoice;
+  threads?: ThreadsChoice;
   dryRun?: boolean;
 }
 
@@ -334,8 +338,9 @@ export function registerCalibrateOracle(evalCommand: Command): void {
     .option('--min-precision <p>', 'lowest acceptable detection precision', positiveNumber, 0.95)
     .option('--dry-run', 'print the sweep, change nothing')
     .addOption(backendOption())
+    .addOption(threadsOption())
     .action(async (flags: CalibrateFlags) => {
-      await startBackend(flags.backend);
+      await startBackend(flags.backend, flags.threads);
       const oracle = await loadOracle(flags.oracle);
       const dir = oracleCheckpointDir(flags.oracle);
       const set = await fixedBatch(flags.data, flags.split, flags.n);

@@ -1,3 +1,4 @@
+import type { ThreadsChoice } from '@sgdiff/nn/node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
@@ -13,6 +14,7 @@ import { Option, type Command } from 'commander';
 import type { BackendChoice } from '@sgdiff/nn';
 import {
   backendOption,
+  threadsOption,
   lateGuidance,
   nonNegativeNumber,
   positiveInt,
@@ -33,6 +35,7 @@ interface Flags {
   sampler: 'ddim' | 'ddpm' | 'dpmpp-2m';
   layoutPrior?: string;
   backend: BackendChoice;
+  threads?: ThreadsChoice;
 }
 
 /** `--layout-prior`: `synthetic` for the built-in prior, else a JSON file holding one. */
@@ -78,8 +81,9 @@ export function registerExport(program: Command): void {
       "layout prior of a model with layout input, in place of the run's: a JSON file, or `synthetic` for the built-in one (the prior is only read when sampling, so a better one needs no retraining)",
     )
     .addOption(backendOption().default('cpu'))
+    .addOption(threadsOption())
     .action(async (flags: Flags) => {
-      await startBackend(flags.backend);
+      await startBackend(flags.backend, flags.threads);
       const { run } = await RunFolder.existing(flags.run);
       const cfg = run.config as unknown as TrainRunConfig;
       if (cfg.command !== 'train')

@@ -1,3 +1,4 @@
+import type { ThreadsChoice } from '@sgdiff/nn/node';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLoader, readManifest } from '@sgdiff/datasets/node';
@@ -19,7 +20,7 @@ import { Vocabulary, type SceneGraph } from '@sgdiff/scene-graph';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { frozenPartSource, loadModuleFromCheckpoint } from '../model-parts.js';
-import { backendOption, positiveInt, startBackend } from '../options.js';
+import { backendOption, threadsOption, positiveInt, startBackend } from '../options.js';
 
 interface Flags {
   run: string;
@@ -28,6 +29,7 @@ interface Flags {
   pairs: number;
   seed: number;
   backend: BackendChoice;
+  threads?: ThreadsChoice;
   json?: boolean;
 }
 
@@ -87,9 +89,10 @@ export function registerScoreEncoder(program: Command): void {
     .option('--pairs <n>', 'graph–image pairs (the retrieval gallery size)', positiveInt, 1000)
     .option('--seed <n>', 'seed for the perturbations', positiveInt, 7)
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option('--json', 'print JSON')
     .action(async (flags: Flags) => {
-      await startBackend(flags.backend);
+      await startBackend(flags.backend, flags.threads);
       const checkpoint = await frozenPartSource(flags.run, 'encoder', '--run');
       // A pretrain checkpoint also holds the image head that retrieval needs.
       const model = existsSync(join(checkpoint, 'pretrain'))

@@ -39,14 +39,15 @@ describe('initBackend (Node)', () => {
       expect(info.backend).toBe('webgpu');
       return;
     }
-    expect(info).toEqual({
+    expect(info).toMatchObject({
       backend: 'wasm',
       adapter: expect.stringMatching(/^wasm/),
       softwareFallback: false,
+      threads: expect.any(Number),
     });
     expect(tf.getBackend()).toBe('wasm');
     expect(lines[0]).toMatch(
-      /^\[@sgdiff\/nn\] backend=wasm adapter="wasm.*" softwareFallback=false$/,
+      /^\[@sgdiff\/nn\] backend=wasm adapter="wasm.*" threads=\d softwareFallback=false( \(.*\))?$/,
     );
   });
 

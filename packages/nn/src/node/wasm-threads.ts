@@ -155,7 +155,11 @@ export async function useThreadedWasm(threads: number): Promise<void> {
   replaceWasmFactory(async () => {
     const module = await factory({
       locateFile: (path: string, prefix: string) =>
-        path.endsWith('.worker.js') ? worker : path.endsWith('.wasm') ? join(dir, 'dist', path) : prefix + path,
+        path.endsWith('.worker.js')
+          ? worker
+          : path.endsWith('.wasm')
+            ? join(dir, 'dist', path)
+            : prefix + path,
       // Workers evaluate the main script from this path (Emscripten: `mainScriptUrlOrBlob`).
       mainScriptUrlOrBlob: join(dir, THREADED_WASM_FILES[0]),
       instantiateWasm: (
