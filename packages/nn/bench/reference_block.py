@@ -8,7 +8,7 @@ random target, Adam lr 1e-4. fp32 with TF32 off. Prints one JSON line per batch 
 shape of the tfjs benches' lines.
 
     python3 packages/nn/bench/reference_block.py [--batches 1,32] [--iters 50] [--channels-last]
-                                                  [--profile]
+                                                  [--profile] [--threads N] [--warmup K]
 """
 import argparse
 import json
@@ -63,9 +63,13 @@ def main() -> None:
     p.add_argument("--size", type=int, default=32)
     p.add_argument("--channels", type=int, default=128)
     p.add_argument("--channels-last", action="store_true")
+    p.add_argument("--threads", type=int, help="CPU threads (torch.set_num_threads)")
+    p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--profile", action="store_true", help="print the top CUDA ops of one train step")
     a = p.parse_args()
 
+    if a.threads:
+        torch.set_num_threads(a.threads)
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cudnn.benchmark = True
@@ -91,7 +95,7 @@ def main() -> None:
             loss.backward()
             opt.step()
 
-        for _ in range(5):  # warm-up: cuDNN autotuning, allocator
+        for _ in range(a.warmup):  # warm-up: cuDNN autotuning, allocator
             forward()
             step()
         forward_ms = timed(forward, a.iters, device)
@@ -101,6 +105,7 @@ def main() -> None:
             "backend": f"pytorch-{torch.__version__}-{device.type}",
             "adapter": name,
             "dtype": "float32 (TF32 off)",
+            "threads": torch.get_num_threads(),
             "memoryFormat": "channels_last" if a.channels_last else "NCHW",
             "shape": [batch, a.size, a.size, a.channels],
             "iterations": a.iters,

@@ -58,8 +58,11 @@ export class Conv2d extends Module {
               [0, 0],
             ] as tf.backend_util.ExplicitPadding)
           : this.padding;
-      const y = tf.conv2d(x, this.weight as tf.Tensor4D, this.stride, pad);
-      return this.bias ? tf.add(y, this.bias) : y;
+      const filter = this.weight as tf.Tensor4D;
+      // The bias is added inside the conv kernel: one op, one sweep over the output, not two.
+      if (this.bias)
+        return tf.fused.conv2d({ x, filter, strides: this.stride, pad, bias: this.bias });
+      return tf.conv2d(x, filter, this.stride, pad);
     });
   }
 }

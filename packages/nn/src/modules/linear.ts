@@ -37,8 +37,9 @@ export class Linear extends Module {
       const lead = x.shape.slice(0, -1);
       const x2 =
         x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D);
-      let y: tf.Tensor = tf.matMul(x2, this.weight as tf.Tensor2D);
-      if (this.bias) y = tf.add(y, this.bias);
+      const b = this.weight as tf.Tensor2D;
+      // Bias inside the matmul kernel (tf.fused): one op instead of two.
+      const y = this.bias ? tf.fused.matMul({ a: x2, b, bias: this.bias }) : tf.matMul(x2, b);
       return x.rank === 2 ? y : tf.reshape(y, [...lead, this.outFeatures]);
     });
   }
