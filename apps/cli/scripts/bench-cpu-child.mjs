@@ -14,13 +14,16 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'models/default' },
   },
 });
-const threads = Number(values.threads);
+const threads = values.threads === 'auto' ? 'auto' : Number(values.threads);
 const iters = Number(values.iters);
 const what = new Set(values.what.split(','));
 const info = await initBackend({ backend: 'wasm', threads, log: false });
-if (info.threads !== threads) throw new Error(`asked for ${threads} threads, got ${info.threads}`);
+if (threads !== 'auto' && info.threads !== threads)
+  throw new Error(`asked for ${threads} threads, got ${info.threads}`);
 const emit = (o) =>
-  process.stdout.write(JSON.stringify({ runtime: 'tfjs-wasm', threads, ...o }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ runtime: 'tfjs-wasm', threads: info.threads, asked: threads, ...o }) + '\n',
+  );
 
 async function median(fn, n = iters) {
   await fn(); // warm-up

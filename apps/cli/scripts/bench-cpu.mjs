@@ -52,6 +52,7 @@ function lines(cmd, args) {
 const results = new Map(); // key → values over rounds
 const record = (key, v) => {
   if (v === undefined || v === null) return;
+  process.stderr.write(`  ${key.replace('|', ' @ ')}: ${v.toFixed(1)}\n`); // raw, as it comes
   if (!results.has(key)) results.set(key, []);
   results.get(key).push(v);
 };
