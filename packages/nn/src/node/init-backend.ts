@@ -1,3 +1,4 @@
+import * as tf from '../tf/index.js';
 import { activate, loadWasmBackend, wasmRuntimeName } from '../backend/activate.js';
 import { describeWebGpuAdapter } from '../backend/adapter-info.js';
 import {
@@ -98,8 +99,18 @@ async function tryNodeBackend(
     }
     case 'wasm': {
       await loadWasmBackend(options.wasmPaths ?? nodeWasmDir());
-      const plan = await planWasmThreads(options.threads ?? 'auto');
+      let plan = await planWasmThreads(options.threads ?? 'auto');
       let note = plan.threads === 1 && options.threads !== 1 ? plan.reason : undefined;
+      // Another thread count means another backend instance, and the old one's tensors would
+      // die with it: while tensors live on wasm, its thread count stays.
+      const running = tf.findBackend('wasm') as { numDataIds(): number } | null;
+      if (running && running.numDataIds() > 0) {
+        const current = await activeWasmThreads();
+        if (current !== plan.threads) {
+          note = `kept ${current} thread(s): tensors live on the running wasm backend`;
+          plan = { threads: current, reason: note };
+        }
+      }
       let started = false;
       if (plan.threads > 1) {
         try {

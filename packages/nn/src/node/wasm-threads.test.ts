@@ -107,6 +107,17 @@ describe('threaded WASM', () => {
     for (let i = 0; i < single.length; i++) expect(threaded[i]).toEqual(single[i]);
   });
 
+  it('keeps the running thread count while tensors live on wasm, so none is lost', async () => {
+    await initBackend({ backend: 'wasm', threads: 1, log: false });
+    const kept = tf.tensor1d([1, 2, 3]);
+    const info = await initBackend({ backend: 'wasm', threads: 2, log: false });
+    expect(info.threads).toBe(1);
+    expect(info.note).toMatch(/kept 1 thread\(s\): tensors live on the running wasm backend/);
+    expect(Array.from(await kept.data())).toEqual([1, 2, 3]);
+    kept.dispose();
+    expect((await initBackend({ backend: 'wasm', threads: 2, log: false })).threads).toBe(2);
+  });
+
   it('matches the cpu backend (independent reference) within float tolerance', async () => {
     await initBackend({ backend: 'wasm', threads: 2, log: false });
     const threaded = await lossAndGrads();
