@@ -1,5 +1,5 @@
 import * as tf from '../tf/index.js';
-import { describeOnBackends, maxRelError } from '../testing/backends.js';
+import { describeOnBackends, maxRelError, onCpu, randomArray } from '../testing/backends.js';
 import { flat, readFixture } from '../testing/fixtures.js';
 import { fans, kaimingNormal, kaimingUniform, xavierUniform } from '../init/initializers.js';
 import { Module } from './module.js';
@@ -238,5 +238,41 @@ describe('initialisers', () => {
     const m = new Linear(4, 4, { init: 'zeros' });
     expect(Array.from(await m.forward(tf.ones([2, 4])).data())).toEqual(new Array(8).fill(0));
     m.dispose();
+  });
+});
+
+// LayerNorm on the fused GroupNorm kernels, and Linear/Conv2d with the bias inside the kernel:
+// forward and gradients against the cpu backend, where the plain tfjs composition runs.
+describeOnBackends(['wasm', 'webgpu'], () => {
+  function grads(): tf.Tensor[] {
+    const ln = new LayerNorm(48);
+    const lin = new Linear(48, 24, { seed: 1 });
+    const conv = new Conv2d(24, 8, { seed: 2 });
+    const x = tf.tensor3d(randomArray(2 * 16 * 48, 1), [2, 16, 48]);
+    tf.tidy(() => {
+      ln.weight!.assign(tf.add(1, tf.tensor1d(randomArray(48, 2))));
+      ln.bias!.assign(tf.tensor1d(randomArray(48, 3)));
+    });
+    const params = [ln.weight!, ln.bias!, lin.weight, lin.bias!, conv.weight, conv.bias!];
+    const f = (xi: tf.Tensor) => {
+      const h = lin.forward(ln.forward(xi)); // [2, 16, 24]
+      const y = conv.forward(tf.reshape(h, [2, 4, 4, 24]) as tf.Tensor4D);
+      return tf.sum(tf.mul(y, tf.sin(y)));
+    };
+    const { grads: g } = tf.variableGrads(() => f(x) as tf.Scalar, params);
+    const dx = tf.grad(f)(x);
+    const out = [f(x), dx, ...params.map((p) => g[p.name])];
+    tf.dispose([x]);
+    [ln, lin, conv].forEach((m) => m.dispose());
+    return out;
+  }
+
+  it('fused LayerNorm, Linear and Conv2d bias: value and gradients match the cpu composition', async () => {
+    const ref = await onCpu(grads);
+    const got = grads();
+    expect(got.length).toBe(8);
+    for (let i = 0; i < got.length; i++)
+      expect(maxRelError(await got[i].data(), ref[i])).toBeLessThan(1e-4);
+    tf.dispose(got);
   });
 });
