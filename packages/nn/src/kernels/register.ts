@@ -1,6 +1,8 @@
 import {
   AddN,
   BatchMatMul,
+  Concat,
+  SplitV,
   getKernel,
   registerKernel,
   unregisterKernel,
@@ -15,6 +17,7 @@ import {
 import { conv2dBackpropInputWasm } from './wasm/conv2d-backprop-input.js';
 import { wasmUnsortedSegmentSum } from './wasm/unsorted-segment-sum.js';
 import { wasmBatchMatMul } from './wasm/batch-mat-mul.js';
+import { wasmConcat, wasmSplitV } from './wasm/concat-split.js';
 import { cpuUnsortedSegmentSum } from './cpu/unsorted-segment-sum.js';
 import { chunkedAddN } from './webgpu/add-n.js';
 
@@ -42,6 +45,22 @@ export const KERNEL_REPLACEMENTS: readonly KernelReplacement[] = [
     build: (stock) => {
       if (!stock) throw new Error('@sgdiff/nn: wasm BatchMatMul is not registered');
       return wasmBatchMatMul(stock);
+    },
+  },
+  {
+    kernelName: Concat,
+    backendName: 'wasm',
+    build: (stock) => {
+      if (!stock) throw new Error('@sgdiff/nn: wasm Concat is not registered');
+      return wasmConcat(stock);
+    },
+  },
+  {
+    kernelName: SplitV,
+    backendName: 'wasm',
+    build: (stock) => {
+      if (!stock) throw new Error('@sgdiff/nn: wasm SplitV is not registered');
+      return wasmSplitV(stock);
     },
   },
   fixed(cpuUnsortedSegmentSum),

@@ -189,3 +189,61 @@ describeOnBackends(['cpu', 'wasm'], () => {
     tf.dispose([x, ids, y]);
   });
 });
+
+// Concat and SplitV as block copies (src/kernels/wasm/concat-split.ts): every axis, several
+// inputs, an empty input, int32, explicit sizes with -1, and Concat's gradient (a SplitV).
+describeOnBackends(['wasm'], () => {
+  it('installs the Concat and SplitV replacements', () => {
+    expect(isReplacementInstalled('Concat', 'wasm')).toBe(true);
+    expect(isReplacementInstalled('SplitV', 'wasm')).toBe(true);
+  });
+
+  it('concat and split match the cpu backend on every axis', async () => {
+    const shapes: number[][] = [[3, 4, 5, 2], [2, 3], [7]];
+    const run = () => {
+      const out: tf.Tensor[] = [];
+      shapes.forEach((shape, si) => {
+        for (let axis = -1; axis < shape.length; axis++) {
+          const ax = axis < 0 ? shape.length - 1 : axis;
+          const parts = [1, 3, 0, 2].map((n, k) => {
+            const s = [...shape];
+            s[ax] = n;
+            return tf.tensor(
+              randomArray(
+                s.reduce((p, q) => p * q, 1),
+                si * 10 + k,
+              ),
+              s,
+            );
+          });
+          const joined = tf.concat(parts, axis);
+          out.push(joined, ...tf.split(joined, [2, -1, 1], axis), ...tf.split(joined, 3, axis));
+          const ints = tf.concat([tf.cast(parts[1], 'int32'), tf.cast(parts[3], 'int32')], ax);
+          out.push(tf.cast(ints, 'float32'));
+          const r = tf.tensor(randomArray(joined.size, 99), joined.shape);
+          const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(
+              tf.mul(
+                tf.concat([a, b], axis),
+                tf.slice(
+                  r,
+                  0,
+                  [...a.shape].map((d, i) => (i === ax ? a.shape[i] + b.shape[i] : d)),
+                ),
+              ),
+            ),
+          )([parts[1], parts[3]]);
+          out.push(...g);
+        }
+      });
+      return out;
+    };
+    const ref = await onCpu(run);
+    const got = tf.tidy(run);
+    expect(got.length).toBe(ref.length);
+    for (let i = 0; i < got.length; i++) {
+      expect(Array.from(await got[i].data())).toEqual(Array.from(ref[i]));
+    }
+    tf.dispose(got);
+  });
+});

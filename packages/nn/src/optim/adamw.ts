@@ -1,6 +1,7 @@
 import * as tf from '../tf/index.js';
 import { decays } from '../modules/module.js';
 import { adamwUpdateWebGpu, canFuseAdamW } from '../kernels/webgpu/adamw.js';
+import { adamwUpdateWasm, canFuseAdamWWasm } from '../kernels/wasm/adamw.js';
 
 export interface AdamWConfig {
   /** A fixed rate, or a schedule of the 0-based step (see warmupCosine). */
@@ -68,8 +69,13 @@ export class AdamW {
     return this.decayed.has(name);
   }
 
-  /** Applies one update. Parameters without a gradient are left alone (their moments too). */
-  applyGradients(grads: ReadonlyMap<string, tf.Tensor>): void {
+  /**
+   * Applies one update. Parameters without a gradient are left alone (their moments too).
+   * `gradScale` multiplies every gradient first (global-norm clipping without a scaled copy).
+   */
+  applyGradients(grads: ReadonlyMap<string, tf.Tensor>, gradScale = 1): void {
+    if (!Number.isFinite(gradScale) || gradScale < 0)
+      throw new Error(`AdamW: gradient scale ${gradScale} is not a finite number ≥ 0`);
     const baseLr = this.currentLr();
     const t = this.step + 1;
     const bc1 = 1 - this.beta1 ** t;
@@ -81,9 +87,28 @@ export class AdamW {
       const v = this.v.get(name) as tf.Variable;
       const lr = baseLr * (this.scale.get(name) ?? 1);
       const decay = this.decayed.has(name) && this.weightDecay > 0 ? 1 - lr * this.weightDecay : 1;
+      if (canFuseAdamWWasm(g, p, m, v)) {
+        // wasm: one JS pass over the heap per variable (src/kernels/wasm/adamw.ts), same arithmetic.
+        tf.tidy(() => {
+          const [p1, m1, v1] = adamwUpdateWasm(g, p, m, v, {
+            beta1: this.beta1,
+            beta2: this.beta2,
+            eps: this.eps,
+            sqrtBc2: Math.sqrt(bc2),
+            decay,
+            stepSize: lr / bc1,
+            gradScale,
+          });
+          p.assign(p1);
+          m.assign(m1);
+          v.assign(v1);
+        });
+        continue;
+      }
       if (canFuseAdamW(g, p, m, v)) {
         // webgpu: one dispatch per variable (src/kernels/webgpu/adamw.ts), same arithmetic.
         tf.tidy(() => {
+          const gs = gradScale === 1 ? g : tf.mul(g, gradScale);
           const s = {
             beta1: this.beta1,
             beta2: this.beta2,
@@ -92,7 +117,7 @@ export class AdamW {
             decay,
             stepSize: lr / bc1,
           };
-          const [p1, m1, v1] = adamwUpdateWebGpu(g, p, m, v, s);
+          const [p1, m1, v1] = adamwUpdateWebGpu(gs, p, m, v, s);
           p.assign(p1);
           m.assign(m1);
           v.assign(v1);
@@ -100,8 +125,9 @@ export class AdamW {
         continue;
       }
       tf.tidy(() => {
-        const m1 = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
-        const v1 = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+        const gs = gradScale === 1 ? g : tf.mul(g, gradScale);
+        const m1 = tf.add(tf.mul(m, this.beta1), tf.mul(gs, 1 - this.beta1));
+        const v1 = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(gs), 1 - this.beta2));
         const denom = tf.add(tf.div(tf.sqrt(v1), Math.sqrt(bc2)), this.eps);
         const decayed = decay !== 1 ? tf.mul(p, decay) : p;
         p.assign(tf.sub(decayed, tf.mul(tf.div(m1, denom), lr / bc1)));

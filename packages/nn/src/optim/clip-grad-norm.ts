@@ -1,7 +1,11 @@
 import * as tf from '../tf/index.js';
+import { canSumSquaresWasm, sumOfSquaresWasm } from '../kernels/wasm/adamw.js';
 
 /** √(Σ‖g‖²) over all gradients, as a scalar tensor. */
 export function globalNorm(grads: ReadonlyMap<string, tf.Tensor>): tf.Scalar {
+  const all = [...grads.values()];
+  // On wasm: one float64 pass over each gradient on the heap, not a Square and a Sum kernel each.
+  if (all.length && canSumSquaresWasm(all)) return tf.scalar(Math.sqrt(sumOfSquaresWasm(all)));
   return tf.tidy(() => {
     const squares = [...grads.values()].map((g) => tf.sum(tf.square(g)));
     return tf.sqrt(squares.length ? tf.addN(squares) : tf.scalar(0)) as tf.Scalar;

@@ -1,9 +1,15 @@
 import * as tf from '../tf/index.js';
-import { useBackend, maxRelError } from '../testing/backends.js';
+import {
+  describeOnBackends,
+  maxRelError,
+  onCpu,
+  randomArray,
+  useBackend,
+} from '../testing/backends.js';
 import { flat, readFixture } from '../testing/fixtures.js';
 import { Module } from '../modules/module.js';
 import { AdamW } from './adamw.js';
-import { clipByGlobalNorm } from './clip-grad-norm.js';
+import { clipByGlobalNorm, globalNorm } from './clip-grad-norm.js';
 import { warmupCosine } from './lr-schedule.js';
 import { EMA } from './ema.js';
 import { NonFiniteError } from './non-finite.js';
@@ -40,31 +46,33 @@ beforeAll(async () => {
   await useBackend('cpu');
 });
 
-describe('AdamW', () => {
-  it('matches the numpy reference for 5 steps, decaying w but not b', async () => {
-    const m = new Affine(F.w0, F.b0);
-    const opt = new AdamW(m.parameters(), {
-      lr: F.lr,
-      beta1: F.beta1,
-      beta2: F.beta2,
-      eps: F.eps,
-      weightDecay: F.weightDecay,
-    });
-    expect(opt.decays('w')).toBe(true);
-    expect(opt.decays('b')).toBe(false);
-    const x = tf.tensor2d(F.x);
-    const y = tf.tensor2d(F.y);
-    for (const expected of F.steps) {
-      await trainStep(
-        m,
-        opt,
-        () => tf.div(tf.sum(tf.square(tf.sub(m.forward(x), y))), 2) as tf.Scalar,
-      );
-      expect(maxRelError(await m.w.data(), flat(expected.w))).toBeLessThan(1e-5);
-      expect(maxRelError(await m.b.data(), expected.b)).toBeLessThan(1e-5);
-    }
-    expect(opt.step).toBe(5);
+async function numpyReference(): Promise<void> {
+  const m = new Affine(F.w0, F.b0);
+  const opt = new AdamW(m.parameters(), {
+    lr: F.lr,
+    beta1: F.beta1,
+    beta2: F.beta2,
+    eps: F.eps,
+    weightDecay: F.weightDecay,
   });
+  expect(opt.decays('w')).toBe(true);
+  expect(opt.decays('b')).toBe(false);
+  const x = tf.tensor2d(F.x);
+  const y = tf.tensor2d(F.y);
+  for (const expected of F.steps) {
+    await trainStep(
+      m,
+      opt,
+      () => tf.div(tf.sum(tf.square(tf.sub(m.forward(x), y))), 2) as tf.Scalar,
+    );
+    expect(maxRelError(await m.w.data(), flat(expected.w))).toBeLessThan(1e-5);
+    expect(maxRelError(await m.b.data(), expected.b)).toBeLessThan(1e-5);
+  }
+  expect(opt.step).toBe(5);
+}
+
+describe('AdamW', () => {
+  it('matches the numpy reference for 5 steps, decaying w but not b', numpyReference);
 
   it('first step moves each weight by lr·sign(g), after decay', async () => {
     const m = new Affine([[2]], [3]);
@@ -169,5 +177,50 @@ describe('EMA', () => {
     expect(ema.currentDecay()).toBeCloseTo(0.1, 12);
     ema.updates = 90;
     expect(ema.currentDecay()).toBeCloseTo(0.91, 12);
+  });
+});
+
+// wasm runs the fused update (src/kernels/wasm/adamw.ts) and the heap norm.
+describeOnBackends(['wasm'], () => {
+  it('fused AdamW matches the numpy reference for 5 steps', numpyReference);
+
+  it('clipping inside the update equals clipByGlobalNorm then the update', async () => {
+    const run = async (fusedClip: boolean) => {
+      const m = new Affine(F.w0, F.b0);
+      const opt = new AdamW(m.parameters(), { lr: 0.05, weightDecay: 0.1 });
+      const x = tf.tensor2d(F.x);
+      const y = tf.tensor2d(F.y);
+      const loss = () => tf.sum(tf.square(tf.sub(m.forward(x), y))) as tf.Scalar;
+      for (let i = 0; i < 3; i++) {
+        if (fusedClip) {
+          await trainStep(m, opt, loss, { clipNorm: 0.5 });
+        } else {
+          const { grads } = tf.variableGrads(loss, [...m.parameters().values()]);
+          const byName = new Map([...m.parameters()].map(([n, v]) => [n, grads[v.name]]));
+          const clipped = clipByGlobalNorm(byName, 0.5);
+          expect(await clipped.norm.data()).not.toEqual(new Float32Array([0]));
+          opt.applyGradients(clipped.grads);
+          tf.dispose([...Object.values(grads), ...clipped.grads.values(), clipped.norm]);
+        }
+      }
+      const out = [await m.w.data(), await m.b.data()];
+      tf.dispose([x, y]);
+      m.dispose();
+      opt.dispose();
+      return out;
+    };
+    const [a, b] = [await run(true), await run(false)];
+    expect(maxRelError(a[0], b[0])).toBeLessThan(1e-6);
+    expect(maxRelError(a[1], b[1])).toBeLessThan(1e-6);
+  });
+
+  it('the heap gradient norm equals the cpu composition', async () => {
+    const values = [randomArray(1000, 1), randomArray(7, 2)];
+    const grads = () => new Map(values.map((v, i) => [`g${i}`, tf.tensor1d(v)]));
+    const [ref] = await onCpu(() => globalNorm(grads()));
+    const g = grads();
+    const norm = globalNorm(g);
+    expect(maxRelError(await norm.data(), ref)).toBeLessThan(1e-6);
+    tf.dispose([norm, ...g.values()]);
   });
 });

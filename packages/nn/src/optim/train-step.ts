@@ -1,7 +1,7 @@
 import * as tf from '../tf/index.js';
 import type { Module } from '../modules/module.js';
 import type { AdamW } from './adamw.js';
-import { clipByGlobalNorm, globalNorm } from './clip-grad-norm.js';
+import { globalNorm } from './clip-grad-norm.js';
 import { assertFinite } from './non-finite.js';
 
 /** Loss and gradients of `lossFn` with respect to every trainable parameter, by dotted name. */
@@ -44,25 +44,19 @@ export async function trainStep(
   options: TrainStepOptions = {},
 ): Promise<TrainStepResult> {
   const { loss, grads } = valueAndGrads(module, lossFn);
-  let applied = grads;
-  let norm: tf.Scalar;
-  if (options.clipNorm !== undefined) {
-    const clipped = clipByGlobalNorm(grads, options.clipNorm);
-    applied = clipped.grads;
-    norm = clipped.norm;
-  } else {
-    norm = globalNorm(grads);
-  }
+  const norm = globalNorm(grads);
   try {
     const both = tf.stack([loss, norm]);
     const [lossValue, normValue] = await both.data();
     both.dispose();
     assertFinite(optimizer.step, { loss: lossValue, 'gradient norm': normValue });
     const lr = optimizer.currentLr();
-    optimizer.applyGradients(applied);
+    // Clipping as clipByGlobalNorm does it, applied inside the update: no scaled gradient copies.
+    const scale =
+      options.clipNorm === undefined ? 1 : Math.min(1, options.clipNorm / (normValue + 1e-6));
+    optimizer.applyGradients(grads, scale);
     return { loss: lossValue, gradNorm: normValue, lr };
   } finally {
     tf.dispose([loss, norm, ...grads.values()]);
-    if (applied !== grads) tf.dispose([...applied.values()]);
   }
 }
