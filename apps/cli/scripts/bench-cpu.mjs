@@ -6,8 +6,10 @@
 // is the median over rounds. PyTorch: --python, else $SGDIFF_TORCH_PYTHON, else python3, else
 // /usr/bin/python3 (Debian's python3-torch), the first that imports torch.
 // --with-load adds a round beside a busy process on one core: threads 1, 2 and auto.
+// --baseline DIR adds a column for another checkout (built, e.g. a git worktree of an older
+// commit) at 1 thread, run with this child script: "today's" speed in the same run.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     python: { type: 'string' },
     what: { type: 'string', default: 'ref,unet,train,sample' },
     'with-load': { type: 'boolean', default: false },
+    baseline: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -57,9 +60,9 @@ const record = (key, v) => {
   results.get(key).push(v);
 };
 
-function runTfjs(threads, what = values.what, tag = `tfjs-${threads}t`) {
+function runTfjs(threads, what = values.what, tag = `tfjs-${threads}t`, script = child) {
   for (const r of lines(process.execPath, [
-    child,
+    script,
     '--threads',
     String(threads),
     '--what',
@@ -124,8 +127,14 @@ const t0 = Date.now();
 process.stderr.write(
   `cpu: ${cpus()[0]?.model} ×${cpus().length}; torch: ${torch ? `${torch.version} (${torch.py})` : 'not found'}; load ${loadStart.map((l) => l.toFixed(2)).join(' ')}\n`,
 );
+let baseChild;
+if (values.baseline) {
+  baseChild = `${values.baseline}/apps/cli/scripts/bench-cpu-child.mjs`;
+  copyFileSync(child, baseChild);
+}
 for (let r = 0; r < rounds; r++) {
   process.stderr.write(`round ${r + 1}/${rounds}\n`);
+  if (baseChild) runTfjs(1, values.what, 'baseline-1t', baseChild);
   runTfjs(1);
   runTfjs(2);
   if (torch) {
@@ -167,6 +176,7 @@ const table = rows.map((row) => {
     measure: row,
     ...cell,
     'tfjs 1t→2t speed-up': ratio('tfjs-1t', 'tfjs-2t'),
+    ...(baseChild ? { 'baseline 1t→tfjs 2t': ratio('baseline-1t', 'tfjs-2t') } : {}),
     'tfjs÷torch 1t': ratio('tfjs-1t', 'torch-1t'),
     'tfjs÷torch 2t': ratio('tfjs-2t', 'torch-2t'),
     'tfjs 2t GFLOP/s': flops && cell['tfjs-2t'] ? (flops / cell['tfjs-2t']) * 1000 : undefined,
@@ -186,6 +196,7 @@ if (values.json) {
     'measure',
     ...cols,
     'tfjs 1t→2t speed-up',
+    ...(baseChild ? ['baseline 1t→tfjs 2t'] : []),
     'tfjs÷torch 1t',
     'tfjs÷torch 2t',
     'tfjs 2t GFLOP/s',
