@@ -1,7 +1,7 @@
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 
-// Layering from ARCHITECTURE.md. An arrow points at what a package may import.
+// Layering from docs/architecture.md. An arrow points at what a package may import.
 const layers = {
   'scene-graph': [],
   nn: [],

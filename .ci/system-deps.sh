@@ -10,7 +10,7 @@ if ((${#need[@]})); then
 fi
 
 # nn: WebGPU tests run on Dawn over Mesa lavapipe. Debian 12's Mesa 22 is rejected by Dawn;
-# Mesa 25 from bookworm-backports is accepted (see FACTS.md).
+# Mesa 25 from bookworm-backports is accepted (see docs/toolchain.md).
 if ! dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | grep -q '^25\.'; then
   src=/etc/apt/sources.list.d/debian.sources
   if [[ -f $src ]] && ! grep -q 'bookworm-backports' "$src"; then

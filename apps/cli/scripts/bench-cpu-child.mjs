@@ -39,7 +39,7 @@ async function median(fn, n = iters) {
   return t[Math.floor(t.length / 2)];
 }
 
-// FACTS.md's reference block (as packages/nn/bench/reference-model.ts).
+// docs/toolchain.md's reference block (as packages/nn/bench/reference-model.ts).
 class ResBlock extends Module {
   constructor(c) {
     super();

@@ -155,7 +155,7 @@ if (values['with-load']) {
 }
 
 // FLOPs per sample: reference block forward = 8 convs × 2·32·32·128·128·9; a train step ≈ 3×.
-// The default UNet forward = 0.642 GFLOP (321 M MACs, counted for FACTS.md).
+// The default UNet forward = 0.642 GFLOP (321 M MACs, counted for docs/toolchain.md).
 const GFLOP = { 'reference-block': 2.416, 'default-unet': 0.642 };
 const cols = [...new Set([...results.keys()].map((k) => k.split('|')[1]))];
 const rows = [...new Set([...results.keys()].map((k) => k.split('|')[0]))];
@@ -207,6 +207,6 @@ if (values.json) {
   console.log(`|${keys.map(() => '---').join('|')}|`);
   for (const r of table) console.log(`| ${keys.map((k) => fmt(r[k])).join(' | ')} |`);
   console.log(
-    `\nms unless named; medians over ${rounds} round(s). load average ${loadStart.map((l) => l.toFixed(2)).join(' ')} → ${loadEnd.map((l) => l.toFixed(2)).join(' ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s. AVX2 peak of one core here: 78–112 GFLOP/s (FACTS.md).`,
+    `\nms unless named; medians over ${rounds} round(s). load average ${loadStart.map((l) => l.toFixed(2)).join(' ')} → ${loadEnd.map((l) => l.toFixed(2)).join(' ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s. AVX2 peak of one core here: 78–112 GFLOP/s (docs/toolchain.md).`,
   );
 }

@@ -1,5 +1,5 @@
 // Bundles the built CLI (dist/main.js) into out/sgdiff.mjs, one file that runs where there is no
-// node_modules (a GPU machine, ../shared/FACTS.md): `webgpu` stays external (ship
+// node_modules (a GPU machine, docs/toolchain.md): `webgpu` stays external (ship
 // node_modules/webgpu, e.g. via .device-carry) and the WASM binaries are copied beside it.
 // sharp (image import of VG/COCO) is native and is replaced by a stub that says so when called.
 // Usage: npx tsc -b apps/cli/tsconfig.lib.json && node apps/cli/scripts/bundle-device.mjs

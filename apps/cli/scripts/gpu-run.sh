@@ -1,5 +1,5 @@
 #!/bin/bash
-# One bundled run on a GPU machine (no node_modules, no network; ../shared/FACTS.md):
+# One bundled run on a GPU machine (no node_modules, no network; docs/toolchain.md):
 #   1. the nn benchmark (stock / unfused / fused tfjs-webgpu, then PyTorch on the same card);
 #   2. fine-tunes models/default's denoiser on WebGPU (`train --init`) for the rest of BUDGET
 #      seconds, one or more arms side by side: a one-minute run measures each one's step rate,

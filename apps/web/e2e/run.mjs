@@ -21,7 +21,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const dist = resolve(here, '../dist');
 const out = resolve(here, '../e2e-output');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// From ../shared/FACTS.md: no network chatter, and a SwiftShader WebGPU adapter.
+// From docs/toolchain.md: no network chatter, and a SwiftShader WebGPU adapter.
 const FLAGS = [
   '--no-sandbox',
   '--disable-background-networking',

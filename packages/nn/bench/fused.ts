@@ -1,4 +1,4 @@
-// Fused vs unfused WebGPU kernels on FACTS.md's reference block (4 × [GN(32)+SiLU → conv3x3] ×2,
+// Fused vs unfused WebGPU kernels on docs/toolchain.md's reference block (4 × [GN(32)+SiLU → conv3x3] ×2,
 // residual, [B, 32, 32, 128], MSE, Adam lr 1e-4), both in the same run on the same device.
 // For each mode it prints one JSON line: forward ms, train-step ms, and per step the GPU
 // dispatches and tfjs kernel invocations, with the kernels that take the most time where the

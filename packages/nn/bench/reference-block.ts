@@ -1,4 +1,4 @@
-// The nn benchmark: FACTS.md's reference block (4 residual blocks, GN(32) → SiLU → conv3x3 ×2,
+// The nn benchmark: docs/toolchain.md's reference block (4 residual blocks, GN(32) → SiLU → conv3x3 ×2,
 // [B, 32, 32, 128], MSE to a fixed target, Adam lr 1e-4). Prints one JSON line per measurement.
 // Run: npm run bench -w @sgdiff/nn [-- --backends cpu,wasm,webgpu --iters 3]
 import { AdamW, initBackend, tf, trainStep, type BackendInfo } from '../src/node/index.js';

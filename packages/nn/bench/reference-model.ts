@@ -1,4 +1,4 @@
-// FACTS.md's reference block: 4 residual blocks, each h + conv3x3(silu(GN(conv3x3(silu(GN(h)))))).
+// docs/toolchain.md's reference block: 4 residual blocks, each h + conv3x3(silu(GN(conv3x3(silu(GN(h)))))).
 import { Conv2d, GroupNorm, Module, tf } from '../src/node/index.js';
 
 export class ResBlock extends Module {

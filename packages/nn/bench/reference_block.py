@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch version of FACTS.md's reference block, for side-by-side runs with bench/fused.ts and
+"""PyTorch version of docs/toolchain.md's reference block, for side-by-side runs with bench/fused.ts and
 bench/reference-block.ts on the same GPU.
 
 4 residual blocks, each h + conv3x3(silu(GN(conv3x3(silu(GN(h)))))): GroupNorm(32, 128, eps 1e-5,

@@ -1,7 +1,7 @@
 // Bundles bench/reference-block.ts into out/bench.mjs, bench/kernels.ts into out/bench-kernels.mjs
 // and bench/fused.ts into out/bench-fused.mjs, each one file runnable where there is no
 // node_modules (a GPU machine): the WASM binaries are copied beside it, `webgpu` stays external
-// (ship node_modules/webgpu, e.g. via .device-carry). Recipe from FACTS.md.
+// (ship node_modules/webgpu, e.g. via .device-carry). Recipe from docs/toolchain.md.
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 // esbuild settings for one-file Node bundles that run where there is no node_modules (a GPU
-// machine, ../shared/FACTS.md), shared by bundle-bench.mjs and apps/cli/scripts/bundle-device.mjs.
+// machine, docs/toolchain.md), shared by bundle-bench.mjs and apps/cli/scripts/bundle-device.mjs.
 import { copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

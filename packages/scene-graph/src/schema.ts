@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The JSON form users write (ARCHITECTURE.md). Vocabulary checks come after, in `parseSceneGraph`. */
+/** The JSON form users write (docs/architecture.md). Vocabulary checks come after, in `parseSceneGraph`. */
 export const BoxSchema = z
   .tuple([z.number(), z.number(), z.number(), z.number()])
   .describe('[x0, y0, x1, y1], normalised to [0, 1], origin top-left');

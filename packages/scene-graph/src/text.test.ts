@@ -23,7 +23,7 @@ function issuesOf(text: string, v = vocab) {
 }
 
 describe('parseSceneGraphText', () => {
-  it('reads the example from ARCHITECTURE.md', () => {
+  it('reads the example from docs/architecture.md', () => {
     const g = parseSceneGraphText(
       'red circle left of blue square; blue square above grass; yellow triangle inside sky',
       vocab,

@@ -81,7 +81,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * A training run folder (ARCHITECTURE.md): config.json, metrics.jsonl, checkpoints/step-N/
+ * A training run folder (docs/architecture.md): config.json, metrics.jsonl, checkpoints/step-N/
  * (module checkpoints, optimizer/, state.json) and `latest`, a link to the newest complete one.
  */
 export class RunFolder {

@@ -4,7 +4,7 @@ import type { AutoencoderConfig } from '../autoencoder/config.js';
 import type { DenoiserConfig } from '../ldm/denoiser.js';
 import { parseScheduleConfig, type ScheduleConfig } from '../schedules.js';
 
-/** `sgdiff.json`: what a model directory holds and how to sample from it (ARCHITECTURE.md). */
+/** `sgdiff.json`: what a model directory holds and how to sample from it (docs/architecture.md). */
 export const MODEL_MANIFEST = 'sgdiff.json';
 export const MODEL_FORMAT = 'sgdiff-model';
 export const MODEL_FORMAT_VERSION = 1;

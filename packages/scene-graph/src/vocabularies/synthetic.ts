@@ -1,7 +1,7 @@
 import type { LayoutPrior } from '../sample-layout.js';
 import { Vocabulary } from '../vocabulary.js';
 
-/** The synthetic dataset's vocabulary is fixed (ARCHITECTURE.md), so examples and tests agree. */
+/** The synthetic dataset's vocabulary is fixed (docs/architecture.md), so examples and tests agree. */
 export const SYNTHETIC_COLOURS = [
   'red',
   'green',
