@@ -22,6 +22,7 @@ import {
 } from '@sgdiff/eval';
 import { loadOracle, oracleCheckpointDir, saveOracle } from '@sgdiff/eval/node';
 import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
+import { SAMPLER_NAMES } from '@sgdiff/diffusion';
 import { tf, type BackendChoice } from '@sgdiff/nn';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
@@ -282,11 +283,7 @@ export function registerEval(program: Command): void {
     )
     .option('--steps <n>', 'sampler steps (default: the model’s)', positiveInt)
     .addOption(
-      new Option('--sampler <name>', 'sampler (default: the model’s)').choices([
-        'ddpm',
-        'ddim',
-        'dpmpp-2m',
-      ]),
+      new Option('--sampler <name>', 'sampler (default: the model’s)').choices(SAMPLER_NAMES),
     )
     .option('--seed <n>', 'noise seed of image 0 (image i uses seed + i)', nonNegativeInt, 0)
     .option('--batch <n>', 'images generated per batch', positiveInt, 16)

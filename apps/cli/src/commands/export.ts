@@ -6,7 +6,9 @@ import {
   Denoiser,
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
+  SAMPLER_NAMES,
   type ModelManifest,
+  type SamplerName,
 } from '@sgdiff/diffusion';
 import { writeModelDirectory } from '@sgdiff/diffusion/node';
 import { parseLayoutPrior, SYNTHETIC_LAYOUT_PRIOR, type LayoutPrior } from '@sgdiff/scene-graph';
@@ -32,7 +34,7 @@ interface Flags {
   steps: number;
   guidance: number;
   lateGuidance?: { scale: number; below: number };
-  sampler: 'ddim' | 'ddpm' | 'dpmpp-2m';
+  sampler: SamplerName;
   layoutPrior?: string;
   backend: BackendChoice;
   threads?: ThreadsChoice;
@@ -72,9 +74,7 @@ export function registerExport(program: Command): void {
       lateGuidance,
     )
     .addOption(
-      new Option('--sampler <name>', 'default sampler')
-        .choices(['ddpm', 'ddim', 'dpmpp-2m'])
-        .default('ddim'),
+      new Option('--sampler <name>', 'default sampler').choices(SAMPLER_NAMES).default('ddim'),
     )
     .option(
       '--layout-prior <file>',

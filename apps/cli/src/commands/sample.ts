@@ -1,7 +1,7 @@
 import type { ThreadsChoice } from '@sgdiff/nn/node';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SamplerName } from '@sgdiff/diffusion';
+import { SAMPLER_NAMES, type SamplerName } from '@sgdiff/diffusion';
 import { loadPipeline } from '@sgdiff/diffusion/node';
 import type { BackendChoice } from '@sgdiff/nn';
 import type { SceneGraph } from '@sgdiff/scene-graph';
@@ -39,11 +39,7 @@ export function addSamplingOptions(cmd: Command): Command {
     .option('--seed <n>', 'noise seed', nonNegativeInt, 0)
     .option('--steps <n>', 'sampler steps (default: the model’s)', positiveInt)
     .addOption(
-      new Option('--sampler <name>', 'sampler (default: the model’s)').choices([
-        'ddpm',
-        'ddim',
-        'dpmpp-2m',
-      ]),
+      new Option('--sampler <name>', 'sampler (default: the model’s)').choices(SAMPLER_NAMES),
     )
     .option(
       '--guidance <g>',

@@ -1,8 +1,8 @@
 // The page's shareable state lives in the query string: the graph as text plus the sampling
 // settings. `backend` is read too, but only ever set by hand (?backend=webgl).
-import type { SamplerName } from '@sgdiff/diffusion';
+import { SAMPLER_NAMES, type SamplerName } from '@sgdiff/diffusion';
 
-export const SAMPLERS: readonly SamplerName[] = ['ddim', 'dpmpp-2m', 'ddpm'];
+export const SAMPLERS: readonly SamplerName[] = SAMPLER_NAMES;
 export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm'] as const;
 export type BackendParam = (typeof BACKENDS)[number];
 

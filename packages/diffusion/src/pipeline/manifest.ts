@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AutoencoderConfig } from '../autoencoder/config.js';
 import type { DenoiserConfig } from '../ldm/denoiser.js';
 import { parseScheduleConfig, type ScheduleConfig } from '../schedules.js';
+import { SAMPLER_NAMES, type SamplerName } from '../samplers/index.js';
 
 /** `sgdiff.json`: what a model directory holds and how to sample from it (docs/architecture.md). */
 export const MODEL_MANIFEST = 'sgdiff.json';
@@ -26,7 +27,7 @@ const ManifestSchema = z.object({
   maxObjects: z.number().int().positive(),
   schedule: z.unknown(),
   defaults: z.object({
-    sampler: z.enum(['ddpm', 'ddim', 'dpmpp-2m']),
+    sampler: z.enum(SAMPLER_NAMES),
     steps: z.number().int().positive(),
     guidance: z.number(),
     relationGuidance: z.number().min(0).optional(),
@@ -51,7 +52,7 @@ export interface ModelManifest {
   maxObjects: number;
   schedule: ScheduleConfig;
   defaults: {
-    sampler: 'ddpm' | 'ddim' | 'dpmpp-2m';
+    sampler: SamplerName;
     steps: number;
     guidance: number;
     /** Relation guidance r (`GenerateOptions.relationGuidance`); absent: 0. */

@@ -10,8 +10,14 @@ export { sampleDpmSolverPP2M, type DpmSolverPP2MOptions } from './dpm-solver-pp-
 export { samplingTimesteps, TIMESTEP_SPACINGS, type TimestepSpacing } from './timesteps.js';
 export type { Sampler, SamplerOptions, SamplerStep, StepCallback } from './types.js';
 
+/**
+ * The registered samplers' names, in the order menus list them: the one list that the manifest
+ * schema, the CLI's `--sampler` choices and the web demo's menu derive from.
+ */
+export const SAMPLER_NAMES = ['ddim', 'dpmpp-2m', 'ddpm'] as const;
+
 /** Names for `--sampler` and sgdiff.json's default sampler. */
-export type SamplerName = 'ddpm' | 'ddim' | 'dpmpp-2m';
+export type SamplerName = (typeof SAMPLER_NAMES)[number];
 
 /** Options any registered sampler accepts; each reads only its own extras. */
 export type AnySamplerOptions<C = unknown> = SamplerOptions<C> &
