@@ -87,28 +87,11 @@ export class AdamW {
       const v = this.v.get(name) as tf.Variable;
       const lr = baseLr * (this.scale.get(name) ?? 1);
       const decay = this.decayed.has(name) && this.weightDecay > 0 ? 1 - lr * this.weightDecay : 1;
-      if (canFuseAdamWWasm(g, p, m, v)) {
-        // wasm: one JS pass over the heap per variable (src/kernels/wasm/adamw.ts), same arithmetic.
+      const fused = { wasm: canFuseAdamWWasm(g, p, m, v), webgpu: canFuseAdamW(g, p, m, v) };
+      if (fused.wasm || fused.webgpu) {
+        // One JS pass over the heap (wasm) or one dispatch (webgpu) per variable, same arithmetic
+        // (src/kernels/{wasm,webgpu}/adamw.ts).
         tf.tidy(() => {
-          const [p1, m1, v1] = adamwUpdateWasm(g, p, m, v, {
-            beta1: this.beta1,
-            beta2: this.beta2,
-            eps: this.eps,
-            sqrtBc2: Math.sqrt(bc2),
-            decay,
-            stepSize: lr / bc1,
-            gradScale,
-          });
-          p.assign(p1);
-          m.assign(m1);
-          v.assign(v1);
-        });
-        continue;
-      }
-      if (canFuseAdamW(g, p, m, v)) {
-        // webgpu: one dispatch per variable (src/kernels/webgpu/adamw.ts), same arithmetic.
-        tf.tidy(() => {
-          const gs = gradScale === 1 ? g : tf.mul(g, gradScale);
           const s = {
             beta1: this.beta1,
             beta2: this.beta2,
@@ -117,7 +100,9 @@ export class AdamW {
             decay,
             stepSize: lr / bc1,
           };
-          const [p1, m1, v1] = adamwUpdateWebGpu(gs, p, m, v, s);
+          const [p1, m1, v1] = fused.wasm
+            ? adamwUpdateWasm(g, p, m, v, { ...s, gradScale })
+            : adamwUpdateWebGpu(gradScale === 1 ? g : tf.mul(g, gradScale), p, m, v, s);
           p.assign(p1);
           m.assign(m1);
           v.assign(v1);
