@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
-  parseSceneGraph,
-  parseSceneGraphText,
+  parseSceneGraphSource,
   type ParseOptions,
   type SceneGraph,
   type Vocabulary,
@@ -22,17 +21,5 @@ export function readGraphFile(
       `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
     );
   }
-  return parseGraphSource(source, vocab, options);
-}
-
-/** JSON when it starts like JSON, otherwise the text syntax. */
-export function parseGraphSource(
-  source: string,
-  vocab: Vocabulary,
-  options: ParseOptions = {},
-): SceneGraph {
-  const trimmed = source.trimStart();
-  return trimmed.startsWith('{') || trimmed.startsWith('[')
-    ? parseSceneGraph(source, vocab, options)
-    : parseSceneGraphText(source, vocab, options);
+  return parseSceneGraphSource(source, vocab, options);
 }

@@ -30,6 +30,7 @@ export {
 } from './schema.js';
 export { parseSceneGraph, validateSceneGraph, type ParseOptions } from './parse.js';
 export { formatSceneGraphText, parseSceneGraphText, type FormatOptions } from './text.js';
+export { parseSceneGraphSource } from './source.js';
 export { INVERSE_PREDICATE, invertRelations, relationFromBoxes } from './relation.js';
 export { packGraphs, unpackGraphs, type PackedGraphs } from './pack.js';
 export {

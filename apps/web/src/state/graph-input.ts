@@ -1,7 +1,6 @@
-// Reading what the user typed: the text syntax, or JSON when it starts with "{".
+// Reading what the user typed: the text syntax, or JSON (parseSceneGraphSource decides).
 import {
-  parseSceneGraph,
-  parseSceneGraphText,
+  parseSceneGraphSource,
   SceneGraphError,
   type SceneGraph,
   type SceneGraphIssue,
@@ -13,9 +12,7 @@ export type GraphInput = { ok: true; graph: SceneGraph } | { ok: false; issues: 
 export function readGraphInput(text: string, vocab: Vocabulary, maxObjects?: number): GraphInput {
   try {
     const opts = { maxObjects };
-    const graph = text.trimStart().startsWith('{')
-      ? parseSceneGraph(text, vocab, opts)
-      : parseSceneGraphText(text, vocab, opts);
+    const graph = parseSceneGraphSource(text, vocab, opts);
     return { ok: true, graph };
   } catch (e) {
     if (e instanceof SceneGraphError) return { ok: false, issues: e.issues };

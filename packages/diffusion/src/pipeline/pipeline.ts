@@ -2,9 +2,8 @@ import { loadCheckpointInto, tf, type Module, type ProgressEvent } from '@sgdiff
 import { packForEncoder, SceneGraphEncoder, type EncoderConfig } from '@sgdiff/encoder';
 import {
   invertRelations,
-  parseSceneGraph,
+  parseSceneGraphSource,
   sampleGraphLayout,
-  parseSceneGraphText,
   validateSceneGraph,
   Vocabulary,
   type Box,
@@ -172,9 +171,7 @@ export class SGDiffPipeline {
   parseGraph(input: SceneGraph | string): SceneGraph {
     const opts = { maxObjects: this.manifest.maxObjects };
     if (typeof input !== 'string') return validateSceneGraph(input, this.vocab, opts);
-    return input.trimStart().startsWith('{')
-      ? parseSceneGraph(input, this.vocab, opts)
-      : parseSceneGraphText(input, this.vocab, opts);
+    return parseSceneGraphSource(input, this.vocab, opts);
   }
 
   /**
