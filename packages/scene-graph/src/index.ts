@@ -56,3 +56,4 @@ export {
   type SampledLayout,
   type SampleLayoutOptions,
 } from './sample-layout.js';
+export { Rng, deriveSeed, hashString } from './random.js';

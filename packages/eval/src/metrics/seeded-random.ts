@@ -1,13 +1,9 @@
-/** mulberry32: a small, fast 32-bit PRNG; good enough to pick subsets reproducibly. */
+import { Rng } from '@sgdiff/scene-graph';
+
+/** mulberry32 (the project's `Rng`) as a function: good enough to pick subsets reproducibly. */
 export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** `k` distinct indices from [0, n), uniformly, by a partial Fisher–Yates shuffle. */
