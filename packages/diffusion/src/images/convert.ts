@@ -1,15 +1,7 @@
 import { tf } from '@sgdiff/nn';
 
-/** Uint8 RGB images to floats in [−1, 1], the range the autoencoder works in. */
-// images: Uint8Array [B, H, W, 3] → [B, H, W, 3]
-export function imagesToTensor(images: Uint8Array, batch: number, size: number): tf.Tensor4D {
-  if (images.length !== batch * size * size * 3) {
-    throw new Error(`imagesToTensor: ${images.length} bytes is not ${batch}×${size}×${size}×3`);
-  }
-  return tf.tidy(() =>
-    tf.sub(tf.div(tf.tensor4d(images, [batch, size, size, 3], 'float32'), 127.5), 1),
-  );
-}
+// One conversion for both towers: bytes → [−1, 1] is the encoder's (the layer below).
+export { imagesToTensor } from '@sgdiff/encoder';
 
 /** Floats in [−1, 1] back to bytes, clamped and rounded. */
 // x: [B, H, W, 3] → Uint8Array [B, H, W, 3]

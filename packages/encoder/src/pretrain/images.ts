@@ -1,12 +1,15 @@
 import { tf } from '@sgdiff/nn';
 import { EncoderError } from '../errors.js';
 
-/** Uint8 RGB images → floats in [-1, 1]. images: [B, H, W, 3] flattened → [B, H, W, 3]. */
+/**
+ * Uint8 RGB images → floats in [-1, 1], the range the image tower and the autoencoder work in.
+ * images: [B, H, W, 3] flattened → [B, H, W, 3]; `width` defaults to `height` (square images).
+ */
 export function imagesToTensor(
   images: Uint8Array,
   batch: number,
   height: number,
-  width: number,
+  width = height,
 ): tf.Tensor4D {
   const expected = batch * height * width * 3;
   if (images.length !== expected) {
