@@ -10,14 +10,12 @@ export {
   type VocabularyNames,
 } from './vocabulary.js';
 export {
-  GEOMETRIC_PREDICATES,
   SYNTHETIC_COLOURS,
   SYNTHETIC_SHAPES,
   SYNTHETIC_STUFF,
   SYNTHETIC_LAYOUT_PRIOR,
   SYNTHETIC_THINGS,
   syntheticVocabulary,
-  type GeometricPredicate,
 } from './vocabularies/synthetic.js';
 export { cocoStuffVocabulary } from './vocabularies/coco-stuff.js';
 export { COCO_OTHER, COCO_STUFF, COCO_THINGS } from './vocabularies/coco-stuff-categories.js';
@@ -31,7 +29,13 @@ export {
 export { parseSceneGraph, validateSceneGraph, type ParseOptions } from './parse.js';
 export { formatSceneGraphText, parseSceneGraphText, type FormatOptions } from './text.js';
 export { parseSceneGraphSource } from './source.js';
-export { INVERSE_PREDICATE, invertRelations, relationFromBoxes } from './relation.js';
+export {
+  GEOMETRIC_PREDICATES,
+  INVERSE_PREDICATE,
+  invertRelations,
+  relationFromBoxes,
+  type GeometricPredicate,
+} from './relation.js';
 export { packGraphs, unpackGraphs, type PackedGraphs } from './pack.js';
 export {
   addObject,

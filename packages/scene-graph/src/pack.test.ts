@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { packGraphs, unpackGraphs } from './pack.js';
 import type { Box, SceneGraph } from './types.js';
+import { GEOMETRIC_PREDICATES } from './relation.js';
 import {
-  GEOMETRIC_PREDICATES,
   SYNTHETIC_STUFF,
   SYNTHETIC_THINGS,
   syntheticVocabulary,

@@ -1,5 +1,15 @@
-import type { GeometricPredicate } from './vocabularies/synthetic.js';
 import type { Box, SceneGraph } from './types.js';
+
+/** The six geometric predicates of `relationFromBoxes`, shared with COCO-Stuff. */
+export const GEOMETRIC_PREDICATES = [
+  'left of',
+  'right of',
+  'above',
+  'below',
+  'inside',
+  'surrounding',
+] as const;
+export type GeometricPredicate = (typeof GEOMETRIC_PREDICATES)[number];
 
 /**
  * The COCO-Stuff geometric rule (sg2im): containment first, strict on all four sides, then

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { SceneGraphError } from './errors.js';
 import { formatSceneGraphText, parseSceneGraphText } from './text.js';
 import type { SceneGraph } from './types.js';
+import { GEOMETRIC_PREDICATES } from './relation.js';
 import {
-  GEOMETRIC_PREDICATES,
   SYNTHETIC_STUFF,
   SYNTHETIC_THINGS,
   syntheticVocabulary,

@@ -1,6 +1,6 @@
 import { IMAGE_OBJECT, IN_IMAGE_PREDICATE, Vocabulary } from '../vocabulary.js';
 import { COCO_OTHER, COCO_STUFF, COCO_THINGS } from './coco-stuff-categories.js';
-import { GEOMETRIC_PREDICATES } from './synthetic.js';
+import { GEOMETRIC_PREDICATES } from '../relation.js';
 
 /**
  * The COCO-Stuff vocabulary in sg2im's layout: object index = COCO category id, `__image__` at 0,

@@ -1,4 +1,5 @@
 import type { LayoutPrior } from '../sample-layout.js';
+import { GEOMETRIC_PREDICATES } from '../relation.js';
 import { Vocabulary } from '../vocabulary.js';
 
 /** The synthetic dataset's vocabulary is fixed (docs/architecture.md), so examples and tests agree. */
@@ -18,16 +19,6 @@ export const SYNTHETIC_STUFF = ['sky', 'grass', 'water', 'sand'] as const;
 export const SYNTHETIC_THINGS: string[] = SYNTHETIC_COLOURS.flatMap((c) =>
   SYNTHETIC_SHAPES.map((s) => `${c} ${s}`),
 );
-/** The six geometric predicates of `relationFromBoxes`, shared with COCO-Stuff. */
-export const GEOMETRIC_PREDICATES = [
-  'left of',
-  'right of',
-  'above',
-  'below',
-  'inside',
-  'surrounding',
-] as const;
-export type GeometricPredicate = (typeof GEOMETRIC_PREDICATES)[number];
 
 /**
  * The boxes the synthetic generator draws (`@sgdiff/datasets` reads its sizes from here), as a
