@@ -63,11 +63,17 @@ export function threadsOption(): Option {
     .default('auto');
 }
 
+/** The flags `backendOption` and `threadsOption` add; they travel together to `startBackend`. */
+export interface BackendFlags {
+  backend: BackendChoice;
+  threads?: ThreadsChoice;
+}
+
 /** Starts the requested backend and prints which one runs (to stderr, keeping stdout clean). */
-export async function startBackend(
-  choice: BackendChoice,
-  threads: ThreadsChoice = 'auto',
-): Promise<BackendInfo> {
+export async function startBackend({
+  backend: choice,
+  threads = 'auto',
+}: BackendFlags): Promise<BackendInfo> {
   try {
     const info = await initBackend({ backend: choice, threads, log: false });
     process.stderr.write(`${formatBackendInfo(info)}\n`);

@@ -269,7 +269,7 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
     throw new UserError('eval: --n must be at least 2 (FID needs two images per set)');
   const out = flags.out;
   await mkdir(out, { recursive: true });
-  await startBackend(flags.backend, flags.threads);
+  await startBackend(flags);
   const notes: string[] = [];
 
   let pipe: Awaited<ReturnType<typeof loadPipeline>> | undefined;

@@ -102,7 +102,7 @@ export function registerTrainOracle(evalCommand: Command): void {
     const size = manifest.image.size;
     if (flags.init && flags.resume)
       throw new UserError('--init starts a new run; --resume continues one (give one of them)');
-    await startBackend(flags.backend, flags.threads);
+    await startBackend(flags);
     // Read once: its config decides the run's model, its weights start it.
     const init = flags.init ? await loadOracle(flags.init) : undefined;
     if (init && init.config.imageSize !== size) {
@@ -337,7 +337,7 @@ export function registerCalibrateOracle(evalCommand: Command): void {
     .addOption(backendOption())
     .addOption(threadsOption())
     .action(async (flags: CalibrateFlags) => {
-      await startBackend(flags.backend, flags.threads);
+      await startBackend(flags);
       const oracle = await loadOracle(flags.oracle);
       const dir = oracleCheckpointDir(flags.oracle);
       const set = await fixedBatch(flags.data, flags.split, flags.n);

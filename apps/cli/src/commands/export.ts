@@ -83,7 +83,7 @@ export function registerExport(program: Command): void {
     .addOption(backendOption().default('cpu'))
     .addOption(threadsOption())
     .action(async (flags: Flags) => {
-      await startBackend(flags.backend, flags.threads);
+      await startBackend(flags);
       const { run } = await RunFolder.existing(flags.run);
       const cfg = run.config as unknown as TrainRunConfig;
       if (cfg.command !== 'train')

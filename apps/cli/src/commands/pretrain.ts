@@ -174,7 +174,7 @@ export function registerPretrain(program: Command): void {
       { resume: flags.resume, totalSteps: flags.steps },
     );
     const cfg = run.config as unknown as PretrainRunConfig;
-    await startBackend(flags.backend, flags.threads);
+    await startBackend(flags);
 
     const net = new MaskedContrastiveModel(cfg.model);
     const t = cfg.training;

@@ -68,7 +68,7 @@ export async function openModel(flags: SamplingFlags) {
         : `--model ${flags.model}: no sgdiff.json there (write one with sgdiff export)`,
     );
   }
-  await startBackend(flags.backend, flags.threads);
+  await startBackend(flags);
   return loadPipeline(flags.model);
 }
 

@@ -92,7 +92,7 @@ export function registerScoreEncoder(program: Command): void {
     .addOption(threadsOption())
     .option('--json', 'print JSON')
     .action(async (flags: Flags) => {
-      await startBackend(flags.backend, flags.threads);
+      await startBackend(flags);
       const checkpoint = await frozenPartSource(flags.run, 'encoder', '--run');
       // A pretrain checkpoint also holds the image head that retrieval needs.
       const model = existsSync(join(checkpoint, 'pretrain'))

@@ -108,7 +108,7 @@ export function registerTrainAutoencoder(program: Command): void {
         `image size ${size} does not divide by the autoencoder's factor ${downsamplingFactor(model)}`,
       );
     }
-    await startBackend(flags.backend, flags.threads);
+    await startBackend(flags);
 
     const trainer = new AutoencoderTrainer(model, cfg.training as AutoencoderTrainConfig);
     const startStep = await restoreTraining(

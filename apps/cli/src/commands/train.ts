@@ -247,7 +247,7 @@ export function registerTrain(program: Command): void {
       { flag: '--encoder', value: flags.encoder, key: 'encoderRun' },
       { flag: '--autoencoder', value: flags.autoencoder, key: 'autoencoderRun' },
     ]);
-    await startBackend(flags.backend, flags.threads);
+    await startBackend(flags);
     let run: RunFolder | undefined;
     let resumeFrom: Awaited<ReturnType<typeof RunFolder.open>>['resumeFrom'];
     let cfg: TrainRunConfig;
