@@ -4,6 +4,9 @@ set -euo pipefail
 need=()
 # web: the end-to-end test drives Debian's Chromium with playwright-core (apps/web/e2e).
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# nn: simd-gemm.test.ts rebuilds the committed SIMD module (native/build.sh) and compares.
+command -v clang-14 >/dev/null 2>&1 || need+=(clang-14)
+command -v wasm-ld-14 >/dev/null 2>&1 || need+=(lld-14)
 if ((${#need[@]})); then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"

@@ -2,6 +2,9 @@ import {
   AddN,
   BatchMatMul,
   Concat,
+  Conv2D,
+  FusedConv2D,
+  _FusedMatMul,
   SplitV,
   getKernel,
   registerKernel,
@@ -18,6 +21,7 @@ import { conv2dBackpropInputWasm } from './wasm/conv2d-backprop-input.js';
 import { wasmUnsortedSegmentSum } from './wasm/unsorted-segment-sum.js';
 import { wasmBatchMatMul } from './wasm/batch-mat-mul.js';
 import { wasmConcat, wasmSplitV } from './wasm/concat-split.js';
+import { simdConv2D, simdFusedMatMul } from './wasm/simd-kernels.js';
 import { cpuUnsortedSegmentSum } from './cpu/unsorted-segment-sum.js';
 import { chunkedAddN } from './webgpu/add-n.js';
 
@@ -63,6 +67,14 @@ export const KERNEL_REPLACEMENTS: readonly KernelReplacement[] = [
       return wasmSplitV(stock);
     },
   },
+  ...[Conv2D, FusedConv2D, _FusedMatMul].map((kernelName): KernelReplacement => ({
+    kernelName,
+    backendName: 'wasm',
+    build: (stock) => {
+      if (!stock) throw new Error(`@sgdiff/nn: wasm ${kernelName} is not registered`);
+      return kernelName === _FusedMatMul ? simdFusedMatMul(stock) : simdConv2D(stock);
+    },
+  })),
   fixed(cpuUnsortedSegmentSum),
   fixed(cpuResizeNearestNeighborGrad),
   // tfjs-webgpu's Conv2DDerFilterProgram is one thread per weight looping over every pixel

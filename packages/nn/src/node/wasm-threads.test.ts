@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '../tf/index.js';
 import { GroupNorm } from '../modules/norm.js';
+import { SimdGemm, simdGemmHelpers } from '../kernels/wasm/simd-gemm.js';
 import { initBackend } from './init-backend.js';
 import {
   MAX_WASM_THREADS,
@@ -100,6 +101,9 @@ describe('threaded WASM', () => {
     const two = await initBackend({ backend: 'wasm', threads: 2, log: false });
     expect(two).toMatchObject({ backend: 'wasm', threads: 2, adapter: 'wasm-simd-threaded' });
     expect(tf.getBackend()).toBe('wasm');
+    // The SIMD conv/GEMM kernels split their work with one helper thread.
+    expect(SimdGemm.for(tf.backend())).not.toBeNull();
+    expect(simdGemmHelpers()).toBe(1);
     const before = tf.memory().numTensors;
     const threaded = await lossAndGrads();
     expect(tf.memory().numTensors).toBe(before);

@@ -13,6 +13,8 @@ import { createRequire } from 'node:module';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '../tf/index.js';
+import { wasmMemoryOf } from '../kernels/wasm/simd-gemm.js';
+import { startSimdPool } from './simd-pool.js';
 
 /** The tfjs-backend-wasm release whose threaded start-up was checked here. */
 export const THREADED_WASM_CHECKED_VERSION = '4.22.0';
@@ -128,6 +130,7 @@ function replaceWasmFactory(factory: BackendFactory): void {
 /** Puts tfjs's own single-threaded `wasm` factory back (after `useThreadedWasm`). */
 export function useStockWasm(): void {
   if (installed === null || !stockFactory) return;
+  startSimdPool(null, 0);
   replaceWasmFactory(stockFactory);
   installed = null;
 }
@@ -187,6 +190,8 @@ export async function useThreadedWasm(threads: number): Promise<void> {
     const backend = new wasmPkg.BackendWasm(module as never);
     // XNNPACK's pool threads run for the backend's lifetime; they must not keep Node alive.
     for (const w of module.PThread?.runningWorkers ?? []) w.unref();
+    // This package's SIMD kernels split their work over the same number of threads.
+    startSimdPool(wasmMemoryOf(module as never), threads - 1);
     return backend;
   });
   installed = threads;

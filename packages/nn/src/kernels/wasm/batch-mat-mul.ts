@@ -7,6 +7,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { KernelScope } from '../backend-kernels.js';
+import { SimdGemm } from './simd-gemm.js';
 
 interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: string): TensorInfo;
@@ -69,6 +70,21 @@ export function wasmBatchMatMul(stock: KernelConfig): KernelConfig {
     if (transposeA) a3 = s.transpose(a3, [0, 2, 1]);
     let b3 = s.reshape(b, transposeB ? [batchB, n, k] : [batchB, k, n]);
     if (transposeB) b3 = s.transpose(b3, [0, 2, 1]);
+
+    const simd = k > 0 ? SimdGemm.for(backend) : null;
+    if (simd) {
+      // This package's SIMD GEMM reads the batch entries in place: no slice copies.
+      const out = backend.makeOutput(outShape, 'float32');
+      if (batch * m * n > 0) {
+        const [pa, pb, po] = [simd.ptr(a3), simd.ptr(b3), simd.ptr(out)];
+        if (batchB === 1) simd.matMul(pa, pb, po, batchA * m, k, n);
+        else if (batchA === 1) {
+          for (let i = 0; i < batch; i++)
+            simd.matMul(pa, pb + i * k * n * 4, po + i * m * n * 4, m, k, n);
+        } else simd.matMul(pa, pb, po, m, k, n, batch, true);
+      }
+      return s.finish(out);
+    }
 
     if (batchB === 1) {
       // One right-hand matrix: all left-hand rows in one GEMM.

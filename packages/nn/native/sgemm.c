@@ -1,0 +1,220 @@
+// SIMD128 GEMM and convolution kernels for the wasm backend. They run on the wasm heap of
+// tfjs-backend-wasm (the memory is imported), so tensors are used in place.
+//
+// Why not XNNPACK (which tfjs uses): on this project's machines V8 spills its 6×8/8×8 register
+// tiles, and its convs run at 21–32 GFLOP/s a core; a 4×8 tile (8 accumulators, which V8 keeps in
+// registers) reaches ~50 (docs/experiments/2026-12-05-simd-gemm.md).
+//
+// Rules that keep this module safe inside another module's memory, checked by build.sh: no data
+// segments, no use of the shadow stack (all state in locals), no imports but the memory.
+// Every function takes a range of its output ([lo, hi)), so callers can split work over threads;
+// each output element is computed the same way whatever the split (bit-identical results).
+#include <wasm_simd128.h>
+
+typedef float f32;
+#define EXPORT(name) __attribute__((export_name(#name)))
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE v128_t madd(v128_t a, v128_t b, v128_t c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+INLINE int min_i(int a, int b) { return a < b ? a : b; }
+INLINE int max_i(int a, int b) { return a > b ? a : b; }
+// floor(a / b) for b > 0.
+INLINE int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// The 4×8 register tile: rows r0..r3 of A (each advancing by `astep` floats a step), 8 columns of
+// B (advancing by `bstep`).
+#define TILE_DECL v128_t c00, c01, c10, c11, c20, c21, c30, c31
+#define TILE_SET(lo, hi) c00 = c10 = c20 = c30 = (lo), c01 = c11 = c21 = c31 = (hi)
+#define TILE_LOOP(n, a0, a1, a2, a3, astep, b, bstep)                                    \
+  for (int k_ = 0; k_ < (n); k_++) {                                                      \
+    v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load((b) + 4), s;                      \
+    s = wasm_v128_load32_splat(a0), c00 = madd(s, b0, c00), c01 = madd(s, b1, c01);      \
+    s = wasm_v128_load32_splat(a1), c10 = madd(s, b0, c10), c11 = madd(s, b1, c11);      \
+    s = wasm_v128_load32_splat(a2), c20 = madd(s, b0, c20), c21 = madd(s, b1, c21);      \
+    s = wasm_v128_load32_splat(a3), c30 = madd(s, b0, c30), c31 = madd(s, b1, c31);      \
+    a0 += (astep), a1 += (astep), a2 += (astep), a3 += (astep), b += (bstep);            \
+  }
+
+// The first n (0..4) floats at p, zeros after.
+INLINE v128_t load_partial(const f32* p, int n) {
+  v128_t v = wasm_f32x4_splat(0);
+  if (n > 0) v = wasm_f32x4_replace_lane(v, 0, p[0]);
+  if (n > 1) v = wasm_f32x4_replace_lane(v, 1, p[1]);
+  if (n > 2) v = wasm_f32x4_replace_lane(v, 2, p[2]);
+  if (n > 3) v = wasm_f32x4_replace_lane(v, 3, p[3]);
+  return v;
+}
+
+// Stores `n` (1..8) columns of one tile row; adds to what is there when `acc`.
+INLINE void store_row(f32* c, v128_t lo, v128_t hi, int n, int acc) {
+  if (n == 8) {
+    if (acc) {
+      lo = wasm_f32x4_add(wasm_v128_load(c), lo);
+      hi = wasm_f32x4_add(wasm_v128_load(c + 4), hi);
+    }
+    wasm_v128_store(c, lo);
+    wasm_v128_store(c + 4, hi);
+    return;
+  }
+  // Constant lane indices only: a variable one would spill the vectors to the shadow stack.
+#define LANE(i, v, l) \
+  if (n > (i)) c[i] = acc ? c[i] + wasm_f32x4_extract_lane(v, l) : wasm_f32x4_extract_lane(v, l)
+  LANE(0, lo, 0);
+  LANE(1, lo, 1);
+  LANE(2, lo, 2);
+  LANE(3, lo, 3);
+  LANE(4, hi, 0);
+  LANE(5, hi, 1);
+  LANE(6, hi, 2);
+#undef LANE
+}
+
+// Accumulators start at bias[j0 .. j0 + 8) (n valid, zeros after), or 0 without a bias.
+#define TILE_INIT_BIAS(bias, j0, n)                                                       \
+  do {                                                                                    \
+    if (!(bias)) TILE_SET(wasm_f32x4_splat(0), wasm_f32x4_splat(0));                      \
+    else if ((n) == 8) TILE_SET(wasm_v128_load((bias) + (j0)), wasm_v128_load((bias) + (j0) + 4)); \
+    else TILE_SET(load_partial((bias) + (j0), (n)), load_partial((bias) + (j0) + 4, (n) - 4)); \
+  } while (0)
+
+#define TILE_STORE(c0, ldc, rows, n, acc)                                \
+  do {                                                                   \
+    f32* c_ = (c0);                                                      \
+    store_row(c_, c00, c01, n, acc);                                     \
+    if ((rows) > 1) store_row(c_ + (ldc), c10, c11, n, acc);             \
+    if ((rows) > 2) store_row(c_ + 2 * (ldc), c20, c21, n, acc);         \
+    if ((rows) > 3) store_row(c_ + 3 * (ldc), c30, c31, n, acc);         \
+  } while (0)
+
+// Panels of B per cache block: the packed panels a tile row sweeps stay in L2 (~256 KiB).
+INLINE int panels_per_block(int k) { return max_i(1, 65536 / max_i(1, k * 8)); }
+
+// Packs panels [j0, j1) of B[K, N] (row stride ldb) into Bp[N/8][K][8], zero-filled past N.
+EXPORT(pack_b)
+void pack_b(const f32* B, int ldb, int K, int N, f32* Bp, int j0, int j1) {
+  for (int j = j0; j < j1; j++) {
+    f32* out = Bp + (long)j * K * 8;
+    int n = min_i(8, N - j * 8);
+    for (int k = 0; k < K; k++) {
+      const f32* row = B + (long)k * ldb + j * 8;
+      if (n == 8) {
+        wasm_v128_store(out, wasm_v128_load(row));
+        wasm_v128_store(out + 4, wasm_v128_load(row + 4));
+      } else {
+        for (int c = 0; c < 8; c++) out[c] = c < n ? row[c] : 0.0f;
+      }
+      out += 8;
+    }
+  }
+}
+
+// C[i, :] (+)= A[i, :]·B + bias for rows [i0, i1): A[M, K] with row stride lda, B packed by
+// pack_b, C with row stride ldc. `bias` (N floats) may be 0; `acc` adds to C.
+EXPORT(gemm)
+void gemm(const f32* A, int lda, const f32* Bp, int K, int N, const f32* bias, f32* C, int ldc,
+          int acc, int i0, int i1) {
+  int panels = (N + 7) / 8, block = panels_per_block(K);
+  for (int jb = 0; jb < panels; jb += block) {
+    int je = min_i(panels, jb + block);
+    for (int i = i0; i < i1; i += 4) {
+      int rows = min_i(4, i1 - i);
+      const f32* r0 = A + (long)i * lda;
+      const f32* r1 = rows > 1 ? r0 + lda : r0;
+      const f32* r2 = rows > 2 ? r0 + 2 * lda : r0;
+      const f32* r3 = rows > 3 ? r0 + 3 * lda : r0;
+      for (int j = jb; j < je; j++) {
+        TILE_DECL;
+        TILE_INIT_BIAS(bias, j * 8, min_i(8, N - j * 8));
+        const f32 *a0 = r0, *a1 = r1, *a2 = r2, *a3 = r3, *b = Bp + (long)j * K * 8;
+        TILE_LOOP(K, a0, a1, a2, a3, 1, b, 8);
+        TILE_STORE(C + (long)i * ldc + j * 8, ldc, rows, min_i(8, N - j * 8), acc);
+      }
+    }
+  }
+}
+
+// NHWC convolution for output pixels [p0, p1) of the flattened [B, OH, OW]: y = x ⊛ W + bias.
+// Wp is the [KH·KW·Ci, Co] filter packed by pack_b. `zeros` points at ≥ Ci zero floats, read
+// in place of padding.
+EXPORT(conv2d)
+void conv2d(const f32* x, const f32* Wp, const f32* bias, f32* y, const f32* zeros, int H, int W,
+            int Ci, int OH, int OW, int Co, int KH, int KW, int sh, int sw, int dh, int dw,
+            int padT, int padL, int p0, int p1) {
+  int K = KH * KW * Ci, panels = (Co + 7) / 8, block = panels_per_block(K);
+  int plane = OH * OW;
+  for (int jb = 0; jb < panels; jb += block) {
+    int je = min_i(panels, jb + block);
+    for (int p = p0; p < p1; p += 4) {
+      int rows = min_i(4, p1 - p);
+      // Image base and top-left input corner of each of the tile's pixels (repeats past the end).
+      int q0 = p, q1 = p + min_i(1, rows - 1), q2 = p + min_i(2, rows - 1), q3 = p + min_i(3, rows - 1);
+#define CORNER(q, base, ih, iw)                                           \
+  const f32* base = x + (long)((q) / plane) * H * W * Ci;                 \
+  int ih = ((q) % plane) / OW * sh - padT, iw = ((q) % plane) % OW * sw - padL
+      CORNER(q0, x0, ih0, iw0);
+      CORNER(q1, x1, ih1, iw1);
+      CORNER(q2, x2, ih2, iw2);
+      CORNER(q3, x3, ih3, iw3);
+#undef CORNER
+      for (int j = jb; j < je; j++) {
+        TILE_DECL;
+        TILE_INIT_BIAS(bias, j * 8, min_i(8, Co - j * 8));
+        const f32* b = Wp + (long)j * K * 8;
+        for (int kh = 0; kh < KH; kh++) {
+          for (int kw = 0; kw < KW; kw++) {
+#define TAP(xb, ih, iw) \
+  ((unsigned)((ih) + kh * dh) < (unsigned)H && (unsigned)((iw) + kw * dw) < (unsigned)W \
+       ? (xb) + ((long)((ih) + kh * dh) * W + (iw) + kw * dw) * Ci : zeros)
+            const f32 *a0 = TAP(x0, ih0, iw0), *a1 = TAP(x1, ih1, iw1);
+            const f32 *a2 = TAP(x2, ih2, iw2), *a3 = TAP(x3, ih3, iw3);
+#undef TAP
+            TILE_LOOP(Ci, a0, a1, a2, a3, 1, b, 8);
+          }
+        }
+        TILE_STORE(y + (long)p * Co + j * 8, Co, rows, min_i(8, Co - j * 8), 0);
+      }
+    }
+  }
+}
+
+// Filter gradient of conv2d, for output columns (of Co) in panels [j0, j1):
+// dW[kh, kw, ci, co] += Σ_{b,oh,ow} x[b, oh·sh + kh·dh − padT, ow·sw + kw·dw − padL, ci]·dy[b, oh, ow, co].
+// Adds to dW (the caller zeroes it). Needs Co % 8 == 0 (dy rows are read 8 columns at a time).
+// The sum runs over chunks of output rows sized to stay in L2, in a fixed order.
+EXPORT(conv2d_filter_grad)
+void conv2d_filter_grad(const f32* x, const f32* dy, f32* dW, int B, int H, int W, int Ci, int OH,
+                        int OW, int Co, int KH, int KW, int sh, int sw, int dh, int dw, int padT,
+                        int padL, int j0, int j1) {
+  int rows_total = B * OH;
+  int chunk = max_i(1, 65536 / max_i(1, OW * (Ci + Co)));
+  for (int r0 = 0; r0 < rows_total; r0 += chunk) {
+    int r1 = min_i(rows_total, r0 + chunk);
+    for (int kh = 0; kh < KH; kh++) {
+      for (int kw = 0; kw < KW; kw++) {
+        // Output columns whose input column is inside the image for this tap.
+        int off = kw * dw - padL;
+        int owA = max_i(0, floor_div(-off + sw - 1, sw));
+        int owB = min_i(OW, floor_div(W - 1 - off, sw) + 1);
+        if (owB <= owA) continue;
+        f32* dWt = dW + (long)(kh * KW + kw) * Ci * Co;
+        for (int ci = 0; ci < Ci; ci += 4) {
+          int rows = min_i(4, Ci - ci);
+          int o1 = min_i(1, rows - 1), o2 = min_i(2, rows - 1), o3 = min_i(3, rows - 1);
+          for (int j = j0; j < j1; j++) {
+            TILE_DECL;
+            TILE_SET(wasm_f32x4_splat(0), wasm_f32x4_splat(0));
+            for (int r = r0; r < r1; r++) {
+              int bi = r / OH, oh = r % OH, ih = oh * sh + kh * dh - padT;
+              if ((unsigned)ih >= (unsigned)H) continue;
+              const f32* a0 = x + (((long)bi * H + ih) * W + owA * sw + off) * Ci + ci;
+              const f32 *a1 = a0 + o1, *a2 = a0 + o2, *a3 = a0 + o3;
+              const f32* b = dy + ((long)r * OW + owA) * Co + j * 8;
+              TILE_LOOP(owB - owA, a0, a1, a2, a3, sw * Ci, b, Co);
+            }
+            TILE_STORE(dWt + (long)ci * Co + j * 8, Co, rows, 8, 1);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,259 @@
+import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
+import { SIMD_GEMM_PLAIN, SIMD_GEMM_SHARED } from './simd-gemm-binary.js';
+
+// This package's SIMD128 GEMM/conv module (native/sgemm.c), instantiated on the wasm backend's
+// own memory so that kernels read and write tensors in place. Work can be split over helper
+// threads that run the same module on the same (shared) memory: see `setSimdGemmPool`.
+
+/** The module's exports, by name; every one takes its output range [lo, hi) last. */
+export type SimdFn = 'pack_b' | 'gemm' | 'conv2d' | 'conv2d_filter_grad';
+type Exports = Record<SimdFn, (...args: number[]) => void>;
+
+/** Runs `fn(...args, lo, hi)` over [0, total) split into parts aligned to `align`. */
+export interface SimdPool {
+  /** Threads besides the calling one. */
+  readonly helpers: number;
+  run(fn: SimdFn, args: number[], total: number, align: number): void;
+}
+
+/** Below this many multiply-adds, a call stays on one thread (waking a helper costs ~50 µs). */
+export const PARALLEL_MIN_MACS = 1 << 20;
+
+interface WasmModuleLike {
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+}
+
+export interface SimdBackend {
+  wasm: WasmModuleLike;
+  getMemoryOffset(dataId: object): number;
+}
+
+let pool: SimdPool | null = null;
+let poolMemory: WebAssembly.Memory | null = null;
+
+/** Installs (or, with null, removes) the helper threads for the backend on `memory`. */
+export function setSimdGemmPool(p: SimdPool | null, memory: WebAssembly.Memory | null): void {
+  pool = p;
+  poolMemory = memory;
+}
+
+/** Helper threads the SIMD kernels split their work over now (0: the calling thread only). */
+export function simdGemmHelpers(): number {
+  return pool?.helpers ?? 0;
+}
+
+/** SGDIFF_SIMD_GEMM=off turns the module off (stock tfjs kernels everywhere), for comparisons. */
+function disabled(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env;
+  return env?.SGDIFF_SIMD_GEMM === 'off';
+}
+
+function decode(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** The module's bytes for a shared or an unshared memory (for the Node helper threads). */
+export function simdGemmBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  return decode(shared ? SIMD_GEMM_SHARED : SIMD_GEMM_PLAIN);
+}
+
+/** The memory a tfjs-backend-wasm module runs on (threaded builds keep it on the module). */
+export function wasmMemoryOf(wasm: WasmModuleLike): WebAssembly.Memory | null {
+  const m = wasm.wasmMemory ?? wasm.asm?.memory;
+  return m instanceof WebAssembly.Memory ? m : null;
+}
+
+const instances = new WeakMap<object, SimdGemm | null>();
+
+export class SimdGemm {
+  private constructor(
+    private readonly backend: SimdBackend,
+    readonly memory: WebAssembly.Memory,
+    private readonly fns: Exports,
+  ) {}
+
+  /**
+   * The module on this backend's memory, or null where it cannot run (not a tfjs wasm backend,
+   * no WebAssembly SIMD, a browser main thread that refuses synchronous compiles, or
+   * SGDIFF_SIMD_GEMM=off). Callers then use the stock kernel.
+   */
+  static for(backend: unknown): SimdGemm | null {
+    const b = backend as SimdBackend;
+    if (typeof b !== 'object' || b == null) return null;
+    if (instances.has(b)) return instances.get(b) ?? null;
+    let made: SimdGemm | null = null;
+    const memory = disabled() || !b.wasm ? null : wasmMemoryOf(b.wasm);
+    if (memory && typeof b.getMemoryOffset === 'function') {
+      try {
+        const shared =
+          typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+        const module = new WebAssembly.Module(simdGemmBytes(shared));
+        const instance = new WebAssembly.Instance(module, { env: { memory } });
+        made = new SimdGemm(b, memory, instance.exports as unknown as Exports);
+      } catch {
+        made = null;
+      }
+    }
+    instances.set(b, made);
+    return made;
+  }
+
+  ptr(t: TensorInfo): number {
+    return this.backend.getMemoryOffset(t.dataId);
+  }
+
+  /** Runs `fn` over [0, total), on the helper threads too when the work is large enough. */
+  private run(fn: SimdFn, args: number[], total: number, align: number, macs: number): void {
+    if (pool && pool.helpers > 0 && poolMemory === this.memory && macs >= PARALLEL_MIN_MACS) {
+      pool.run(fn, args, total, align);
+    } else {
+      this.fns[fn](...args, 0, total);
+    }
+  }
+
+  private alloc(floats: number, zero = false): number {
+    const p = this.backend.wasm._malloc(floats * 4) >>> 0;
+    if (p === 0) throw new Error(`@sgdiff/nn: wasm heap is out of memory (${floats * 4} bytes)`);
+    if (zero) new Float32Array(this.memory.buffer, p, floats).fill(0);
+    return p;
+  }
+
+  private free(p: number): void {
+    this.backend.wasm._free(p);
+  }
+
+  /** B[K, N] (row stride ldb, at byte offset `b`) packed into 8-column panels; free it after. */
+  private pack(b: number, ldb: number, k: number, n: number): number {
+    const panels = Math.ceil(n / 8);
+    const bp = this.alloc(panels * k * 8);
+    this.run('pack_b', [b, ldb, k, n, bp], panels, 1, k * n);
+    return bp;
+  }
+
+  /**
+   * C[batch, M, N] = A[batch, M, K]·B[batch or 1, K, N] (+ bias[N]), all row-major and
+   * contiguous, at the given byte offsets; `c` must not overlap `a` or `b`.
+   */
+  matMul(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    batch = 1,
+    bBatched = false,
+    bias = 0,
+  ): void {
+    let bp = 0;
+    try {
+      for (let i = 0; i < batch; i++) {
+        if (i === 0 || bBatched) {
+          if (bp) this.free(bp);
+          bp = this.pack(b + (bBatched ? i * k * n * 4 : 0), n, k, n);
+        }
+        const args = [a + i * m * k * 4, k, bp, k, n, bias, c + i * m * n * 4, n, 0];
+        this.run('gemm', args, m, 4, m * k * n);
+      }
+    } finally {
+      if (bp) this.free(bp);
+    }
+  }
+
+  /** NHWC conv (any stride, dilation and padding) of x with filter [KH, KW, Ci, Co], + bias. */
+  conv2d(
+    x: TensorInfo,
+    filter: TensorInfo,
+    bias: TensorInfo | null,
+    y: TensorInfo,
+    info: backend_util.Conv2DInfo,
+  ): void {
+    const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+    const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
+    const { dilationHeight, dilationWidth, padInfo, batchSize } = info;
+    const k = filterHeight * filterWidth * inChannels;
+    const wp = this.pack(this.ptr(filter), outChannels, k, outChannels);
+    const zeros = this.alloc(inChannels, true);
+    try {
+      const pixels = batchSize * outHeight * outWidth;
+      this.run(
+        'conv2d',
+        [
+          this.ptr(x),
+          wp,
+          bias ? this.ptr(bias) : 0,
+          this.ptr(y),
+          zeros,
+          inHeight,
+          inWidth,
+          inChannels,
+          outHeight,
+          outWidth,
+          outChannels,
+          filterHeight,
+          filterWidth,
+          strideHeight,
+          strideWidth,
+          dilationHeight,
+          dilationWidth,
+          padInfo.top,
+          padInfo.left,
+        ],
+        pixels,
+        4,
+        pixels * k * outChannels,
+      );
+    } finally {
+      this.free(wp);
+      this.free(zeros);
+    }
+  }
+
+  /** dW (zeroed here) of a conv with input x and output gradient dy; needs Co % 8 == 0. */
+  conv2dFilterGrad(
+    x: TensorInfo,
+    dy: TensorInfo,
+    dw: TensorInfo,
+    info: backend_util.Conv2DInfo,
+  ): void {
+    const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+    const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
+    const { dilationHeight, dilationWidth, padInfo, batchSize } = info;
+    if (outChannels % 8 !== 0) throw new Error('@sgdiff/nn: conv2dFilterGrad needs Co % 8 == 0');
+    const k = filterHeight * filterWidth * inChannels;
+    new Float32Array(this.memory.buffer, this.ptr(dw), k * outChannels).fill(0);
+    this.run(
+      'conv2d_filter_grad',
+      [
+        this.ptr(x),
+        this.ptr(dy),
+        this.ptr(dw),
+        batchSize,
+        inHeight,
+        inWidth,
+        inChannels,
+        outHeight,
+        outWidth,
+        outChannels,
+        filterHeight,
+        filterWidth,
+        strideHeight,
+        strideWidth,
+        dilationHeight,
+        dilationWidth,
+        padInfo.top,
+        padInfo.left,
+      ],
+      outChannels / 8,
+      1,
+      batchSize * outHeight * outWidth * k * outChannels,
+    );
+  }
+}
