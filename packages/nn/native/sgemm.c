@@ -89,14 +89,25 @@ INLINE void store_row(f32* c, v128_t lo, v128_t hi, int n, int acc) {
 // Panels of B per cache block: the packed panels a tile row sweeps stay in L2 (~256 KiB).
 INLINE int panels_per_block(int k) { return max_i(1, 65536 / max_i(1, k * 8)); }
 
-// Packs panels [j0, j1) of B[K, N] (row stride ldb) into Bp[N/8][K][8], zero-filled past N.
+// Packs B[K, N] into Bp[N/8][K][8] (zero-filled past N), for the panels [u0, u1) counted across
+// `strideB`-apart batch entries (unit b·panels + j); packed entries follow each other. B is read
+// with row stride ldb, or, when `trans`, as the transpose of a stored [N, K] matrix.
 EXPORT(pack_b)
-void pack_b(const f32* B, int ldb, int K, int N, f32* Bp, int j0, int j1) {
-  for (int j = j0; j < j1; j++) {
-    f32* out = Bp + (long)j * K * 8;
+void pack_b(const f32* B, int ldb, int trans, int strideB, int K, int N, f32* Bp, int u0, int u1) {
+  int panels = (N + 7) / 8;
+  for (int u = u0; u < u1; u++) {
+    int j = u % panels;
+    const f32* Bb = B + (long)(u / panels) * strideB;
+    f32* out = Bp + (long)u * K * 8;
     int n = min_i(8, N - j * 8);
+    if (trans) {
+      // Column c of the panel is stored row j·8 + c: gather 8 rows, one k at a time.
+      for (int k = 0; k < K; k++, out += 8)
+        for (int c = 0; c < 8; c++) out[c] = c < n ? Bb[(long)(j * 8 + c) * ldb + k] : 0.0f;
+      continue;
+    }
     for (int k = 0; k < K; k++) {
-      const f32* row = B + (long)k * ldb + j * 8;
+      const f32* row = Bb + (long)k * ldb + j * 8;
       if (n == 8) {
         wasm_v128_store(out, wasm_v128_load(row));
         wasm_v128_store(out + 4, wasm_v128_load(row + 4));
@@ -108,28 +119,40 @@ void pack_b(const f32* B, int ldb, int K, int N, f32* Bp, int j0, int j1) {
   }
 }
 
-// C[i, :] (+)= A[i, :]·B + bias for rows [i0, i1): A[M, K] with row stride lda, B packed by
-// pack_b, C with row stride ldc. `bias` (N floats) may be 0; `acc` adds to C.
+// C[i, :] (+)= A[i, :]·B + bias for the rows [i0, i1) of `batch` independent products, counted
+// across the batch (row r of entry b is unit b·M + r, so one call splits over entries and rows).
+// A[M, K] has row stride lda, or, when `transA`, is the transpose of a stored [K, M] matrix with
+// row stride lda; entries are strideA floats apart. Bp holds each entry's B packed by pack_b,
+// strideB floats apart (0: one B for all). C has row stride ldc, entries strideC apart. `bias`
+// (N floats) may be 0; `acc` adds to C.
 EXPORT(gemm)
-void gemm(const f32* A, int lda, const f32* Bp, int K, int N, const f32* bias, f32* C, int ldc,
-          int acc, int i0, int i1) {
+void gemm(const f32* A, int lda, int transA, int strideA, const f32* Bp, int strideB, int M, int K,
+          int N, const f32* bias, f32* C, int ldc, int strideC, int acc, int u0, int u1) {
   int panels = (N + 7) / 8, block = panels_per_block(K);
-  for (int jb = 0; jb < panels; jb += block) {
-    int je = min_i(panels, jb + block);
-    for (int i = i0; i < i1; i += 4) {
-      int rows = min_i(4, i1 - i);
-      const f32* r0 = A + (long)i * lda;
-      const f32* r1 = rows > 1 ? r0 + lda : r0;
-      const f32* r2 = rows > 2 ? r0 + 2 * lda : r0;
-      const f32* r3 = rows > 3 ? r0 + 3 * lda : r0;
-      for (int j = jb; j < je; j++) {
-        TILE_DECL;
-        TILE_INIT_BIAS(bias, j * 8, min_i(8, N - j * 8));
-        const f32 *a0 = r0, *a1 = r1, *a2 = r2, *a3 = r3, *b = Bp + (long)j * K * 8;
-        TILE_LOOP(K, a0, a1, a2, a3, 1, b, 8);
-        TILE_STORE(C + (long)i * ldc + j * 8, ldc, rows, min_i(8, N - j * 8), acc);
+  int astep = transA ? lda : 1, rstep = transA ? 1 : lda;
+  while (u0 < u1) {
+    int b = u0 / M, i0 = u0 % M, i1 = min_i(M, i0 + (u1 - u0));
+    const f32* Ab = A + (long)b * strideA;
+    const f32* Bb = Bp + (long)b * strideB;
+    f32* Cb = C + (long)b * strideC;
+    for (int jb = 0; jb < panels; jb += block) {
+      int je = min_i(panels, jb + block);
+      for (int i = i0; i < i1; i += 4) {
+        int rows = min_i(4, i1 - i);
+        const f32* r0 = Ab + (long)i * rstep;
+        const f32* r1 = rows > 1 ? r0 + rstep : r0;
+        const f32* r2 = rows > 2 ? r0 + 2 * rstep : r0;
+        const f32* r3 = rows > 3 ? r0 + 3 * rstep : r0;
+        for (int j = jb; j < je; j++) {
+          TILE_DECL;
+          TILE_INIT_BIAS(bias, j * 8, min_i(8, N - j * 8));
+          const f32 *a0 = r0, *a1 = r1, *a2 = r2, *a3 = r3, *bp = Bb + (long)j * K * 8;
+          TILE_LOOP(K, a0, a1, a2, a3, astep, bp, 8);
+          TILE_STORE(Cb + (long)i * ldc + j * 8, ldc, rows, min_i(8, N - j * 8), acc);
+        }
       }
     }
+    u0 += i1 - i0;
   }
 }
 

@@ -64,27 +64,32 @@ export function wasmBatchMatMul(stock: KernelConfig): KernelConfig {
     const outShape = [...outBatchDims, m, n];
     const batch = Math.max(batchA, batchB);
 
+    const simd = k > 0 ? SimdGemm.for(backend) : null;
+    if (simd) {
+      // This package's SIMD GEMM reads transposed operands and batch entries in place.
+      const out = backend.makeOutput(outShape, 'float32');
+      if (batch * m * n > 0)
+        simd.matMul({
+          a: simd.ptr(a),
+          b: simd.ptr(b),
+          c: simd.ptr(out),
+          m,
+          k,
+          n,
+          batchA,
+          batchB,
+          transA: transposeA,
+          transB: transposeB,
+        });
+      return out;
+    }
+
     const s = new KernelScope(backend as never, 'wasm');
     // [batch, M, K] and [batch, K, N], transposes materialised.
     let a3 = s.reshape(a, transposeA ? [batchA, k, m] : [batchA, m, k]);
     if (transposeA) a3 = s.transpose(a3, [0, 2, 1]);
     let b3 = s.reshape(b, transposeB ? [batchB, n, k] : [batchB, k, n]);
     if (transposeB) b3 = s.transpose(b3, [0, 2, 1]);
-
-    const simd = k > 0 ? SimdGemm.for(backend) : null;
-    if (simd) {
-      // This package's SIMD GEMM reads the batch entries in place: no slice copies.
-      const out = backend.makeOutput(outShape, 'float32');
-      if (batch * m * n > 0) {
-        const [pa, pb, po] = [simd.ptr(a3), simd.ptr(b3), simd.ptr(out)];
-        if (batchB === 1) simd.matMul(pa, pb, po, batchA * m, k, n);
-        else if (batchA === 1) {
-          for (let i = 0; i < batch; i++)
-            simd.matMul(pa, pb + i * k * n * 4, po + i * m * n * 4, m, k, n);
-        } else simd.matMul(pa, pb, po, m, k, n, batch, true);
-      }
-      return s.finish(out);
-    }
 
     if (batchB === 1) {
       // One right-hand matrix: all left-hand rows in one GEMM.

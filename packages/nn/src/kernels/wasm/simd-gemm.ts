@@ -129,41 +129,60 @@ export class SimdGemm {
     this.backend.wasm._free(p);
   }
 
-  /** B[K, N] (row stride ldb, at byte offset `b`) packed into 8-column panels; free it after. */
-  private pack(b: number, ldb: number, k: number, n: number): number {
-    const panels = Math.ceil(n / 8);
-    const bp = this.alloc(panels * k * 8);
-    this.run('pack_b', [b, ldb, k, n, bp], panels, 1, k * n);
+  /** Packs B (see pack_b in sgemm.c) for `entries` batch entries; free the result after. */
+  private pack(b: number, ldb: number, trans: boolean, k: number, n: number, entries = 1): number {
+    const units = entries * Math.ceil(n / 8);
+    const bp = this.alloc(units * k * 8);
+    this.run('pack_b', [b, ldb, trans ? 1 : 0, k * n, k, n, bp], units, 1, entries * k * n);
     return bp;
   }
 
   /**
-   * C[batch, M, N] = A[batch, M, K]·B[batch or 1, K, N] (+ bias[N]), all row-major and
-   * contiguous, at the given byte offsets; `c` must not overlap `a` or `b`.
+   * C[batch, M, N] = op(A)·op(B) (+ bias[N]) for row-major, contiguous operands at the given byte
+   * offsets, where op transposes the stored [batch, K, M] / [batch, N, K] matrix when asked. A
+   * batch of 1 on either side is shared by every entry. `c` must not overlap `a` or `b`.
    */
-  matMul(
-    a: number,
-    b: number,
-    c: number,
-    m: number,
-    k: number,
-    n: number,
-    batch = 1,
-    bBatched = false,
-    bias = 0,
-  ): void {
-    let bp = 0;
+  matMul(p: {
+    a: number;
+    b: number;
+    c: number;
+    m: number;
+    k: number;
+    n: number;
+    batchA?: number;
+    batchB?: number;
+    transA?: boolean;
+    transB?: boolean;
+    bias?: number;
+  }): void {
+    const { m, k, n, transA = false, transB = false } = p;
+    const batchA = p.batchA ?? 1;
+    const batchB = p.batchB ?? 1;
+    const bp = this.pack(p.b, transB ? k : n, transB, k, n, batchB);
     try {
-      for (let i = 0; i < batch; i++) {
-        if (i === 0 || bBatched) {
-          if (bp) this.free(bp);
-          bp = this.pack(b + (bBatched ? i * k * n * 4 : 0), n, k, n);
-        }
-        const args = [a + i * m * k * 4, k, bp, k, n, bias, c + i * m * n * 4, n, 0];
-        this.run('gemm', args, m, 4, m * k * n);
-      }
+      // One shared B and untransposed A: every entry's rows form one taller product.
+      const fold = batchB === 1 && !transA;
+      const entries = fold ? 1 : Math.max(batchA, batchB);
+      const rows = fold ? batchA * m : m;
+      const args = [
+        p.a,
+        transA ? m : k,
+        transA ? 1 : 0,
+        batchA > 1 ? m * k : 0,
+        bp,
+        batchB > 1 ? Math.ceil(n / 8) * k * 8 : 0,
+        rows,
+        k,
+        n,
+        p.bias ?? 0,
+        p.c,
+        n,
+        rows * n,
+        0,
+      ];
+      this.run('gemm', args, entries * rows, 4, entries * rows * k * n);
     } finally {
-      if (bp) this.free(bp);
+      this.free(bp);
     }
   }
 
@@ -179,7 +198,7 @@ export class SimdGemm {
     const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
     const { dilationHeight, dilationWidth, padInfo, batchSize } = info;
     const k = filterHeight * filterWidth * inChannels;
-    const wp = this.pack(this.ptr(filter), outChannels, k, outChannels);
+    const wp = this.pack(this.ptr(filter), outChannels, false, k, outChannels);
     const zeros = this.alloc(inChannels, true);
     try {
       const pixels = batchSize * outHeight * outWidth;

@@ -11,7 +11,6 @@ import {
   type TensorInfo,
   type _FusedMatMulAttrs,
 } from '@tensorflow/tfjs-core';
-import { KernelScope } from '../backend-kernels.js';
 import { SimdGemm } from './simd-gemm.js';
 
 interface MakeOutput {
@@ -74,9 +73,9 @@ export function simdConv2D(stock: KernelConfig): KernelConfig {
 }
 
 /**
- * wasm _FusedMatMul (Linear's product + bias) on the SIMD module; transposed operands are
- * materialised first (one Transpose), as in this package's BatchMatMul. Activations, PReLU and
- * broadcasts other than a shared right-hand matrix go to the stock kernel.
+ * wasm _FusedMatMul (Linear's product + bias) on the SIMD module, transposed operands read in
+ * place. Activations, PReLU and broadcasts other than a shared right-hand matrix go to the stock
+ * kernel.
  */
 export function simdFusedMatMul(stock: KernelConfig): KernelConfig {
   const stockFunc = stock.kernelFunc;
@@ -110,18 +109,22 @@ export function simdFusedMatMul(stock: KernelConfig): KernelConfig {
       (bias != null && (bias.shape.length !== 1 || bias.shape[0] !== n || bias.dtype !== 'float32'))
     )
       return stockFunc(args);
-    const s = new KernelScope(args.backend as never, 'wasm');
-    const a3 = attrs.transposeA ? s.transpose(a!, [0, 2, 1]) : a!;
-    const b3 = attrs.transposeB ? s.transpose(b!, [0, 2, 1]) : b!;
     const out = (args.backend as unknown as MakeOutput).makeOutput([batchA, m, n], 'float32');
-    if (batchA * m * n > 0) {
-      const bPtr = simd.ptr(b3);
-      const biasPtr = bias ? simd.ptr(bias) : 0;
-      if (batchB === 1)
-        simd.matMul(simd.ptr(a3), bPtr, simd.ptr(out), batchA * m, k, n, 1, false, biasPtr);
-      else simd.matMul(simd.ptr(a3), bPtr, simd.ptr(out), m, k, n, batchA, true, biasPtr);
-    }
-    return s.finish(out);
+    if (batchA * m * n > 0)
+      simd.matMul({
+        a: simd.ptr(a!),
+        b: simd.ptr(b!),
+        c: simd.ptr(out),
+        m,
+        k,
+        n,
+        batchA,
+        batchB,
+        transA: attrs.transposeA,
+        transB: attrs.transposeB,
+        bias: bias ? simd.ptr(bias) : 0,
+      });
+    return out;
   };
   return {
     kernelName: _FusedMatMul,
