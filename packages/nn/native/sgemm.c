@@ -241,3 +241,116 @@ void conv2d_filter_grad(const f32* x, const f32* dy, f32* dW, int B, int H, int 
     }
   }
 }
+
+// ---- GroupNorm over channels-last x: [B, N, C], C % 4 == 0, groups of C/G channels ----------
+// Per image (the units [b0, b1)), with per-channel sums in `scratch` (GN_SCRATCH·C floats per
+// image). Sums start from row 0 rather than from zero: a zeroing loop would become a memset call.
+#define GN_SCRATCH 5
+
+INLINE f32 bits_to_f32(int bits) {
+  union {
+    int i;
+    f32 f;
+  } u = {bits};
+  return u.f;
+}
+
+// Sums each group's C/G channels of s[0..C) and spreads the total back over them, times `mul`.
+INLINE void group_totals(f32* s, int C, int G, f32 mul) {
+  int cg = C / G;
+  for (int g = 0; g < G; g++) {
+    f32 t = 0.0f;
+    for (int j = 0; j < cg; j++) t += s[g * cg + j];
+    for (int j = 0; j < cg; j++) s[g * cg + j] = t * mul;
+  }
+}
+
+// y = γ·(x − μ)·r + β, stats[b, g] = (μ, r), r = 1/√(var + eps); eps is passed as its f32 bits.
+EXPORT(group_norm)
+void group_norm(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* stats, f32* scratch,
+                int N, int C, int G, int eps_bits, int b0, int b1) {
+  f32 eps = bits_to_f32(eps_bits), inv = 1.0f / ((f32)N * (f32)(C / G));
+  for (int b = b0; b < b1; b++) {
+    const f32* xb = x + (long)b * N * C;
+    f32* yb = y + (long)b * N * C;
+    f32 *mean = scratch + (long)b * GN_SCRATCH * C, *var = mean + C, *scale = var + C, *shift = scale + C;
+    for (int c = 0; c < C; c += 4) wasm_v128_store(mean + c, wasm_v128_load(xb + c));
+    for (int n = 1; n < N; n++)
+      for (int c = 0; c < C; c += 4)
+        wasm_v128_store(mean + c, wasm_f32x4_add(wasm_v128_load(mean + c), wasm_v128_load(xb + n * C + c)));
+    group_totals(mean, C, G, inv);
+    for (int n = 0; n < N; n++)
+      for (int c = 0; c < C; c += 4) {
+        v128_t d = wasm_f32x4_sub(wasm_v128_load(xb + n * C + c), wasm_v128_load(mean + c));
+        wasm_v128_store(var + c, n ? madd(d, d, wasm_v128_load(var + c)) : wasm_f32x4_mul(d, d));
+      }
+    group_totals(var, C, G, inv);
+    int cg = C / G;
+    for (int c = 0; c < C; c++) {
+      f32 r = 1.0f / __builtin_sqrtf(var[c] + eps);
+      scale[c] = gamma[c] * r;
+      shift[c] = beta[c] - mean[c] * gamma[c] * r;
+      if (c % cg == 0) {
+        stats[((long)b * G + c / cg) * 2] = mean[c];
+        stats[((long)b * G + c / cg) * 2 + 1] = r;
+      }
+    }
+    for (int n = 0; n < N; n++)
+      for (int c = 0; c < C; c += 4)
+        wasm_v128_store(yb + n * C + c, madd(wasm_v128_load(xb + n * C + c), wasm_v128_load(scale + c),
+                                             wasm_v128_load(shift + c)));
+  }
+}
+
+// dx = r·(γ·dy − mean_g(γ·dy) − x̂·mean_g(γ·dy·x̂)), x̂ = (x − μ)·r; per image, Σ_n dy and
+// Σ_n dy·x̂ per channel are left in scratch[b·GN_SCRATCH·C ..] and the C floats after (dβ and dγ
+// are their sums over images, taken by the caller in a fixed order).
+EXPORT(group_norm_grad)
+void group_norm_grad(const f32* x, const f32* dy, const f32* stats, const f32* gamma, f32* dx,
+                     f32* scratch, int N, int C, int G, int b0, int b1) {
+  f32 inv = 1.0f / ((f32)N * (f32)(C / G));
+  int cg = C / G;
+  for (int b = b0; b < b1; b++) {
+    const f32 *xb = x + (long)b * N * C, *db = dy + (long)b * N * C;
+    f32* dxb = dx + (long)b * N * C;
+    f32 *s1 = scratch + (long)b * GN_SCRATCH * C, *s2 = s1 + C, *mean = s2 + C, *rstd = mean + C;
+    f32* p = rstd + C;
+    for (int c = 0; c < C; c++) {
+      mean[c] = stats[((long)b * G + c / cg) * 2];
+      rstd[c] = stats[((long)b * G + c / cg) * 2 + 1];
+    }
+    for (int n = 0; n < N; n++)
+      for (int c = 0; c < C; c += 4) {
+        v128_t d = wasm_v128_load(db + n * C + c);
+        v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xb + n * C + c), wasm_v128_load(mean + c)),
+                                   wasm_v128_load(rstd + c));
+        wasm_v128_store(s1 + c, n ? wasm_f32x4_add(wasm_v128_load(s1 + c), d) : d);
+        wasm_v128_store(s2 + c, n ? madd(d, xh, wasm_v128_load(s2 + c)) : wasm_f32x4_mul(d, xh));
+      }
+    // A = mean_g(γ·s1), B = mean_g(γ·s2). Per channel, dx = r·γ·dy − r·A − (x − μ)·r²·B
+    // = p·dy + q·x + o, with o and q written over μ and r once read.
+    for (int g = 0; g < G; g++) {
+      f32 a = 0.0f, bb = 0.0f;
+      for (int j = 0; j < cg; j++) {
+        a += gamma[g * cg + j] * s1[g * cg + j];
+        bb += gamma[g * cg + j] * s2[g * cg + j];
+      }
+      a *= inv;
+      bb *= inv;
+      for (int j = 0; j < cg; j++) {
+        int c = g * cg + j;
+        f32 r = rstd[c], m = mean[c];
+        // x̂·r·B = (x − m)·r²·B: q = −r²·B, offset folded into o = r·(m·r·B − A).
+        p[c] = r * gamma[c];
+        mean[c] = r * (m * r * bb - a);
+        rstd[c] = -r * r * bb;
+      }
+    }
+    f32 *o = mean, *q = rstd;
+    for (int n = 0; n < N; n++)
+      for (int c = 0; c < C; c += 4) {
+        v128_t v = madd(wasm_v128_load(p + c), wasm_v128_load(db + n * C + c), wasm_v128_load(o + c));
+        wasm_v128_store(dxb + n * C + c, madd(wasm_v128_load(q + c), wasm_v128_load(xb + n * C + c), v));
+      }
+  }
+}

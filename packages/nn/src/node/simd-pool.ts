@@ -11,7 +11,14 @@ import {
 // output range is cut into chunks that the caller and the helpers claim in turn; each output is
 // computed the same way whichever thread takes it, so results do not depend on the split.
 
-const FNS: readonly SimdFn[] = ['pack_b', 'gemm', 'conv2d', 'conv2d_filter_grad'];
+const FNS: readonly SimdFn[] = [
+  'pack_b',
+  'gemm',
+  'conv2d',
+  'conv2d_filter_grad',
+  'group_norm',
+  'group_norm_grad',
+];
 // The job block shared by the caller and every helper, in int32 slots.
 const SEQ = 0; // bumped by the caller to post a job; -1 asks the helpers to exit
 const DONE = 1; // helpers that finished the current job

@@ -17,6 +17,7 @@ const CASES: Case[] = [
   { shape: [3, 7, 6], groups: 3, affine: false, silu: false },
   { shape: [1, 4, 4, 32], groups: 32, affine: true, silu: true },
   { shape: [2, 9], groups: 1, affine: true, silu: true },
+  { shape: [3, 6, 5, 64], groups: 32, affine: true, silu: false }, // the SIMD kernels: 2 per group
 ];
 
 /** y and the gradients of Σ y·r in x, γ, β, with γ, β set away from 1/0. */

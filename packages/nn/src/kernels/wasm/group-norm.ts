@@ -1,11 +1,12 @@
-// Fused GroupNorm (± SiLU) forward and backward for the wasm backend: plain loops over the wasm
-// heap, a few passes over the data instead of the ~14 (forward) and ~40–60 (backward) tfjs ops
+// Fused GroupNorm (± SiLU) forward and backward for the wasm backend: the SIMD module's
+// group_norm kernels (native/sgemm.c; C % 4 == 0, no SiLU) or plain JS loops over the wasm heap, a few passes over the data instead of the ~14 (forward) and ~40–60 (backward) tfjs ops
 // of the tf.moments composition, each of which allocates and sweeps a full tensor.
 //
 // Forward:  μ, r = 1/√(var + eps) per (b, g); x̂ = (x − μ)·r; z = γ·x̂ + β; y = z or z·σ(z).
 // Backward: dz = dy (or dy·σ(z)·(1 + z·(1 − σ(z))) with SiLU); dβ = Σ dz; dγ = Σ dz·x̂;
 //           dx = r·(γ·dz − mean_g(γ·dz) − x̂·mean_g(γ·dz·x̂)).
 import * as tf from '../../tf/index.js';
+import { SimdGemm } from './simd-gemm.js';
 
 interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: string): tf.TensorInfo;
@@ -54,6 +55,12 @@ function forwardKernel({
   const cg = c / groups;
   const y = backend.makeOutput([b, n, c], 'float32');
   const stats = backend.makeOutput([b, groups, 2], 'float32');
+  const simd = c % 4 === 0 && !silu ? SimdGemm.for(backend) : null;
+  if (simd) {
+    const [px, pg, pb, py, ps] = [x, gamma, beta, y, stats].map((t) => simd.ptr(t));
+    simd.groupNorm({ x: px, gamma: pg, beta: pb, y: py, stats: ps, b, n, c, groups, eps });
+    return [y, stats];
+  }
   const xs = backend.typedArrayFromHeap(x);
   const ys = backend.typedArrayFromHeap(y);
   const st = backend.typedArrayFromHeap(stats);
@@ -138,6 +145,28 @@ function gradKernel({
   const dx = backend.makeOutput([b, n, c], 'float32');
   const dGamma = backend.makeOutput([c], 'float32');
   const dBeta = backend.makeOutput([c], 'float32');
+  const simd = c % 4 === 0 && !silu ? SimdGemm.for(backend) : null;
+  if (simd) {
+    const [px, pdy, ps, pg, pdx] = [x, dy, stats, gamma, dx].map((t) => simd.ptr(t));
+    const dG = new Float32Array(c);
+    const dB = new Float32Array(c);
+    simd.groupNormGrad({
+      x: px,
+      dy: pdy,
+      stats: ps,
+      gamma: pg,
+      dx: pdx,
+      dGamma: dG,
+      dBeta: dB,
+      b,
+      n,
+      c,
+      groups,
+    });
+    backend.typedArrayFromHeap(dGamma).set(dG);
+    backend.typedArrayFromHeap(dBeta).set(dB);
+    return [dx, dGamma, dBeta];
+  }
   const xs = backend.typedArrayFromHeap(x);
   const dys = backend.typedArrayFromHeap(dy);
   const st = backend.typedArrayFromHeap(stats);

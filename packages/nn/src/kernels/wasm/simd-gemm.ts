@@ -6,7 +6,8 @@ import { SIMD_GEMM_PLAIN, SIMD_GEMM_SHARED } from './simd-gemm-binary.js';
 // threads that run the same module on the same (shared) memory: see `setSimdGemmPool`.
 
 /** The module's exports, by name; every one takes its output range [lo, hi) last. */
-export type SimdFn = 'pack_b' | 'gemm' | 'conv2d' | 'conv2d_filter_grad';
+export type SimdFn =
+  'pack_b' | 'gemm' | 'conv2d' | 'conv2d_filter_grad' | 'group_norm' | 'group_norm_grad';
 type Exports = Record<SimdFn, (...args: number[]) => void>;
 
 /** Runs `fn(...args, lo, hi)` over [0, total) split into parts aligned to `align`. */
@@ -15,6 +16,9 @@ export interface SimdPool {
   readonly helpers: number;
   run(fn: SimdFn, args: number[], total: number, align: number): void;
 }
+
+/** Floats of scratch per image and channel of the GroupNorm kernels (GN_SCRATCH in sgemm.c). */
+const GN_SCRATCH = 5;
 
 /** Below this many multiply-adds, a call stays on one thread (waking a helper costs ~50 µs). */
 export const PARALLEL_MIN_MACS = 1 << 20;
@@ -232,6 +236,66 @@ export class SimdGemm {
     } finally {
       this.free(wp);
       this.free(zeros);
+    }
+  }
+
+  /**
+   * GroupNorm of x [B, N, C] (C % 4 == 0) into y, with stats [B, G, 2] = (μ, 1/σ): see
+   * group_norm in sgemm.c. Split over images.
+   */
+  groupNorm(p: {
+    x: number;
+    gamma: number;
+    beta: number;
+    y: number;
+    stats: number;
+    b: number;
+    n: number;
+    c: number;
+    groups: number;
+    eps: number;
+  }): void {
+    const scratch = this.alloc(p.b * GN_SCRATCH * p.c);
+    const epsBits = new Int32Array(new Float32Array([p.eps]).buffer)[0];
+    try {
+      const args = [p.x, p.gamma, p.beta, p.y, p.stats, scratch, p.n, p.c, p.groups, epsBits];
+      this.run('group_norm', args, p.b, 1, p.b * p.n * p.c * 8);
+    } finally {
+      this.free(scratch);
+    }
+  }
+
+  /** dx of GroupNorm (no SiLU), and dγ, dβ summed over images in order (see group_norm_grad). */
+  groupNormGrad(p: {
+    x: number;
+    dy: number;
+    stats: number;
+    gamma: number;
+    dx: number;
+    dGamma: Float32Array;
+    dBeta: Float32Array;
+    b: number;
+    n: number;
+    c: number;
+    groups: number;
+  }): void {
+    const scratch = this.alloc(p.b * GN_SCRATCH * p.c);
+    try {
+      const args = [p.x, p.dy, p.stats, p.gamma, p.dx, scratch, p.n, p.c, p.groups];
+      this.run('group_norm_grad', args, p.b, 1, p.b * p.n * p.c * 8);
+      const sums = new Float32Array(this.memory.buffer, scratch, p.b * GN_SCRATCH * p.c);
+      for (let ch = 0; ch < p.c; ch++) {
+        let db = 0;
+        let dg = 0;
+        for (let i = 0; i < p.b; i++) {
+          db += sums[i * GN_SCRATCH * p.c + ch];
+          dg += sums[i * GN_SCRATCH * p.c + p.c + ch];
+        }
+        p.dBeta[ch] = db;
+        p.dGamma[ch] = dg;
+      }
+    } finally {
+      this.free(scratch);
     }
   }
 
