@@ -354,3 +354,39 @@ void group_norm_grad(const f32* x, const f32* dy, const f32* stats, const f32* g
       }
   }
 }
+
+// ---- AdamW, element-wise over [lo, hi); float arguments are passed as their f32 bits ----------
+// The same f32 operations in the same order as the JS kernel (adamw.ts), so the same results:
+//   g·scale; m' = β1·m + (1−β1)·g; v' = β2·v + (1−β2)·g²; d = √v'/√bc2 + ε; p' = p·decay − (m'/d)·step
+EXPORT(adamw)
+void adamw(const f32* g, const f32* p, const f32* m, const f32* v, f32* po, f32* mo, f32* vo,
+           int b1_bits, int ob1_bits, int b2_bits, int ob2_bits, int sqrt_bc2_bits, int eps_bits,
+           int decay_bits, int step_bits, int scale_bits, int lo, int hi) {
+  f32 b1 = bits_to_f32(b1_bits), ob1 = bits_to_f32(ob1_bits), b2 = bits_to_f32(b2_bits);
+  f32 ob2 = bits_to_f32(ob2_bits), sb = bits_to_f32(sqrt_bc2_bits), eps = bits_to_f32(eps_bits);
+  f32 decay = bits_to_f32(decay_bits), step = bits_to_f32(step_bits), scale = bits_to_f32(scale_bits);
+  v128_t vb1 = wasm_f32x4_splat(b1), vob1 = wasm_f32x4_splat(ob1), vb2 = wasm_f32x4_splat(b2);
+  v128_t vob2 = wasm_f32x4_splat(ob2), vsb = wasm_f32x4_splat(sb), veps = wasm_f32x4_splat(eps);
+  v128_t vdecay = wasm_f32x4_splat(decay), vstep = wasm_f32x4_splat(step), vscale = wasm_f32x4_splat(scale);
+  int i = lo;
+  for (; i + 4 <= hi; i += 4) {
+    v128_t gi = wasm_f32x4_mul(wasm_v128_load(g + i), vscale);
+    v128_t m1 = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(m + i)), wasm_f32x4_mul(gi, vob1));
+    v128_t v1 = wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(v + i)),
+                               wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), vob2));
+    v128_t d = wasm_f32x4_add(wasm_f32x4_div(wasm_f32x4_sqrt(v1), vsb), veps);
+    v128_t pd = wasm_f32x4_mul(wasm_v128_load(p + i), vdecay);
+    wasm_v128_store(po + i, wasm_f32x4_sub(pd, wasm_f32x4_mul(wasm_f32x4_div(m1, d), vstep)));
+    wasm_v128_store(mo + i, m1);
+    wasm_v128_store(vo + i, v1);
+  }
+  for (; i < hi; i++) {
+    f32 gi = g[i] * scale;
+    f32 m1 = b1 * m[i] + gi * ob1;
+    f32 v1 = b2 * v[i] + (gi * gi) * ob2;
+    f32 d = __builtin_sqrtf(v1) / sb + eps;
+    po[i] = p[i] * decay - (m1 / d) * step;
+    mo[i] = m1;
+    vo[i] = v1;
+  }
+}

@@ -18,6 +18,7 @@ const FNS: readonly SimdFn[] = [
   'conv2d_filter_grad',
   'group_norm',
   'group_norm_grad',
+  'adamw',
 ];
 // The job block shared by the caller and every helper, in int32 slots.
 const SEQ = 0; // bumped by the caller to post a job; -1 asks the helpers to exit

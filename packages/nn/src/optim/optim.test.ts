@@ -9,6 +9,7 @@ import {
 import { flat, readFixture } from '../testing/fixtures.js';
 import { Module } from '../modules/module.js';
 import { AdamW } from './adamw.js';
+import { adamwUpdateWasm } from '../kernels/wasm/adamw.js';
 import { clipByGlobalNorm, globalNorm } from './clip-grad-norm.js';
 import { warmupCosine } from './lr-schedule.js';
 import { EMA } from './ema.js';
@@ -212,6 +213,36 @@ describeOnBackends(['wasm'], () => {
     const [a, b] = [await run(true), await run(false)];
     expect(maxRelError(a[0], b[0])).toBeLessThan(1e-6);
     expect(maxRelError(a[1], b[1])).toBeLessThan(1e-6);
+  });
+
+  it('the wasm AdamW kernel equals the f32 formula bit for bit (SIMD body and scalar tail)', async () => {
+    const n = 1003;
+    const [g, p, m] = [1, 2, 3].map((seed) => randomArray(n, seed));
+    const v = randomArray(n, 4).map((x) => x * x);
+    const s = {
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      sqrtBc2: Math.sqrt(1 - 0.999 ** 3),
+      decay: 1 - 0.01 * 0.1,
+      stepSize: 0.01 / (1 - 0.9 ** 3),
+      gradScale: 0.7,
+    };
+    const ts = [g, p, m, v].map((a) => tf.tensor1d(a));
+    const out = adamwUpdateWasm(ts[0], ts[1], ts[2], ts[3], s);
+    const f = Math.fround;
+    const ref = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+    for (let i = 0; i < n; i++) {
+      const gi = f(g[i] * f(s.gradScale));
+      const m1 = f(f(f(s.beta1) * m[i]) + f(gi * f(1 - s.beta1)));
+      const v1 = f(f(f(s.beta2) * v[i]) + f(f(gi * gi) * f(1 - s.beta2)));
+      const d = f(f(f(Math.sqrt(v1)) / f(s.sqrtBc2)) + f(s.eps));
+      ref[0][i] = f(f(p[i] * f(s.decay)) - f(f(m1 / d) * f(s.stepSize)));
+      ref[1][i] = m1;
+      ref[2][i] = v1;
+    }
+    for (let i = 0; i < 3; i++) expect(await out[i].data()).toEqual(ref[i]);
+    tf.dispose([...ts, ...out]);
   });
 
   it('the heap gradient norm equals the cpu composition', async () => {

@@ -1,4 +1,5 @@
-// Fused AdamW step and gradient sum of squares for the wasm backend: JS loops over the wasm heap.
+// Fused AdamW step and gradient sum of squares for the wasm backend: the SIMD module's adamw
+// (native/sgemm.c, the same f32 operations) or JS loops over the wasm heap.
 // The unfused update is ~10 tfjs ops per parameter (each a full sweep and an allocation), the
 // norm two; a UNet with 313 parameter tensors spent ~12% of a B=24 train step in them.
 // The arithmetic is the unfused path's, op for op, rounded to float32 after each op (Math.fround)
@@ -8,6 +9,7 @@
 import * as tf from '../../tf/index.js';
 import type { AdamWScalars } from '../webgpu/adamw.js';
 import { fusedWasmKernelsEnabled } from './group-norm.js';
+import { SimdGemm } from './simd-gemm.js';
 
 interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: string): tf.TensorInfo;
@@ -34,6 +36,14 @@ function adamwKernel({
   const pOut = backend.makeOutput([...p.shape], 'float32');
   const mOut = backend.makeOutput([...p.shape], 'float32');
   const vOut = backend.makeOutput([...p.shape], 'float32');
+  const simd = SimdGemm.for(backend);
+  if (simd) {
+    const a = attrs;
+    const ptrs = [g, p, m, v, pOut, mOut, vOut].map((t) => simd.ptr(t));
+    const floats = [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.sqrtBc2, a.eps, a.decay];
+    simd.adamw(ptrs, [...floats, a.stepSize, a.gradScale], tf.util.sizeFromShape(p.shape));
+    return [pOut, mOut, vOut];
+  }
   // Views after the allocations: a malloc may grow the heap and detach earlier views.
   const gs = backend.typedArrayFromHeap(g);
   const ps = backend.typedArrayFromHeap(p);

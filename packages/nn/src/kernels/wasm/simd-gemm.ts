@@ -7,7 +7,7 @@ import { SIMD_GEMM_PLAIN, SIMD_GEMM_SHARED } from './simd-gemm-binary.js';
 
 /** The module's exports, by name; every one takes its output range [lo, hi) last. */
 export type SimdFn =
-  'pack_b' | 'gemm' | 'conv2d' | 'conv2d_filter_grad' | 'group_norm' | 'group_norm_grad';
+  'pack_b' | 'gemm' | 'conv2d' | 'conv2d_filter_grad' | 'group_norm' | 'group_norm_grad' | 'adamw';
 type Exports = Record<SimdFn, (...args: number[]) => void>;
 
 /** Runs `fn(...args, lo, hi)` over [0, total) split into parts aligned to `align`. */
@@ -297,6 +297,12 @@ export class SimdGemm {
     } finally {
       this.free(scratch);
     }
+  }
+
+  /** One AdamW update over `size` elements (see adamw in sgemm.c); floats go as f32 bits. */
+  adamw(ptrs: number[], floats: number[], size: number): void {
+    const bits = new Int32Array(new Float32Array(floats).buffer);
+    this.run('adamw', [...ptrs, ...bits], size, 4, size * 4);
   }
 
   /** dW (zeroed here) of a conv with input x and output gradient dy; needs Co % 8 == 0. */
