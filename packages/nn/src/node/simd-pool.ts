@@ -22,11 +22,11 @@ const FNS: readonly SimdFn[] = [
 ];
 // The job block shared by the caller and every helper, in int32 slots.
 const SEQ = 0; // bumped by the caller to post a job; -1 asks the helpers to exit
-const DONE = 1; // helpers that finished the current job
+const FINISHED = 1; // chunks of the current job finished, by any thread
 const FN = 2;
 const ARGC = 3;
-const FAILED = 4; // set when a part trapped
-const NEXT = 5; // next chunk to claim
+const FAILED = 4; // set when a chunk trapped
+const NEXT = 5; // (job tag << 16) | next chunk to claim
 const CHUNKS = 6;
 const CHUNK = 7; // outputs per chunk
 const TOTAL = 8;
@@ -35,13 +35,19 @@ const SLOTS = 64;
 /** Chunks per thread: threads claim them as they go, so a slower core (a busy sibling, another
  * tenant) does less of the work instead of holding everyone up. */
 const CHUNKS_PER_THREAD = 8;
+const CLOSED = 0xffff; // a chunk index no job reaches: claims are shut
 
-// A helper claims chunks of the posted job until none are left (`run` has the same loop).
-const CLAIM = `
-  for (let i = Atomics.add(c, ${NEXT}, 1); i < c[${CHUNKS}]; i = Atomics.add(c, ${NEXT}, 1)) {
-    const lo = i * c[${CHUNK}];
-    f(...args, lo, Math.min(c[${TOTAL}], lo + c[${CHUNK}]));
-  }`;
+// Claims the next chunk of job `tag`, or returns -1 when there is none (or another job is up).
+// The tag keeps a helper that wakes late from taking a chunk of a newer job with stale arguments:
+// it reads the arguments only after a claim succeeds, and the caller rewrites them only after
+// every chunk of the job has finished.
+const CLAIM = `(c, tag) => {
+  for (;;) {
+    const cur = Atomics.load(c, ${NEXT});
+    if (cur >>> 16 !== tag || (cur & 0xffff) >= c[${CHUNKS}]) return -1;
+    if (Atomics.compareExchange(c, ${NEXT}, cur, cur + 1) === cur) return cur & 0xffff;
+  }
+}`;
 
 const HELPER = `
 const { workerData } = require('node:worker_threads');
@@ -49,24 +55,33 @@ const { memory, bytes, control, fns } = workerData;
 const c = new Int32Array(control);
 const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
 const table = fns.map((n) => ex[n]);
+const claim = ${CLAIM};
 let seen = 0;
 for (;;) {
   Atomics.wait(c, ${SEQ}, seen);
   seen = Atomics.load(c, ${SEQ});
   if (seen < 0) break;
-  try {
-    const f = table[c[${FN}]];
-    const args = Array.from(c.subarray(${ARGS}, ${ARGS} + c[${ARGC}]));
-    ${CLAIM}
-  } catch {
-    Atomics.store(c, ${FAILED}, 1);
+  let i = claim(c, seen);
+  if (i < 0) continue; // the caller (or another helper) took every chunk
+  const f = table[c[${FN}]];
+  const args = Array.from(c.subarray(${ARGS}, ${ARGS} + c[${ARGC}]));
+  const chunk = c[${CHUNK}];
+  const total = c[${TOTAL}];
+  for (; i >= 0; i = claim(c, seen)) {
+    try {
+      f(...args, i * chunk, Math.min(total, (i + 1) * chunk));
+    } catch {
+      Atomics.store(c, ${FAILED}, 1);
+    }
+    Atomics.add(c, ${FINISHED}, 1);
+    Atomics.notify(c, ${FINISHED});
   }
-  Atomics.add(c, ${DONE}, 1);
-  Atomics.notify(c, ${DONE});
 }
 `;
 
 type Fns = Record<SimdFn, (...a: number[]) => void>;
+
+const claim = new Function(`return ${CLAIM}`)() as (c: Int32Array, tag: number) => number;
 
 class WorkerPool implements SimdPool {
   private readonly c: Int32Array;
@@ -95,31 +110,37 @@ class WorkerPool implements SimdPool {
     const c = this.c;
     const threads = this.helpers + 1;
     const chunk = Math.max(align, Math.ceil(total / (threads * CHUNKS_PER_THREAD) / align) * align);
+    const chunks = Math.ceil(total / chunk);
+    if (chunks >= CLOSED) throw new Error(`@sgdiff/nn: SIMD ${fn}: ${chunks} chunks is too many`);
+    this.seq = (this.seq % 0x7fff) + 1; // the job tag: 1..32767
+    const tag = this.seq;
+    Atomics.store(c, NEXT, (tag << 16) | CLOSED); // no claims while the job is written
     c[FN] = FNS.indexOf(fn);
     c[ARGC] = args.length;
     c.set(args, ARGS);
     c[TOTAL] = total;
     c[CHUNK] = chunk;
-    c[CHUNKS] = Math.ceil(total / chunk);
-    c[NEXT] = 0;
-    c[DONE] = 0;
+    c[CHUNKS] = chunks;
+    c[FINISHED] = 0;
     c[FAILED] = 0;
-    Atomics.store(c, SEQ, ++this.seq);
+    Atomics.store(c, NEXT, tag << 16);
+    Atomics.store(c, SEQ, tag);
     Atomics.notify(c, SEQ);
+    // The caller works too. It never waits for a helper that has not claimed a chunk, so a helper
+    // that the OS is slow to wake costs nothing.
     let error: unknown = null;
-    try {
-      const f = this.main[fn];
-      for (let i = Atomics.add(c, NEXT, 1); i < c[CHUNKS]; i = Atomics.add(c, NEXT, 1)) {
-        const lo = i * chunk;
-        f(...args, lo, Math.min(total, lo + chunk));
+    const f = this.main[fn];
+    for (let i = claim(c, tag); i >= 0; i = claim(c, tag)) {
+      try {
+        f(...args, i * chunk, Math.min(total, (i + 1) * chunk));
+      } catch (e) {
+        error ??= e;
       }
-    } catch (e) {
-      error = e;
-      Atomics.store(c, NEXT, c[CHUNKS]); // let the helpers stop early
+      Atomics.add(c, FINISHED, 1);
     }
-    // Always wait: a helper may still be writing into tensors the caller is about to free.
-    for (let done = Atomics.load(c, DONE); done < this.helpers; done = Atomics.load(c, DONE))
-      Atomics.wait(c, DONE, done);
+    // Every chunk is claimed; wait for the ones helpers still run (they write into our tensors).
+    for (let done = Atomics.load(c, FINISHED); done < chunks; done = Atomics.load(c, FINISHED))
+      Atomics.wait(c, FINISHED, done);
     if (error) throw error;
     if (c[FAILED]) throw new Error(`@sgdiff/nn: SIMD ${fn} failed on a helper thread`);
   }

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '../tf/index.js';
-import { wasmMemoryOf } from '../kernels/wasm/simd-gemm.js';
+import { simdGemmHelpers, simdGemmUsable, wasmMemoryOf } from '../kernels/wasm/simd-gemm.js';
 import { startSimdPool } from './simd-pool.js';
 
 /** The tfjs-backend-wasm release whose threaded start-up was checked here. */
@@ -186,19 +186,27 @@ export async function useThreadedWasm(threads: number): Promise<void> {
       disposeData: module.cwrap('dispose_data', null, ['number']),
       dispose: module.cwrap('dispose', null, []),
     };
-    wasmPkg.setThreadsCount(threads);
+    // Where this package's SIMD module runs (convolutions, GEMMs, GroupNorm, AdamW), it takes the
+    // threads, and XNNPACK (tfjs's element-wise ops) keeps one: XNNPACK's pool threads spin
+    // between ops and compete with the module's helpers for the cores (docs/experiments/
+    // 2026-12-05-simd-gemm.md: B=1 UNet forward 31–34 ms instead of 48–56 on 2 threads).
+    const memory = wasmMemoryOf(module as never);
+    const simd = simdGemmUsable(memory);
+    wasmPkg.setThreadsCount(simd ? 1 : threads);
     const backend = new wasmPkg.BackendWasm(module as never);
-    // XNNPACK's pool threads run for the backend's lifetime; they must not keep Node alive.
+    // Pool threads run for the backend's lifetime; they must not keep Node alive.
     for (const w of module.PThread?.runningWorkers ?? []) w.unref();
-    // This package's SIMD kernels split their work over the same number of threads.
-    startSimdPool(wasmMemoryOf(module as never), threads - 1);
+    startSimdPool(memory, simd ? threads - 1 : 0);
     return backend;
   });
   installed = threads;
 }
 
-/** Threads XNNPACK runs with in the active wasm backend (1 for the stock build). */
+/**
+ * Threads the active wasm backend computes on: the SIMD module's pool where it runs, else
+ * XNNPACK's (1 for the stock build).
+ */
 export async function activeWasmThreads(): Promise<number> {
   const wasmPkg = await import('@tensorflow/tfjs-backend-wasm');
-  return wasmPkg.getThreadsCount();
+  return Math.max(wasmPkg.getThreadsCount(), simdGemmHelpers() + 1);
 }

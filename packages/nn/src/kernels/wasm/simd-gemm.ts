@@ -20,8 +20,11 @@ export interface SimdPool {
 /** Floats of scratch per image and channel of the GroupNorm kernels (GN_SCRATCH in sgemm.c). */
 const GN_SCRATCH = 5;
 
-/** Below this many multiply-adds, a call stays on one thread (waking a helper costs ~50 µs). */
-export const PARALLEL_MIN_MACS = 1 << 20;
+/**
+ * Below this many multiply-adds (~0.2 ms on one core), a call stays on one thread: waking a
+ * helper and handing out chunks would cost more than it saves.
+ */
+export const PARALLEL_MIN_MACS = 1 << 22;
 
 interface WasmModuleLike {
   _malloc(bytes: number): number;
@@ -74,6 +77,24 @@ export function wasmMemoryOf(wasm: WasmModuleLike): WebAssembly.Memory | null {
   return m instanceof WebAssembly.Memory ? m : null;
 }
 
+/** The module's exports on `memory`, or null where it cannot run (or is switched off). */
+function instantiate(memory: WebAssembly.Memory): Exports | null {
+  if (disabled()) return null;
+  try {
+    const shared =
+      typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const module = new WebAssembly.Module(simdGemmBytes(shared));
+    return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the module can run on this memory here (SIMD support, not switched off). */
+export function simdGemmUsable(memory: WebAssembly.Memory | null): boolean {
+  return memory != null && instantiate(memory) != null;
+}
+
 const instances = new WeakMap<object, SimdGemm | null>();
 
 export class SimdGemm {
@@ -92,19 +113,9 @@ export class SimdGemm {
     const b = backend as SimdBackend;
     if (typeof b !== 'object' || b == null) return null;
     if (instances.has(b)) return instances.get(b) ?? null;
-    let made: SimdGemm | null = null;
-    const memory = disabled() || !b.wasm ? null : wasmMemoryOf(b.wasm);
-    if (memory && typeof b.getMemoryOffset === 'function') {
-      try {
-        const shared =
-          typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-        const module = new WebAssembly.Module(simdGemmBytes(shared));
-        const instance = new WebAssembly.Instance(module, { env: { memory } });
-        made = new SimdGemm(b, memory, instance.exports as unknown as Exports);
-      } catch {
-        made = null;
-      }
-    }
+    const memory = b.wasm ? wasmMemoryOf(b.wasm) : null;
+    const fns = memory && typeof b.getMemoryOffset === 'function' ? instantiate(memory) : null;
+    const made = memory && fns ? new SimdGemm(b, memory, fns) : null;
     instances.set(b, made);
     return made;
   }
