@@ -4,7 +4,7 @@
 // follows the predicate gives mostly the one asked for; one that ignores it gives the same spread
 // for both. Also prints how much the image changes between the two (mean |Δ| per channel).
 // Usage, from the repo root after `npm run build`:
-//   node apps/cli/scripts/predicate-swap.mjs [MODEL_DIR=models/default] [--n 48] [--oracle DIR]
+//   node experiments/predicate-swap.mjs [MODEL_DIR=models/default] [--n 48] [--oracle DIR]
 import { parseArgs } from 'node:util';
 import { initBackend } from '@sgdiff/nn/node';
 import { loadPipeline } from '@sgdiff/diffusion/node';

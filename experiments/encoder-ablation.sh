@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The encoder ablation table (#6): each variant pre-trained for a fixed CPU time budget, then
 # scored on held-out pairs. Usage, from the repo root after `npm run build`:
-#   bash apps/cli/scripts/encoder-ablation.sh DATA_DIR OUT_DIR [MINUTES=12] [PAIRS=1000]
+#   bash experiments/encoder-ablation.sh DATA_DIR OUT_DIR [MINUTES=12] [PAIRS=1000]
 # Re-running resumes unfinished variants. Prints a markdown table and writes OUT_DIR/ablation.json.
 set -euo pipefail
 data=$1 out=$2 minutes=${3:-12} pairs=${4:-1000}

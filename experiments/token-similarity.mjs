@@ -4,7 +4,7 @@
 // tokens are nearly parallel (cos > 0.99) differ, if at all, by their norms (printed as a ratio),
 // which a LayerNorm'd context erases.
 // Usage, from the repo root after `npm run build`:
-//   node apps/cli/scripts/token-similarity.mjs [MODEL_DIR=models/default] [--labels "sky,sand,..."]
+//   node experiments/token-similarity.mjs [MODEL_DIR=models/default] [--labels "sky,sand,..."]
 import { parseArgs } from 'node:util';
 import { initBackend } from '@sgdiff/nn/node';
 import { loadPipeline } from '@sgdiff/diffusion/node';

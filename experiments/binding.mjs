@@ -5,7 +5,7 @@
 // the right colour in another thing's shape, …, or nothing. Also prints recall of things by how many
 // things the graph has.
 // Usage, from the repo root after `npm run build`, on the images of an `sgdiff eval` report:
-//   node apps/cli/scripts/binding.mjs REPORT/samples/guidance-2 [--n 200] [--data data/synthetic-64]
+//   node experiments/binding.mjs REPORT/samples/guidance-2 [--n 200] [--data data/synthetic-64]
 //     [--split test] [--oracle models/oracle-synthetic-64]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

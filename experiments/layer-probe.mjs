@@ -2,7 +2,7 @@
 // GraphTripleConv layer's object vectors to the objects' labels, fitted on 250 val graphs and
 // scored on 250 more, with the count of channels that are zero for every object (dead ReLUs).
 // Usage, from the repo root after `npm run build`:
-//   node apps/cli/scripts/layer-probe.mjs DIR [--data data/synthetic-64]
+//   node experiments/layer-probe.mjs DIR [--data data/synthetic-64]
 // DIR holds `encoder/`: a model directory or a training checkpoint (runs/X/checkpoints/step-N).
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
