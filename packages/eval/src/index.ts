@@ -93,6 +93,13 @@ export {
   type KidSettings,
 } from './report/evaluate.js';
 export {
+  evaluateModel,
+  type EvaluateModelOptions,
+  type EvaluatedSet,
+  type ImageSetSpec,
+  type ImageStore,
+} from './report/evaluate-model.js';
+export {
   renderReportHtml,
   metricsTable,
   recallByLabelTable,

@@ -61,3 +61,4 @@ export {
   type SampleLayoutOptions,
 } from './sample-layout.js';
 export { Rng, deriveSeed, hashString } from './random.js';
+export { resizeNearest, rgbToRgba, rgbaToRgb, type RgbaImage } from './image.js';

@@ -10,6 +10,7 @@ import {
   complianceMetrics,
   EvalError,
   evaluateImageSet,
+  evaluateModel,
   featureDim,
   formatMetricsTable,
   referenceFeatures,
@@ -19,6 +20,8 @@ import {
   type EvalReport,
   type Evaluators,
   type ImageBatch,
+  type ImageSetSpec,
+  type ImageStore,
   type ReportRun,
 } from '@sgdiff/eval';
 import { loadInceptionFromPath, loadOracle } from '@sgdiff/eval/node';
@@ -29,7 +32,15 @@ import {
   type PretrainConfig,
 } from '@sgdiff/encoder';
 import type { BackendChoice } from '@sgdiff/nn';
-import { formatSceneGraphText, Vocabulary, type SceneGraph } from '@sgdiff/scene-graph';
+import {
+  formatSceneGraphText,
+  resizeNearest,
+  rgbToRgba,
+  rgbaToRgb,
+  Vocabulary,
+  type RgbaImage,
+  type SceneGraph,
+} from '@sgdiff/scene-graph';
 import { PNG } from 'pngjs';
 import { UserError } from '../errors.js';
 import { latestCheckpointOf, loadModuleFromCheckpoint } from '../model-parts.js';
@@ -122,38 +133,7 @@ const rgbBatch = (set: RealSet): ImageBatch => ({
   channels: 3,
 });
 
-function rgbToRgba(rgb: Uint8Array, offset: number, pixels: number): Uint8ClampedArray {
-  const out = new Uint8ClampedArray(pixels * 4);
-  for (let p = 0; p < pixels; p++) {
-    out[4 * p] = rgb[offset + 3 * p];
-    out[4 * p + 1] = rgb[offset + 3 * p + 1];
-    out[4 * p + 2] = rgb[offset + 3 * p + 2];
-    out[4 * p + 3] = 255;
-  }
-  return out;
-}
-
-/** Nearest-neighbour resize of an RGBA image (for grid cells of one size). */
-function resizeNearest(
-  img: { rgba: Uint8ClampedArray; width: number; height: number },
-  side: number,
-) {
-  if (img.width === side && img.height === side) return img;
-  const out = new Uint8ClampedArray(side * side * 4);
-  for (let y = 0; y < side; y++) {
-    const sy = Math.floor((y * img.height) / side);
-    for (let x = 0; x < side; x++) {
-      const sx = Math.floor((x * img.width) / side);
-      out.set(
-        img.rgba.subarray((sy * img.width + sx) * 4, (sy * img.width + sx) * 4 + 4),
-        (y * side + x) * 4,
-      );
-    }
-  }
-  return { rgba: out, width: side, height: side };
-}
-
-function readPngRgba(path: string): { rgba: Uint8ClampedArray; width: number; height: number } {
+function readPngRgba(path: string): RgbaImage {
   const png = PNG.sync.read(readFileSync(path));
   return {
     rgba: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength),
@@ -245,16 +225,6 @@ async function openRetrieval(flags: EvalFlags, notes: string[]) {
   };
 }
 
-function rgbaToRgb(rgba: Uint8ClampedArray): Uint8Array {
-  const out = new Uint8Array((rgba.length / 4) * 3);
-  for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
-    out[q] = rgba[p];
-    out[q + 1] = rgba[p + 1];
-    out[q + 2] = rgba[p + 2];
-  }
-  return out;
-}
-
 /** `sgdiff eval`: a model against real images, or real against real (the floor). */
 export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
   if (!flags.data) throw new UserError('eval: --data <dir> is required');
@@ -270,6 +240,20 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
   const out = flags.out;
   await mkdir(out, { recursive: true });
   await startBackend(flags);
+  // Everything loaded is disposed on the way out, also when a step fails.
+  const disposers: (() => void)[] = [];
+  try {
+    return await evalReport({ ...flags, data: flags.data }, out, disposers);
+  } finally {
+    for (const dispose of disposers.reverse()) dispose();
+  }
+}
+
+async function evalReport(
+  flags: EvalFlags & { data: string },
+  out: string,
+  disposers: (() => void)[],
+): Promise<EvalReport> {
   const notes: string[] = [];
 
   let pipe: Awaited<ReturnType<typeof loadPipeline>> | undefined;
@@ -279,13 +263,24 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
         `--model ${flags.model}: no sgdiff.json there (write one with sgdiff export)`,
       );
     pipe = await loadPipeline(flags.model!);
+    const loaded = pipe;
+    disposers.push(() => {
+      loaded.encoder.dispose();
+      loaded.autoencoder.dispose();
+      loaded.denoiser.dispose();
+    });
   }
   const real = await readSplit(flags.data, flags.split, flags.n, pipe?.manifest.maxObjects);
   const n = real.graphs.length;
   if (n < flags.n)
     notes.push(`the ${flags.split} split has ${n} images, fewer than --n ${flags.n}`);
   const { ev, oraclePath } = await openEvaluators(flags, notes, real.graphs);
+  disposers.push(() => {
+    ev.oracle?.dispose();
+    ev.inception?.dispose();
+  });
   const retrieval = await openRetrieval(flags, notes);
+  disposers.push(() => retrieval?.model.dispose());
   const realRetrieval = retrieval?.score(real.graphs, real.images, real.side);
   if (ev.oracle && n <= ev.oracle.dim)
     notes.push(
@@ -373,50 +368,88 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
       throw new UserError(
         `--reconstruct: the images of ${flags.data} are ${real.side}×${real.side}, the model works at ${size}×${size}`,
       );
-    const progress = createProgress('eval generate', n * guidances.length);
-    let done = 0;
+    // Each guidance's images are PNG files in their own folder: a re-run makes only the missing
+    // ones (image i always comes from seed + i).
+    const fileStore = (dir: string): ImageStore => ({
+      get: (i) => {
+        const path = join(out, dir, sampleName(i));
+        return existsSync(path) ? readPngRgba(path) : undefined;
+      },
+      put: (i, img) => writePng(join(out, dir, sampleName(i)), img.rgba, img.width, img.height),
+    });
+    const sets: ImageSetSpec[] = guidances.map((g) => ({
+      key: sampleDir(g),
+      store: fileStore(sampleDir(g)),
+      generate: async (graphs, first) =>
+        (
+          await pipe!.generate(graphs, {
+            seed: flags.seed + first,
+            guidance: g,
+            relationGuidance: relation,
+            lateGuidance: late,
+            steps: flags.steps,
+            sampler: flags.sampler,
+          })
+        ).images,
+    }));
+    if (flags.reconstruct) {
+      // The autoencoder's round trip of the real images: the best any sampler could score.
+      sets.push({
+        key: 'reconstructions',
+        graphs: real.graphs,
+        generate: async (graphs, first) => {
+          const batch = graphs.map((_, j) => ({
+            rgba: rgbToRgba(real.images, (first + j) * realPix * 3, realPix),
+            width: size,
+            height: size,
+          }));
+          return (await pipe!.reconstruct(batch)).map((rgba) => ({
+            rgba,
+            width: size,
+            height: size,
+          }));
+        },
+      });
+    }
+    for (const g of guidances) await mkdir(join(out, sampleDir(g)), { recursive: true });
+    const progress = createProgress('eval generate', n * sets.length);
+    let evaluated;
     try {
-      for (const g of guidances) {
-        const dir = join(out, sampleDir(g));
-        await mkdir(dir, { recursive: true });
-        for (let s = 0; s < n; s += flags.batch) {
-          const idx = Array.from({ length: Math.min(flags.batch, n - s) }, (_, k) => s + k);
-          const missing = idx.filter((i) => !existsSync(join(dir, sampleName(i))));
-          if (missing.length) {
-            // Image i always comes from seed + i, so a resumed batch reproduces the missing ones.
-            const res = await pipe!.generate(drawn.slice(s, s + idx.length), {
-              seed: flags.seed + s,
-              guidance: g,
-              relationGuidance: relation,
-              lateGuidance: late,
-              steps: flags.steps,
-              sampler: flags.sampler,
-            });
-            res.images.forEach((img, k) => {
-              if (missing.includes(s + k))
-                writePng(join(dir, sampleName(s + k)), img.rgba, img.width, img.height);
-            });
-          }
-          done += idx.length;
-          progress.update(done, { guidance: g });
-        }
-      }
+      evaluated = await evaluateModel({
+        real: { images: real.images, side: real.side },
+        graphs: drawn,
+        sets,
+        evaluators: ev,
+        reference,
+        side: size,
+        batch: flags.batch,
+        onProgress: (done, _total, key) => progress.update(done, { set: key }),
+      });
+    } catch (e) {
+      if (e instanceof EvalError && /expected \d+×\d+/.test(e.message))
+        throw new UserError(
+          `${e.message} in ${out} (an --out from another model? use a fresh --out)`,
+        );
+      throw e;
     } finally {
       progress.stop();
     }
-    for (const g of guidances) {
-      const dir = sampleDir(g);
-      const data = new Uint8ClampedArray(n * size * size * 4);
-      for (let i = 0; i < n; i++) {
-        const img = readPngRgba(join(out, dir, sampleName(i)));
-        if (img.width !== size || img.height !== size)
-          throw new UserError(
-            `${join(out, dir, sampleName(i))}: ${img.width}×${img.height}, expected ${size}×${size} (an --out from another model? use a fresh --out)`,
-          );
-        data.set(img.rgba, i * size * size * 4);
+    for (const [k, r] of evaluated.sets.entries()) {
+      if (r.key === 'reconstructions') {
+        const dir = 'reconstructions';
+        runs.push({ label: 'autoencoder reconstructions', metrics: r.metrics, imageDir: dir });
+        writeShown(
+          dir,
+          n,
+          (i) => r.rgba.subarray(i * size * size * 4, (i + 1) * size * size * 4),
+          size,
+        );
+        generated.push({ dir, summary: r.compliance, images: (i) => join(dir, sampleName(i)) });
+        continue;
       }
-      const r = await evaluateImageSet({ data, n, side: size, channels: 4 }, drawn, reference, ev);
-      r.metrics.retrieval = retrieval?.score(real.graphs, rgbaToRgb(data), size);
+      const g = guidances[k];
+      const dir = sampleDir(g);
+      r.metrics.retrieval = retrieval?.score(real.graphs, rgbaToRgb(r.rgba), size);
       runs.push({
         label: runLabel(g),
         guidance: g,
@@ -426,36 +459,6 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
         metrics: r.metrics,
         imageDir: dir,
       });
-      generated.push({ dir, summary: r.compliance, images: (i) => join(dir, sampleName(i)) });
-    }
-    if (flags.reconstruct) {
-      // The autoencoder's round trip of the real images: the best any sampler could score.
-      const dir = 'reconstructions';
-      const data = new Uint8ClampedArray(n * size * size * 4);
-      for (let s = 0; s < n; s += flags.batch) {
-        const k = Math.min(flags.batch, n - s);
-        const batch = Array.from({ length: k }, (_, j) => ({
-          rgba: rgbToRgba(real.images, (s + j) * realPix * 3, realPix),
-          width: size,
-          height: size,
-        }));
-        (await pipe!.reconstruct(batch)).forEach((rgba, j) =>
-          data.set(rgba, (s + j) * rgba.length),
-        );
-      }
-      const r = await evaluateImageSet(
-        { data, n, side: size, channels: 4 },
-        real.graphs,
-        reference,
-        ev,
-      );
-      runs.push({ label: 'autoencoder reconstructions', metrics: r.metrics, imageDir: dir });
-      writeShown(
-        dir,
-        n,
-        (i) => data.subarray(i * size * size * 4, (i + 1) * size * size * 4),
-        size,
-      );
       generated.push({ dir, summary: r.compliance, images: (i) => join(dir, sampleName(i)) });
     }
   }
@@ -517,12 +520,6 @@ export async function runEvalReport(flags: EvalFlags): Promise<EvalReport> {
     const grid = gridImage(cells, 1 + generated.length);
     writePng(join(out, 'grid.png'), grid.rgba, grid.width, grid.height);
   }
-  pipe?.encoder.dispose();
-  pipe?.autoencoder.dispose();
-  pipe?.denoiser.dispose();
-  ev.oracle?.dispose();
-  ev.inception?.dispose();
-  retrieval?.model.dispose();
   return report;
 }
 
