@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
+import type { RgbaImage } from '@sgdiff/scene-graph';
 import { UserError } from './errors.js';
 
 /** Reads a PNG as RGBA. */
@@ -38,10 +39,10 @@ export function writePng(
 
 /** Tiles equally sized RGBA images into a grid, `columns` wide, with a 2-pixel white gutter. */
 export function gridImage(
-  images: { rgba: Uint8ClampedArray; width: number; height: number }[],
+  images: RgbaImage[],
   columns = Math.ceil(Math.sqrt(images.length)),
   gutter = 2,
-): { rgba: Uint8ClampedArray; width: number; height: number } {
+): RgbaImage {
   const { width: w, height: h } = images[0];
   const rows = Math.ceil(images.length / columns);
   const W = columns * w + (columns + 1) * gutter;

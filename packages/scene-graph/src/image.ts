@@ -9,11 +9,11 @@ export interface RgbaImage {
   height: number;
 }
 
-/** `pixels` RGB pixels of `rgb` from `offset` as RGBA, alpha 255. */
+/** `pixels` RGB pixels of `rgb` from `offset` (default: all of it) as RGBA, alpha 255. */
 export function rgbToRgba(
   rgb: ArrayLike<number>,
-  offset: number,
-  pixels: number,
+  offset = 0,
+  pixels = (rgb.length - offset) / 3,
 ): Uint8ClampedArray {
   const out = new Uint8ClampedArray(pixels * 4);
   for (let p = 0; p < pixels; p++) {

@@ -1,12 +1,9 @@
 // Messages between the page and the generation worker. Images travel as transferred RGBA buffers.
 import type { SamplerName } from '@sgdiff/diffusion';
-import type { SceneGraph, VocabularyJson } from '@sgdiff/scene-graph';
+import type { RgbaImage, SceneGraph, VocabularyJson } from '@sgdiff/scene-graph';
 
-export interface Frame {
-  rgba: Uint8ClampedArray;
-  width: number;
-  height: number;
-}
+/** A preview or final image, as transferred from the worker. */
+export type Frame = RgbaImage;
 
 export interface GenerateRequest {
   id: number;

@@ -1,10 +1,8 @@
 // Before/after comparison for manipulation: where an edit changed the image, and by how much.
 
-export interface RgbaImage {
-  rgba: Uint8ClampedArray;
-  width: number;
-  height: number;
-}
+import type { RgbaImage } from '@sgdiff/scene-graph';
+
+export type { RgbaImage };
 
 /**
  * A heat map of |after − before| (mean over RGB), stretched so that the largest change is

@@ -16,16 +16,8 @@ export async function tensorToImages(x: tf.Tensor4D): Promise<Uint8Array> {
 
 /** RGB bytes to RGBA (opaque), as canvases and PNG writers want them. */
 // rgb: [H, W, 3] → [H, W, 4]
-export function rgbToRgba(rgb: Uint8Array): Uint8ClampedArray {
-  const out = new Uint8ClampedArray((rgb.length / 3) * 4);
-  for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
-    out[j] = rgb[i];
-    out[j + 1] = rgb[i + 1];
-    out[j + 2] = rgb[i + 2];
-    out[j + 3] = 255;
-  }
-  return out;
-}
+// One RGB → RGBA conversion for every package (@sgdiff/scene-graph's), re-exported here.
+export { rgbToRgba } from '@sgdiff/scene-graph';
 
 /** Peak signal-to-noise ratio in dB of byte images (peak 255). */
 export function psnr(a: Uint8Array, b: Uint8Array): number {

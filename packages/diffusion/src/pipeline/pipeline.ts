@@ -7,6 +7,7 @@ import {
   validateSceneGraph,
   Vocabulary,
   type Box,
+  type RgbaImage,
   type SceneGraph,
 } from '@sgdiff/scene-graph';
 import { AutoencoderKL } from '../autoencoder/autoencoder-kl.js';
@@ -73,11 +74,8 @@ export interface GenerateOptions {
   noise?: Float32Array;
 }
 
-export interface GeneratedImage {
-  /** RGBA, row-major, `width × height × 4`. */
-  rgba: Uint8ClampedArray;
-  width: number;
-  height: number;
+/** A generated image (`RgbaImage` from @sgdiff/scene-graph) and the seed it was drawn with. */
+export interface GeneratedImage extends RgbaImage {
   seed: number;
 }
 
