@@ -92,6 +92,11 @@ export {
   type ModelManifest,
 } from './pipeline/manifest.js';
 export {
+  resolveSettings,
+  type SamplingOptions,
+  type SamplingSettings,
+} from './pipeline/settings.js';
+export {
   fetchModelSource,
   SGDiffPipeline,
   unchangedFraction,

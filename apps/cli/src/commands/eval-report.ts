@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLoader, readManifest } from '@sgdiff/datasets/node';
-import type { SamplerName } from '@sgdiff/diffusion';
+import { resolveSettings, type SamplerName } from '@sgdiff/diffusion';
 import { loadPipeline } from '@sgdiff/diffusion/node';
 import {
   complianceMetrics,
@@ -332,12 +332,18 @@ async function evalReport(
       images: (i) => join('against', sampleName(i)),
     });
   } else {
-    const guidances = flags.guidance ?? [pipe!.manifest.defaults.guidance];
-    const relation = flags.relationGuidance ?? pipe!.manifest.defaults.relationGuidance ?? 0;
+    // Without --guidance, one run at the model's own settings (its late guidance included);
+    // with it, each scale as given (resolveSettings).
+    const settings = resolveSettings(pipe!.manifest.defaults, {
+      guidance: flags.guidance?.[0],
+      relationGuidance: flags.relationGuidance,
+      lateGuidance: flags.lateGuidance,
+    });
+    const guidances = flags.guidance ?? [settings.guidance];
+    const relation = settings.relationGuidance;
     // Each setting draws into its own folder, so a re-run with another setting never mixes them.
     // Without --guidance every run uses the model's scale, and so its late scale too.
-    const late =
-      flags.lateGuidance ?? pipe!.defaultLateGuidance(flags.guidance ? guidances[0] : undefined);
+    const late = settings.lateGuidance;
     const sampleDir = (g: number) =>
       join(
         'samples',

@@ -85,12 +85,8 @@ async function generate(req: GenerateRequest, abort: AbortController): Promise<v
       seed: req.seed,
       steps: req.steps,
       sampler: req.sampler,
-      guidance: req.guidance,
-      // The model's late guidance belongs to its default scale: kept while the user keeps that.
-      lateGuidance:
-        req.guidance === pipe.manifest.defaults.guidance
-          ? pipe.manifest.defaults.lateGuidance
-          : undefined,
+      // The model's own scale is left out, so that its late guidance applies (resolveSettings).
+      guidance: req.guidance === pipe.manifest.defaults.guidance ? undefined : req.guidance,
       signal: abort.signal,
       onStep: async ({ i, steps, t, denoised }) => {
         // A small read-back waits for this step's GPU work, for honest timing and a prompt cancel.

@@ -17,6 +17,7 @@ import { imagesToTensor, rgbToRgba, tensorToImages } from '../images/convert.js'
 import { ddimInvert } from '../samplers/ddim-inversion.js';
 import { concatContext, Denoiser, disposeCond, type ContextCond } from '../ldm/denoiser.js';
 import { withGuidance } from '../guidance.js';
+import { resolveSettings } from './settings.js';
 import { Rng } from '../noise.js';
 import { getSampler, type SamplerName } from '../samplers/index.js';
 import type { SamplerStep } from '../samplers/types.js';
@@ -62,9 +63,10 @@ export interface GenerateOptions {
   relationGuidance?: number;
   /**
    * Guidance `scale` instead of `guidance` at timesteps below `below` (the low-noise end).
-   * Default: the model's, when `guidance` is not given either; else none.
+   * Default: the model's, when `guidance` is not given either; else none (`resolveSettings`).
+   * `null`: none.
    */
-  lateGuidance?: { below: number; scale: number };
+  lateGuidance?: { below: number; scale: number } | null;
   /** DDIM's η (0: deterministic). */
   eta?: number;
   /** Called at every sampler step; `x` and `denoised` are scaled latents, valid during the call. */
@@ -177,7 +179,7 @@ export class SGDiffPipeline {
    * scale, so it applies only when the caller gives none.
    */
   defaultLateGuidance(guidance?: number): { below: number; scale: number } | undefined {
-    return guidance === undefined ? this.manifest.defaults.lateGuidance : undefined;
+    return resolveSettings(this.manifest.defaults, { guidance }).lateGuidance;
   }
 
   /**
@@ -229,7 +231,6 @@ export class SGDiffPipeline {
       (Array.isArray(input) ? input : [input]).map((g) => this.parseGraph(g)),
       seed,
     );
-    const d = this.manifest.defaults;
     const [h, w, c] = this.manifest.latentShape;
     const B = graphs.length;
     let noise = options.noise;
@@ -240,7 +241,8 @@ export class SGDiffPipeline {
       noise = new Float32Array(B * h * w * c);
       for (let i = 0; i < B; i++) noise.set(new Rng(seed + i).normals(h * w * c), i * h * w * c);
     }
-    const relationGuidance = options.relationGuidance ?? d.relationGuidance ?? 0;
+    const settings = resolveSettings(this.manifest.defaults, options);
+    const { relationGuidance } = settings;
     if (!Number.isFinite(relationGuidance) || relationGuidance < 0) {
       throw new ModelError(`relation guidance must be ≥ 0, got ${relationGuidance}`);
     }
@@ -251,17 +253,17 @@ export class SGDiffPipeline {
     let z: tf.Tensor | undefined;
     try {
       const model = withGuidance(this.denoiser.eps, {
-        scale: options.guidance ?? d.guidance,
+        scale: settings.guidance,
         uncond,
         contrast: inverted && { cond: inverted, scale: relationGuidance },
-        late: options.lateGuidance ?? this.defaultLateGuidance(options.guidance),
+        late: settings.lateGuidance,
         concat: concatContext,
       });
-      z = await getSampler(options.sampler ?? d.sampler)(model as never, xT, {
+      z = await getSampler(settings.sampler)(model as never, xT, {
         schedule: this.schedule,
-        steps: options.steps ?? d.steps,
+        steps: settings.steps,
         cond,
-        eta: options.eta ?? d.eta,
+        eta: settings.eta,
         rng: new Rng((seed ^ 0x5bd1e995) >>> 0),
         callback: options.onStep,
         signal: options.signal,
