@@ -95,6 +95,26 @@ export function simdGemmUsable(memory: WebAssembly.Memory | null): boolean {
   return memory != null && instantiate(memory) != null;
 }
 
+/** H, W, Ci, OH, OW, Co, KH, KW, sh, sw, dh, dw, pad top, pad left: the conv kernels' arguments. */
+function geometry(i: backend_util.Conv2DInfo): number[] {
+  return [
+    i.inHeight,
+    i.inWidth,
+    i.inChannels,
+    i.outHeight,
+    i.outWidth,
+    i.outChannels,
+    i.filterHeight,
+    i.filterWidth,
+    i.strideHeight,
+    i.strideWidth,
+    i.dilationHeight,
+    i.dilationWidth,
+    i.padInfo.top,
+    i.padInfo.left,
+  ];
+}
+
 const instances = new WeakMap<object, SimdGemm | null>();
 
 export class SimdGemm {
@@ -209,9 +229,8 @@ export class SimdGemm {
     y: TensorInfo,
     info: backend_util.Conv2DInfo,
   ): void {
-    const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-    const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-    const { dilationHeight, dilationWidth, padInfo, batchSize } = info;
+    const { inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+    const { batchSize } = info;
     const k = filterHeight * filterWidth * inChannels;
     const wp = this.pack(this.ptr(filter), outChannels, false, k, outChannels);
     const zeros = this.alloc(inChannels, true);
@@ -219,27 +238,7 @@ export class SimdGemm {
       const pixels = batchSize * outHeight * outWidth;
       this.run(
         'conv2d',
-        [
-          this.ptr(x),
-          wp,
-          bias ? this.ptr(bias) : 0,
-          this.ptr(y),
-          zeros,
-          inHeight,
-          inWidth,
-          inChannels,
-          outHeight,
-          outWidth,
-          outChannels,
-          filterHeight,
-          filterWidth,
-          strideHeight,
-          strideWidth,
-          dilationHeight,
-          dilationWidth,
-          padInfo.top,
-          padInfo.left,
-        ],
+        [this.ptr(x), wp, bias ? this.ptr(bias) : 0, this.ptr(y), zeros, ...geometry(info)],
         pixels,
         4,
         pixels * k * outChannels,
@@ -323,34 +322,14 @@ export class SimdGemm {
     dw: TensorInfo,
     info: backend_util.Conv2DInfo,
   ): void {
-    const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-    const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-    const { dilationHeight, dilationWidth, padInfo, batchSize } = info;
+    const { inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+    const { batchSize } = info;
     if (outChannels % 8 !== 0) throw new Error('@sgdiff/nn: conv2dFilterGrad needs Co % 8 == 0');
     const k = filterHeight * filterWidth * inChannels;
     new Float32Array(this.memory.buffer, this.ptr(dw), k * outChannels).fill(0);
     this.run(
       'conv2d_filter_grad',
-      [
-        this.ptr(x),
-        this.ptr(dy),
-        this.ptr(dw),
-        batchSize,
-        inHeight,
-        inWidth,
-        inChannels,
-        outHeight,
-        outWidth,
-        outChannels,
-        filterHeight,
-        filterWidth,
-        strideHeight,
-        strideWidth,
-        dilationHeight,
-        dilationWidth,
-        padInfo.top,
-        padInfo.left,
-      ],
+      [this.ptr(x), this.ptr(dy), this.ptr(dw), batchSize, ...geometry(info)],
       outChannels / 8,
       1,
       batchSize * outHeight * outWidth * k * outChannels,
