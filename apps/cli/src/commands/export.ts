@@ -23,9 +23,10 @@ import {
   startBackend,
 } from '../options.js';
 import { UserError } from '../errors.js';
+import { parseTrainRunConfig } from '../training/run-configs.js';
 import { latestCheckpointOf, loadModuleFromCheckpoint } from '../model-parts.js';
 import { RunFolder } from '../training/run-folder.js';
-import { loadFrozenParts, type TrainRunConfig } from './train.js';
+import { loadFrozenParts } from './train.js';
 
 interface Flags {
   run: string;
@@ -85,11 +86,11 @@ export function registerExport(program: Command): void {
     .action(async (flags: Flags) => {
       await startBackend(flags);
       const { run } = await RunFolder.existing(flags.run);
-      const cfg = run.config as unknown as TrainRunConfig;
-      if (cfg.command !== 'train')
+      if (run.config.command !== 'train')
         throw new UserError(
-          `${flags.run} is a ${String(cfg.command)} run; export takes a train run`,
+          `${flags.run} is a ${String(run.config.command)} run; export takes a train run`,
         );
+      const cfg = parseTrainRunConfig(run.config, join(flags.run, 'config.json'));
       if (flags.layoutPrior !== undefined && !cfg.denoiser.layout)
         throw new UserError(
           `--layout-prior: ${flags.run} trained a model without layout input (train --layout)`,

@@ -21,6 +21,7 @@ import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
 import { Vocabulary, type SceneGraph } from '@sgdiff/scene-graph';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
+import { parsePretrainRunConfig } from '../training/run-configs.js';
 import {
   addRunOptions,
   type RunFlags,
@@ -50,7 +51,7 @@ interface Flags extends RunFlags {
   valPairs: number;
 }
 
-interface PretrainRunConfig {
+export interface PretrainRunConfig {
   command: 'pretrain';
   data: string;
   model: PretrainConfig;
@@ -173,7 +174,7 @@ export function registerPretrain(program: Command): void {
       fresh as unknown as Record<string, unknown>,
       { resume: flags.resume, totalSteps: flags.steps },
     );
-    const cfg = run.config as unknown as PretrainRunConfig;
+    const cfg = parsePretrainRunConfig(run.config, join(flags.out, 'config.json'));
     await startBackend(flags);
 
     const net = new MaskedContrastiveModel(cfg.model);

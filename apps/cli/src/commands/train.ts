@@ -25,6 +25,7 @@ import { tf } from '@sgdiff/nn';
 import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
+import { parseTrainRunConfig } from '../training/run-configs.js';
 import {
   checkPartFolder,
   frozenPartSource,
@@ -258,7 +259,7 @@ export function registerTrain(program: Command): void {
         {},
         { resume: true, totalSteps: flags.steps },
       ));
-      cfg = run.config as unknown as TrainRunConfig;
+      cfg = parseTrainRunConfig(run.config, join(flags.out, 'config.json'));
       frozen = await loadFrozenParts(cfg);
     } else {
       const manifest = await readManifest(data);

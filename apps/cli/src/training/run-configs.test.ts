@@ -1,0 +1,48 @@
+import { UserError } from '../errors.js';
+import { parsePretrainRunConfig, parseTrainRunConfig } from './run-configs.js';
+
+const train = {
+  command: 'train',
+  data: 'data/synthetic-64',
+  encoderRun: 'runs/encoder',
+  autoencoderRun: 'runs/ae',
+  encoderCheckpoint: 'runs/encoder/checkpoints/step-700',
+  autoencoderCheckpoint: 'runs/ae/checkpoints/step-1291',
+  preset: 'synthetic-64',
+  denoiser: { context: { localDim: 128 }, unet: {} },
+  schedule: { kind: 'linear' },
+  training: { lr: 1e-4 },
+  latentScale: 1.2,
+  batch: 24,
+  seed: 1,
+  imageSize: 64,
+  maxObjects: 8,
+};
+
+describe('run configs', () => {
+  it('parses a train config and keeps the part configs whole', () => {
+    const cfg = parseTrainRunConfig(train, 'runs/ldm/config.json');
+    expect(cfg.denoiser).toEqual(train.denoiser);
+    expect(cfg.batch).toBe(24);
+  });
+
+  it('names every problem of a damaged config, with the file', () => {
+    const broken = { ...train, batch: 0, preset: 'huge', denoiser: undefined };
+    let error: unknown;
+    try {
+      parseTrainRunConfig(broken, 'runs/ldm/config.json');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^runs\/ldm\/config\.json: not a valid run config: /);
+    for (const field of ['preset', 'denoiser', 'batch']) expect(message).toContain(`${field}:`);
+  });
+
+  it('tells a pretrain config from a train one', () => {
+    expect(() => parsePretrainRunConfig(train, 'runs/x/config.json')).toThrow(
+      /command: .*"pretrain"/,
+    );
+  });
+});
