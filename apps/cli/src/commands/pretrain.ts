@@ -169,11 +169,10 @@ export function registerPretrain(program: Command): void {
       maxObjects: 8,
     };
     // A resumed run keeps its schedule unless --steps is given: then the cosine re-fits to it.
-    const { run, resumeFrom } = await RunFolder.open(
-      flags.out,
-      fresh as unknown as Record<string, unknown>,
-      { resume: flags.resume, totalSteps: flags.steps },
-    );
+    const { run, resumeFrom } = await RunFolder.open(flags.out, fresh, {
+      resume: flags.resume,
+      totalSteps: flags.steps,
+    });
     const cfg = parsePretrainRunConfig(run.config, join(flags.out, 'config.json'));
     await startBackend(flags);
 

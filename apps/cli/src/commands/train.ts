@@ -418,7 +418,7 @@ export function registerTrain(program: Command): void {
       }
     }
     // A new run folder is made only once every input has been read and checked.
-    run ??= (await RunFolder.open(flags.out, cfg as unknown as Record<string, unknown>)).run;
+    run ??= (await RunFolder.open(flags.out, cfg)).run;
     const startStep = await restoreTraining(
       resumeFrom,
       {

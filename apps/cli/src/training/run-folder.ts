@@ -97,7 +97,7 @@ export class RunFolder {
    */
   static async open(
     dir: string,
-    config: Record<string, unknown>,
+    config: object,
     { resume = false, totalSteps }: { resume?: boolean; totalSteps?: number } = {},
   ): Promise<{ run: RunFolder; resumeFrom?: { dir: string; state: RunState } }> {
     const configPath = join(dir, 'config.json');
@@ -122,7 +122,7 @@ export class RunFolder {
     }
     await mkdir(join(dir, 'checkpoints'), { recursive: true });
     await writeFile(configPath, JSON.stringify(config, null, 2) + '\n');
-    return { run: new RunFolder(dir, config) };
+    return { run: new RunFolder(dir, { ...config }) };
   }
 
   /** Opens an existing run read-only (to take its checkpoints elsewhere). */
