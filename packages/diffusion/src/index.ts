@@ -77,6 +77,7 @@ export {
 } from './ldm/denoiser.js';
 export {
   DEFAULT_LDM_TRAINING,
+  estimateLatentScale,
   LABEL_PARAMS,
   LatentDiffusionTrainer,
   LAYOUT_PARAMS,

@@ -6,9 +6,8 @@ import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.
 import {
   AutoencoderKL,
   DEFAULT_LDM_TRAINING,
-  LABEL_PARAMS,
+  estimateLatentScale,
   LatentDiffusionTrainer,
-  LAYOUT_PARAMS,
   MODEL_MANIFEST,
   UNET_PRESETS,
   scheduleConfig,
@@ -339,19 +338,14 @@ export function registerTrain(program: Command): void {
         tf.dispose([tokens.local, tokens.localMask, tokens.global]);
       }
       // --init keeps the scale its denoiser was trained with.
-      let latentScale = init?.latentScale;
-      if (latentScale === undefined) {
-        const trainer = new LatentDiffusionTrainer(
-          { ...frozen, latentScale: 1 },
-          { denoiser, diffusion: {}, training: DEFAULT_LDM_TRAINING },
-        );
-        const z = trainer.latents(probe.images, probe.graphs.length, manifest.image.size, 1);
-        const { variance: v } = tf.moments(z);
-        const variance = (await v.data())[0];
-        tf.dispose([z, v]);
-        trainer.denoiser.dispose();
-        latentScale = 1 / Math.sqrt(Math.max(variance, 1e-12));
-      }
+      const latentScale =
+        init?.latentScale ??
+        (await estimateLatentScale(
+          frozen.autoencoder,
+          probe.images,
+          probe.graphs.length,
+          manifest.image.size,
+        ));
       cfg = {
         command: 'train',
         data,
@@ -392,23 +386,8 @@ export function registerTrain(program: Command): void {
     if (!resumeFrom && cfg.init) {
       const ckpt = await readCheckpoint(join(cfg.init, 'unet'), '--init');
       try {
-        // --label-tokens or --layout on a model without them: the new parts keep their fresh
-        // values (zero-initialised where they feed the UNet, so it starts unchanged).
-        const weights = new Map(ckpt.weights);
-        const added: tf.Tensor[] = [];
-        const fresh = [...LABEL_PARAMS, ...LAYOUT_PARAMS];
-        for (const [name, v] of trainer.denoiser.parameters())
-          if (fresh.some((p) => name.startsWith(p)) && !weights.has(name)) {
-            const zero = tf.clone(v);
-            added.push(zero);
-            weights.set(name, zero);
-          }
-        try {
-          trainer.denoiser.loadWeights(weights);
-          trainer.ema.load(weights, 0);
-        } finally {
-          tf.dispose(added);
-        }
+        // --label-tokens or --layout on a model without them keep their fresh parts.
+        trainer.initFrom(ckpt.weights);
       } catch (e) {
         throw new UserError(
           `--init: ${cfg.init}/unet does not fit its own config (${(e as Error).message})`,

@@ -3,7 +3,7 @@ import { initBackend } from '@sgdiff/nn/node';
 import { packGraphs, parseSceneGraphText } from '@sgdiff/scene-graph';
 import { imagesToTensor } from '../images/convert.js';
 import { tinyModel } from '../testing/tiny-model.js';
-import { LatentDiffusionTrainer, DEFAULT_LDM_TRAINING } from './trainer.js';
+import { LatentDiffusionTrainer, DEFAULT_LDM_TRAINING, estimateLatentScale } from './trainer.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm', log: false });
@@ -228,5 +228,54 @@ describe('LatentDiffusionTrainer new parts', () => {
           },
         ),
     ).toThrow(/no layout input/);
+  });
+});
+
+describe('fine-tuning and the latent scale', () => {
+  it('initFrom loads a model without layout input into one with it, the new parts left fresh', () => {
+    const plain = tinyModel();
+    const withLayout = tinyModel({ layout: true });
+    const make = (denoiser: typeof plain.manifest.parts.unet.config) =>
+      new LatentDiffusionTrainer(
+        { encoder: plain.encoder, autoencoder: plain.autoencoder, latentScale: 1 },
+        { denoiser, diffusion: {}, training: DEFAULT_LDM_TRAINING },
+      );
+    const source = make(plain.manifest.parts.unet.config);
+    const target = make(withLayout.manifest.parts.unet.config);
+    const before = tf.memory().numTensors;
+    target.initFrom(source.denoiser.parameters());
+    expect(tf.memory().numTensors).toBe(before);
+    const src = source.denoiser.parameters();
+    for (const [name, v] of target.denoiser.parameters()) {
+      if (src.has(name))
+        expect(Array.from(v.dataSync())).toEqual(Array.from(src.get(name)!.dataSync()));
+    }
+    // The layout conv feeds the UNet: it stays zero, so the loaded model starts unchanged.
+    expect(
+      tf.max(tf.abs(target.denoiser.parameters().get('unet.layoutConv.weight')!)).dataSync()[0],
+    ).toBe(0);
+    // A weight the model needs and the source lacks is an error.
+    const partial = new Map(src);
+    partial.delete([...src.keys()].find((n) => n.startsWith('unet.'))!);
+    expect(() => make(plain.manifest.parts.unet.config).initFrom(partial)).toThrow(
+      /missing weight/,
+    );
+    for (const t of [source, target]) t.denoiser.dispose();
+  });
+
+  it('estimateLatentScale is 1/σ of the latent sample (a JS reference over the same sample)', async () => {
+    const m = tinyModel();
+    const images = new Uint8Array(4 * 16 * 16 * 3).map((_, i) => (i * 53) % 256);
+    const before = tf.memory().numTensors;
+    const scale = await estimateLatentScale(m.autoencoder, images, 4, 16);
+    expect(tf.memory().numTensors).toBe(before);
+    const z = tf.tidy(() =>
+      m.autoencoder.sample(m.autoencoder.encode(imagesToTensor(images, 4, 16)), 1),
+    );
+    const values = Array.from(z.dataSync());
+    const mean = values.reduce((a, v) => a + v, 0) / values.length;
+    const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length;
+    z.dispose();
+    expect(scale).toBeCloseTo(1 / Math.sqrt(variance), 4);
   });
 });

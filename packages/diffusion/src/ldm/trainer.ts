@@ -54,6 +54,26 @@ export const DEFAULT_LDM_TRAINING: LatentDiffusionTrainConfig = {
 };
 
 /**
+ * latent-diffusion's scale factor for an autoencoder: 1/σ of its (unscaled) latents of `images`
+ * (byte images [batch, size, size, 3], one posterior sample with seed 1), so that the scaled
+ * latents the UNet learns have unit variance.
+ */
+export async function estimateLatentScale(
+  autoencoder: AutoencoderKL,
+  images: Uint8Array,
+  batch: number,
+  size: number,
+): Promise<number> {
+  const z = tf.tidy(() =>
+    autoencoder.sample(autoencoder.encode(imagesToTensor(images, batch, size)), 1),
+  );
+  const { mean, variance: v } = tf.moments(z);
+  const variance = (await v.data())[0];
+  tf.dispose([z, mean, v]);
+  return 1 / Math.sqrt(Math.max(variance, 1e-12));
+}
+
+/**
  * One diffusion training step: frozen encoder → graph tokens, frozen autoencoder → scaled
  * latents, random t and noise from a per-step RNG, condition dropout, ε-MSE, AdamW, EMA.
  */
@@ -97,6 +117,30 @@ export class LatentDiffusionTrainer {
       }),
     });
     this.ema = new EMA(this.denoiser, { decay: t.emaDecay, warmup: true });
+  }
+
+  /**
+   * Starts from an exported denoiser's weights (fine-tuning), into the model and its EMA.
+   * Parameters this denoiser has and the weights lack (label tokens, layout input added to an
+   * older model) keep their fresh values: zero-initialised where they feed the UNet, so it starts
+   * unchanged. Throws when any other weight is missing or does not fit.
+   */
+  initFrom(weights: Map<string, tf.Tensor>): void {
+    const all = new Map(weights);
+    const added: tf.Tensor[] = [];
+    const fresh = [...LABEL_PARAMS, ...LAYOUT_PARAMS];
+    for (const [name, v] of this.denoiser.parameters())
+      if (fresh.some((p) => name.startsWith(p)) && !all.has(name)) {
+        const copy = tf.clone(v);
+        added.push(copy);
+        all.set(name, copy);
+      }
+    try {
+      this.denoiser.loadWeights(all);
+      this.ema.load(all, 0);
+    } finally {
+      tf.dispose(added);
+    }
   }
 
   /** The batch's boxes for a denoiser with layout input, painted at the latent size. */
