@@ -99,12 +99,18 @@ async function tryNodeBackend(
     }
     case 'wasm': {
       await loadWasmBackend(options.wasmPaths ?? nodeWasmDir());
-      let plan = await planWasmThreads(options.threads ?? 'auto');
-      let note = plan.threads === 1 && options.threads !== 1 ? plan.reason : undefined;
       // Another thread count means another backend instance, and the old one's tensors would
       // die with it: while tensors live on wasm, its thread count stays.
       const running = tf.findBackend('wasm') as { numDataIds(): number } | null;
-      if (running && running.numDataIds() > 0) {
+      const live = running !== null && running.numDataIds() > 0;
+      const choice = options.threads ?? 'auto';
+      let plan =
+        live && choice === 'auto'
+          ? // No need to sample the load (150 ms) for a count that cannot change.
+            { threads: await activeWasmThreads(), reason: 'auto: the running backend kept' }
+          : await planWasmThreads(choice);
+      let note = plan.threads === 1 && options.threads !== 1 ? plan.reason : undefined;
+      if (live) {
         const current = await activeWasmThreads();
         if (current !== plan.threads) {
           note = `kept ${current} thread(s): tensors live on the running wasm backend`;
