@@ -33,6 +33,12 @@ export {
   type SpatialTransformerOptions,
 } from './blocks/spatial-transformer.js';
 export { UNet } from './unet/unet.js';
+export {
+  denoiserConfig,
+  LAYOUT_CHANNELS,
+  withLabelTokens,
+  withLayoutInput,
+} from './ldm/denoiser-config.js';
 export { UNET_PRESETS, unetConfig, type UNetConfig, type UNetPreset } from './unet/config.js';
 export { timestepEmbedding } from './unet/timestep-embedding.js';
 export {

@@ -6,13 +6,15 @@ import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.
 import {
   AutoencoderKL,
   DEFAULT_LDM_TRAINING,
+  denoiserConfig,
   estimateLatentScale,
+  withLabelTokens,
+  withLayoutInput,
   LatentDiffusionTrainer,
   MODEL_MANIFEST,
   UNET_PRESETS,
   scheduleConfig,
   tokenStats,
-  unetConfig,
   type AutoencoderConfig,
   type DenoiserConfig,
   type LatentDiffusionTrainConfig,
@@ -52,9 +54,6 @@ type ContextNorm = (typeof CONTEXT_NORMS)[number];
 
 /** Objects per graph that the denoiser's context holds. */
 const MAX_OBJECTS = 8;
-/** Channels of the layout map (`--layout`): a few per object class are plenty for 30 classes. */
-const LAYOUT_CHANNELS = 16;
-
 /** Graphs whose encoder tokens give the statistics of `--context-norm standardize`. */
 const TOKEN_STATS_GRAPHS = 512;
 
@@ -284,41 +283,32 @@ export function registerTrain(program: Command): void {
           `--encoder was trained on ${enc.numObjects} object classes, the dataset has ${vocabSize}`,
         );
       }
-      const unet = unetConfig(flags.preset, {
-        inChannels: frozen.autoencoder.config.latentChannels,
-        outChannels: frozen.autoencoder.config.latentChannels,
-        ...(flags.globalEmbedding ? { globalEmbedding: true } : {}),
-        ...(flags.attentionLevels ? { attentionLevels: flags.attentionLevels } : {}),
-      });
-      const levels = unet.channelMult.length;
-      const outside = unet.attentionLevels.filter((l) => l >= levels);
-      // With --init the model's own levels are used, so the flag is not checked.
-      if (!init && outside.length)
-        throw new UserError(
-          `--attention-levels ${outside.join(',')}: the ${flags.preset} UNet has levels 0-${levels - 1}`,
-        );
-      const denoiser: DenoiserConfig = init?.denoiser ?? {
-        unet,
-        context: {
-          localDim: enc.tokenDim,
-          globalDim: enc.tokenDim,
-          contextDim: unet.contextDim,
-          numLocalTokens: enc.tokens,
-          ...(flags.contextNorm === 'layer' ? { normalize: true } : {}),
-        },
-      };
-      if (flags.labelTokens) denoiser.context = { ...denoiser.context, labelDim: 3 * enc.dim };
+      let denoiser: DenoiserConfig;
+      if (init) {
+        denoiser = init.denoiser; // --init takes the model's own levels: the flag is not checked
+      } else {
+        try {
+          denoiser = denoiserConfig({
+            preset: flags.preset,
+            latentChannels: frozen.autoencoder.config.latentChannels,
+            encoder: enc,
+            globalEmbedding: flags.globalEmbedding,
+            attentionLevels: flags.attentionLevels,
+            normalizeContext: flags.contextNorm === 'layer',
+          });
+        } catch (e) {
+          if (e instanceof RangeError)
+            throw new UserError(e.message.replace(/^attention levels/, '--attention-levels'));
+          throw e;
+        }
+      }
+      if (flags.labelTokens) denoiser = withLabelTokens(denoiser, enc.dim);
       if (flags.layout && !denoiser.layout) {
         if (manifest.dataset !== 'synthetic')
           throw new UserError(
             `--layout: only the synthetic dataset has a layout prior so far (${data} is ${manifest.dataset})`,
           );
-        denoiser.layout = {
-          numLabels: vocabSize,
-          channels: LAYOUT_CHANNELS,
-          prior: SYNTHETIC_LAYOUT_PRIOR,
-        };
-        denoiser.unet = { ...denoiser.unet, layoutChannels: LAYOUT_CHANNELS };
+        denoiser = withLayoutInput(denoiser, vocabSize, SYNTHETIC_LAYOUT_PRIOR);
       }
       if (flags.layoutLrScale !== undefined && !denoiser.layout)
         throw new UserError(
