@@ -26,6 +26,7 @@ import { SAMPLER_NAMES } from '@sgdiff/diffusion';
 import { tf, type BackendChoice } from '@sgdiff/nn';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
+import { parseCommandRunConfig } from '../training/run-configs.js';
 import {
   addRunOptions,
   type RunFlags,
@@ -133,7 +134,7 @@ export function registerTrainOracle(evalCommand: Command): void {
       resume: flags.resume,
       totalSteps: flags.steps,
     });
-    const cfg = run.config as typeof fresh;
+    const cfg = parseCommandRunConfig(fresh, run.config, join(flags.out, 'config.json'));
     const trainer = new OracleTrainer(cfg.model, cfg.training as OracleTrainConfig);
     const startStep = await restoreTraining(
       resumeFrom,

@@ -13,6 +13,7 @@ import {
 import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
+import { parseCommandRunConfig } from '../training/run-configs.js';
 import {
   addRunOptions,
   type RunFlags,
@@ -101,7 +102,7 @@ export function registerTrainAutoencoder(program: Command): void {
       resume: flags.resume,
       totalSteps: flags.steps,
     });
-    const cfg = run.config as typeof fresh;
+    const cfg = parseCommandRunConfig(fresh, run.config, join(flags.out, 'config.json'));
     const model: AutoencoderConfig = cfg.model;
     if (size % downsamplingFactor(model) !== 0) {
       throw new UserError(

@@ -1,5 +1,9 @@
 import { UserError } from '../errors.js';
-import { parsePretrainRunConfig, parseTrainRunConfig } from './run-configs.js';
+import {
+  parseCommandRunConfig,
+  parsePretrainRunConfig,
+  parseTrainRunConfig,
+} from './run-configs.js';
 
 const train = {
   command: 'train',
@@ -44,5 +48,27 @@ describe('run configs', () => {
     expect(() => parsePretrainRunConfig(train, 'runs/x/config.json')).toThrow(
       /command: .*"pretrain"/,
     );
+  });
+});
+
+describe('autoencoder and oracle run configs', () => {
+  const fresh = {
+    command: 'train-autoencoder',
+    data: 'data/synthetic-64',
+    preset: 'f4-cpu',
+    model: { latentChannels: 4 },
+    training: { lr: 1e-3, totalSteps: 100 },
+    batch: 8,
+    seed: 1,
+    imageSize: 64,
+  };
+  it('reads back what the command wrote, and names a damaged field', () => {
+    expect(parseCommandRunConfig(fresh, fresh, 'c.json')).toEqual(fresh);
+    expect(() =>
+      parseCommandRunConfig(fresh, { ...fresh, training: { lr: -1 } }, 'c.json'),
+    ).toThrow(/^c\.json: not a valid run config: training\.lr: .*; training\.totalSteps: /);
+    expect(() =>
+      parseCommandRunConfig({ ...fresh, command: 'eval train-oracle' }, fresh, 'c.json'),
+    ).toThrow(/command: /);
   });
 });

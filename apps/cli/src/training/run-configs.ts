@@ -50,6 +50,41 @@ export const PRETRAIN_RUN_CONFIG = z.object({
   maxObjects: positiveInt,
 });
 
+const trainingSection = z.looseObject({
+  lr: z.number().positive(),
+  totalSteps: positiveInt,
+});
+
+/** A config the command that wrote it can read back: the sections every such run has. */
+function commandRunConfig(command: string) {
+  return z.looseObject({
+    command: z.literal(command),
+    data: z.string(),
+    model: part,
+    training: trainingSection,
+    batch: positiveInt,
+    seed: z.number().int(),
+    imageSize: positiveInt,
+  });
+}
+
+export const AUTOENCODER_RUN_CONFIG = commandRunConfig('train-autoencoder');
+export const ORACLE_RUN_CONFIG = commandRunConfig('eval train-oracle');
+
+/**
+ * A `train-autoencoder` or `eval train-oracle` run's config.json, checked against the schema of
+ * that command; typed as the config the command writes (`fresh`), whose part configs the
+ * models check in full.
+ */
+export function parseCommandRunConfig<T extends { command: string }>(
+  fresh: T,
+  config: unknown,
+  where: string,
+): T {
+  const schema = fresh.command === 'train-autoencoder' ? AUTOENCODER_RUN_CONFIG : ORACLE_RUN_CONFIG;
+  return parse<T>(schema, config, where);
+}
+
 function parse<T>(schema: z.ZodType, config: unknown, where: string): T {
   const r = schema.safeParse(config);
   if (!r.success) {
