@@ -50,7 +50,7 @@ import {
 import { RunFolder } from '../training/run-folder.js';
 import { restoreTraining } from '../training/restore.js';
 import { trainLoop } from '../training/train-loop.js';
-import { stepSeed } from './train-autoencoder.js';
+import { stepSeed } from '../training/seeds.js';
 
 interface TrainOracleFlags extends RunFlags {
   data: string;

@@ -26,7 +26,7 @@ import { UserError } from '../errors.js';
 import { parseTrainRunConfig } from '../training/run-configs.js';
 import { latestCheckpointOf, loadModuleFromCheckpoint } from '../model-parts.js';
 import { RunFolder } from '../training/run-folder.js';
-import { loadFrozenParts } from './train.js';
+import { loadFrozenParts } from '../training/frozen-parts.js';
 
 interface Flags {
   run: string;

@@ -33,7 +33,7 @@ import {
 import { RunFolder, runInputs } from '../training/run-folder.js';
 import { restoreTraining } from '../training/restore.js';
 import { trainLoop } from '../training/train-loop.js';
-import { stepSeed } from './train-autoencoder.js';
+import { stepSeed } from '../training/seeds.js';
 
 const DEFAULT_PRETRAIN_STEPS = 3000;
 

@@ -13,6 +13,7 @@ import {
 import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
+import { stepSeed } from '../training/seeds.js';
 import { parseCommandRunConfig } from '../training/run-configs.js';
 import {
   addRunOptions,
@@ -37,11 +38,6 @@ interface Flags extends RunFlags {
   valEvery: number;
   valImages: number;
   encodeLatents?: boolean;
-}
-
-/** Per-step randomness comes from (seed, step), so a resumed run draws the same numbers. */
-export function stepSeed(seed: number, step: number): number {
-  return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + step * 0x27d4eb2f) >>> 0;
 }
 
 export function registerTrainAutoencoder(program: Command): void {

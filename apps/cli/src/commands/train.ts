@@ -4,7 +4,6 @@ import { SYNTHETIC_LAYOUT_PRIOR } from '@sgdiff/scene-graph';
 import { readManifest } from '@sgdiff/datasets/node';
 import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.js';
 import {
-  AutoencoderKL,
   DEFAULT_LDM_TRAINING,
   denoiserConfig,
   estimateLatentScale,
@@ -21,7 +20,7 @@ import {
   type ScheduleConfig,
   type UNetPreset,
 } from '@sgdiff/diffusion';
-import { SceneGraphEncoder, type EncoderConfig } from '@sgdiff/encoder';
+import type { EncoderConfig } from '@sgdiff/encoder';
 import { tf } from '@sgdiff/nn';
 import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
 import { Option, type Command } from 'commander';
@@ -30,7 +29,6 @@ import { parseTrainRunConfig } from '../training/run-configs.js';
 import {
   checkPartFolder,
   frozenPartSource,
-  loadModuleFromCheckpoint,
   readCheckpoint,
   readModelManifest,
 } from '../model-parts.js';
@@ -46,7 +44,8 @@ import {
 import { RunFolder, runInputs } from '../training/run-folder.js';
 import { restoreTraining } from '../training/restore.js';
 import { trainLoop } from '../training/train-loop.js';
-import { stepSeed } from './train-autoencoder.js';
+import { stepSeed } from '../training/seeds.js';
+import { loadFrozenParts } from '../training/frozen-parts.js';
 import { openLatentCache } from '../training/latents.js';
 
 const CONTEXT_NORMS = ['layer', 'standardize', 'none'] as const;
@@ -137,24 +136,6 @@ export async function initSource(
       `--init: ${dir}'s denoiser does not fit --encoder/--autoencoder: ${mismatch.join('; ')}`,
     );
   return { denoiser, schedule: m.schedule, latentScale: m.latentScale };
-}
-
-export async function loadFrozenParts(
-  cfg: Pick<TrainRunConfig, 'encoderCheckpoint' | 'autoencoderCheckpoint'>,
-) {
-  const encoder = await loadModuleFromCheckpoint(
-    join(cfg.encoderCheckpoint, 'encoder'),
-    (c: EncoderConfig) => new SceneGraphEncoder(c),
-    'encoder',
-  );
-  const autoencoder = await loadModuleFromCheckpoint(
-    join(cfg.autoencoderCheckpoint, 'autoencoder'),
-    (c: AutoencoderConfig) => new AutoencoderKL(c),
-    'autoencoder',
-  );
-  encoder.module.eval();
-  autoencoder.module.eval();
-  return { encoder: encoder.module, autoencoder: autoencoder.module };
 }
 
 export function registerTrain(program: Command): void {
