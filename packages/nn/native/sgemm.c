@@ -200,18 +200,33 @@ void conv2d(const f32* x, const f32* Wp, const f32* bias, f32* y, const f32* zer
   }
 }
 
+// Output rows per chunk of the filter gradient: the chunk's x and dy stay in L2 (~256 KiB).
+EXPORT(filter_grad_chunk_rows)
+int filter_grad_chunk_rows(int OW, int Ci, int Co) { return max_i(1, 65536 / max_i(1, OW * (Ci + Co))); }
+
 // Filter gradient of conv2d, for output columns (of Co) in panels [j0, j1):
 // dW[kh, kw, ci, co] += Σ_{b,oh,ow} x[b, oh·sh + kh·dh − padT, ow·sw + kw·dw − padL, ci]·dy[b, oh, ow, co].
-// Adds to dW (the caller zeroes it). Needs Co % 8 == 0 (dy rows are read 8 columns at a time).
+// Adds to dW (the caller zeroes it). Needs Co % 8 == 0, and `scratch` of
+// filter_grad_chunk_rows(OW, Ci, Co)·OW·Co floats.
 // The sum runs over chunks of output rows sized to stay in L2, in a fixed order.
 EXPORT(conv2d_filter_grad)
-void conv2d_filter_grad(const f32* x, const f32* dy, f32* dW, int B, int H, int W, int Ci, int OH,
-                        int OW, int Co, int KH, int KW, int sh, int sw, int dh, int dw, int padT,
-                        int padL, int j0, int j1) {
+void conv2d_filter_grad(const f32* x, const f32* dy, f32* dW, f32* scratch, int B, int H, int W,
+                        int Ci, int OH, int OW, int Co, int KH, int KW, int sh, int sw, int dh,
+                        int dw, int padT, int padL, int j0, int j1) {
   int rows_total = B * OH;
-  int chunk = max_i(1, 65536 / max_i(1, OW * (Ci + Co)));
+  int chunk = filter_grad_chunk_rows(OW, Ci, Co), cp = chunk * OW;
   for (int r0 = 0; r0 < rows_total; r0 += chunk) {
     int r1 = min_i(rows_total, r0 + chunk);
+    // This call's panels of the chunk's dy, packed [panel][pixel][8]: the tile loop then reads
+    // B contiguously, as the forward conv does.
+    for (int j = j0; j < j1; j++) {
+      f32* out = scratch + (long)j * cp * 8;
+      const f32* in = dy + (long)r0 * OW * Co + j * 8;
+      for (int p = 0; p < (r1 - r0) * OW; p++, out += 8, in += Co) {
+        wasm_v128_store(out, wasm_v128_load(in));
+        wasm_v128_store(out + 4, wasm_v128_load(in + 4));
+      }
+    }
     for (int kh = 0; kh < KH; kh++) {
       for (int kw = 0; kw < KW; kw++) {
         // Output columns whose input column is inside the image for this tap.
@@ -231,8 +246,8 @@ void conv2d_filter_grad(const f32* x, const f32* dy, f32* dW, int B, int H, int 
               if ((unsigned)ih >= (unsigned)H) continue;
               const f32* a0 = x + (((long)bi * H + ih) * W + owA * sw + off) * Ci + ci;
               const f32 *a1 = a0 + o1, *a2 = a0 + o2, *a3 = a0 + o3;
-              const f32* b = dy + ((long)r * OW + owA) * Co + j * 8;
-              TILE_LOOP(owB - owA, a0, a1, a2, a3, sw * Ci, b, Co);
+              const f32* b = scratch + (long)j * cp * 8 + ((long)(r - r0) * OW + owA) * 8;
+              TILE_LOOP(owB - owA, a0, a1, a2, a3, sw * Ci, b, 8);
             }
             TILE_STORE(dWt + (long)ci * Co + j * 8, Co, rows, 8, 1);
           }

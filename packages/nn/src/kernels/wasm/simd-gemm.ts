@@ -8,7 +8,9 @@ import { SIMD_GEMM_PLAIN, SIMD_GEMM_SHARED } from './simd-gemm-binary.js';
 /** The module's exports, by name; every one takes its output range [lo, hi) last. */
 export type SimdFn =
   'pack_b' | 'gemm' | 'conv2d' | 'conv2d_filter_grad' | 'group_norm' | 'group_norm_grad' | 'adamw';
-type Exports = Record<SimdFn, (...args: number[]) => void>;
+type Exports = Record<SimdFn, (...args: number[]) => void> & {
+  filter_grad_chunk_rows(ow: number, ci: number, co: number): number;
+};
 
 /** Runs `fn(...args, lo, hi)` over [0, total) split into parts aligned to `align`. */
 export interface SimdPool {
@@ -138,6 +140,11 @@ export class SimdGemm {
     const made = memory && fns ? new SimdGemm(b, memory, fns) : null;
     instances.set(b, made);
     return made;
+  }
+
+  /** Output rows per chunk of the filter gradient (sgemm.c decides; its scratch depends on it). */
+  private chunkRows(ow: number, ci: number, co: number): number {
+    return this.fns.filter_grad_chunk_rows(ow, ci, co);
   }
 
   ptr(t: TensorInfo): number {
@@ -327,12 +334,19 @@ export class SimdGemm {
     if (outChannels % 8 !== 0) throw new Error('@sgdiff/nn: conv2dFilterGrad needs Co % 8 == 0');
     const k = filterHeight * filterWidth * inChannels;
     new Float32Array(this.memory.buffer, this.ptr(dw), k * outChannels).fill(0);
-    this.run(
-      'conv2d_filter_grad',
-      [this.ptr(x), this.ptr(dy), this.ptr(dw), batchSize, ...geometry(info)],
-      outChannels / 8,
-      1,
-      batchSize * outHeight * outWidth * k * outChannels,
-    );
+    // Each call packs its own panels of a row chunk of dy here (disjoint across threads).
+    const rows = this.chunkRows(outWidth, inChannels, outChannels);
+    const scratch = this.alloc(rows * outWidth * outChannels);
+    try {
+      this.run(
+        'conv2d_filter_grad',
+        [this.ptr(x), this.ptr(dy), this.ptr(dw), scratch, batchSize, ...geometry(info)],
+        outChannels / 8,
+        1,
+        batchSize * outHeight * outWidth * k * outChannels,
+      );
+    } finally {
+      this.free(scratch);
+    }
   }
 }
