@@ -89,6 +89,9 @@ export async function evaluateModel(o: EvaluateModelOptions): Promise<{
   const realBatch: ImageBatch = { data: o.real.images, n, side: o.real.side, channels: 3 };
   const reference = o.reference ?? (await referenceFeatures(realBatch, o.evaluators));
   const stores = o.sets.map((s) => s.store ?? memoryStore());
+  // Each image is read (or made) once, checked, and copied into its set's batch for scoring.
+  const px = o.side * o.side * 4;
+  const images = o.sets.map(() => new Uint8ClampedArray(n * px));
   const total = n * o.sets.length;
   let done = 0;
   for (const [k, set] of o.sets.entries()) {
@@ -97,11 +100,20 @@ export async function evaluateModel(o: EvaluateModelOptions): Promise<{
       if (o.signal?.aborted) throw abortError();
       const count = Math.min(batch, n - s);
       const have = await Promise.all(Array.from({ length: count }, (_, j) => stores[k].get(s + j)));
+      let made: RgbaImage[] = [];
       if (have.some((img) => img === undefined)) {
-        const made = await set.generate(graphs.slice(s, s + count), s);
+        made = await set.generate(graphs.slice(s, s + count), s);
         if (made.length !== count)
           throw new EvalError(`${set.key}: generate returned ${made.length} images for ${count}`);
-        for (let j = 0; j < count; j++) if (!have[j]) await stores[k].put(s + j, made[j]);
+      }
+      for (let j = 0; j < count; j++) {
+        const img = have[j] ?? made[j];
+        if (!have[j]) await stores[k].put(s + j, img);
+        if (img.width !== o.side || img.height !== o.side)
+          throw new EvalError(
+            `${set.key}: image ${s + j} is ${img.width}×${img.height}, expected ${o.side}×${o.side}`,
+          );
+        images[k].set(img.rgba, (s + j) * px);
       }
       done += count;
       o.onProgress?.(done, total, set.key);
@@ -109,25 +121,14 @@ export async function evaluateModel(o: EvaluateModelOptions): Promise<{
   }
   const sets: EvaluatedSet[] = [];
   for (const [k, set] of o.sets.entries()) {
-    const px = o.side * o.side * 4;
-    const rgba = new Uint8ClampedArray(n * px);
-    for (let i = 0; i < n; i++) {
-      const img = await stores[k].get(i);
-      if (!img) throw new EvalError(`${set.key}: image ${i} is missing after generation`);
-      if (img.width !== o.side || img.height !== o.side)
-        throw new EvalError(
-          `${set.key}: image ${i} is ${img.width}×${img.height}, expected ${o.side}×${o.side}`,
-        );
-      rgba.set(img.rgba, i * px);
-    }
     const r = await evaluateImageSet(
-      { data: rgba, n, side: o.side, channels: 4 },
+      { data: images[k], n, side: o.side, channels: 4 },
       set.graphs ?? o.graphs,
       reference,
       o.evaluators,
       o.kid,
     );
-    sets.push({ key: set.key, metrics: r.metrics, compliance: r.compliance, rgba });
+    sets.push({ key: set.key, metrics: r.metrics, compliance: r.compliance, rgba: images[k] });
   }
   return { reference, sets };
 }
