@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import {
+  isSharedMemory,
   setSimdGemmPool,
-  simdGemmBytes,
+  simdGemmModule,
   type SimdFn,
   type SimdPool,
 } from '../kernels/wasm/simd-gemm.js';
@@ -51,9 +52,9 @@ const CLAIM = `(c, tag) => {
 
 const HELPER = `
 const { workerData } = require('node:worker_threads');
-const { memory, bytes, control, fns } = workerData;
+const { memory, module, control, fns } = workerData;
 const c = new Int32Array(control);
-const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const table = fns.map((n) => ex[n]);
 const claim = ${CLAIM};
 let seen = 0;
@@ -79,8 +80,6 @@ for (;;) {
 }
 `;
 
-type Fns = Record<SimdFn, (...a: number[]) => void>;
-
 const claim = new Function(`return ${CLAIM}`)() as (c: Int32Array, tag: number) => number;
 
 class WorkerPool implements SimdPool {
@@ -91,22 +90,21 @@ class WorkerPool implements SimdPool {
   constructor(
     memory: WebAssembly.Memory,
     readonly helpers: number,
-    private readonly main: Fns,
   ) {
-    const bytes = simdGemmBytes(true);
+    const module = simdGemmModule(true);
     const control = new SharedArrayBuffer(SLOTS * 4);
     this.c = new Int32Array(control);
     for (let i = 0; i < helpers; i++) {
       const worker = new Worker(HELPER, {
         eval: true,
-        workerData: { memory, bytes, control, fns: FNS },
+        workerData: { memory, module, control, fns: FNS },
       });
       worker.unref(); // idle helpers must not keep the process alive
       this.workers.push(worker);
     }
   }
 
-  run(fn: SimdFn, args: number[], total: number, align: number): void {
+  run(fn: SimdFn, f: (...a: number[]) => void, args: number[], total: number, align: number): void {
     const c = this.c;
     const threads = this.helpers + 1;
     const chunk = Math.max(align, Math.ceil(total / (threads * CHUNKS_PER_THREAD) / align) * align);
@@ -129,7 +127,6 @@ class WorkerPool implements SimdPool {
     // The caller works too. It never waits for a helper that has not claimed a chunk, so a helper
     // that the OS is slow to wake costs nothing.
     let error: unknown = null;
-    const f = this.main[fn];
     for (let i = claim(c, tag); i >= 0; i = claim(c, tag)) {
       try {
         f(...args, i * chunk, Math.min(total, (i + 1) * chunk));
@@ -162,15 +159,8 @@ export function startSimdPool(memory: WebAssembly.Memory | null, helpers: number
   if (current) void current.close();
   current = null;
   setSimdGemmPool(null, null);
-  const shared =
-    memory != null &&
-    typeof SharedArrayBuffer !== 'undefined' &&
-    memory.buffer instanceof SharedArrayBuffer;
-  if (!shared || helpers < 1) return;
-  const main = new WebAssembly.Instance(new WebAssembly.Module(simdGemmBytes(true)), {
-    env: { memory },
-  }).exports as unknown as Fns;
-  const pool = new WorkerPool(memory, helpers, main);
+  if (memory == null || !isSharedMemory(memory) || helpers < 1) return;
+  const pool = new WorkerPool(memory, helpers);
   current = pool;
   setSimdGemmPool(pool, memory);
 }

@@ -16,7 +16,14 @@ type Exports = Record<SimdFn, (...args: number[]) => void> & {
 export interface SimdPool {
   /** Threads besides the calling one. */
   readonly helpers: number;
-  run(fn: SimdFn, args: number[], total: number, align: number): void;
+  /** `main` is the calling thread's instance of `fn`, which takes its share of the chunks. */
+  run(
+    fn: SimdFn,
+    main: (...a: number[]) => void,
+    args: number[],
+    total: number,
+    align: number,
+  ): void;
 }
 
 /** Floats of scratch per image and channel of the GroupNorm kernels (GN_SCRATCH in sgemm.c). */
@@ -68,9 +75,21 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** The module's bytes for a shared or an unshared memory (for the Node helper threads). */
-export function simdGemmBytes(shared: boolean): Uint8Array<ArrayBuffer> {
-  return decode(shared ? SIMD_GEMM_SHARED : SIMD_GEMM_PLAIN);
+const compiled = new Map<boolean, WebAssembly.Module>();
+
+/** The module compiled for a shared or an unshared memory, once per process. */
+export function simdGemmModule(shared: boolean): WebAssembly.Module {
+  let m = compiled.get(shared);
+  if (!m) {
+    m = new WebAssembly.Module(decode(shared ? SIMD_GEMM_SHARED : SIMD_GEMM_PLAIN));
+    compiled.set(shared, m);
+  }
+  return m;
+}
+
+/** Whether `memory` is shared (tfjs's threaded build), so other threads can run on it. */
+export function isSharedMemory(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
 }
 
 /** The memory a tfjs-backend-wasm module runs on (threaded builds keep it on the module). */
@@ -83,9 +102,7 @@ export function wasmMemoryOf(wasm: WasmModuleLike): WebAssembly.Memory | null {
 function instantiate(memory: WebAssembly.Memory): Exports | null {
   if (disabled()) return null;
   try {
-    const shared =
-      typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new WebAssembly.Module(simdGemmBytes(shared));
+    const module = simdGemmModule(isSharedMemory(memory));
     return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
   } catch {
     return null;
@@ -154,7 +171,7 @@ export class SimdGemm {
   /** Runs `fn` over [0, total), on the helper threads too when the work is large enough. */
   private run(fn: SimdFn, args: number[], total: number, align: number, macs: number): void {
     if (pool && pool.helpers > 0 && poolMemory === this.memory && macs >= PARALLEL_MIN_MACS) {
-      pool.run(fn, args, total, align);
+      pool.run(fn, this.fns[fn], args, total, align);
     } else {
       this.fns[fn](...args, 0, total);
     }
