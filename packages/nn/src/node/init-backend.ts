@@ -102,20 +102,18 @@ async function tryNodeBackend(
       // Another thread count means another backend instance, and the old one's tensors would
       // die with it: while tensors live on wasm, its thread count stays.
       const running = tf.findBackend('wasm') as { numDataIds(): number } | null;
-      const live = running !== null && running.numDataIds() > 0;
+      const current =
+        running !== null && running.numDataIds() > 0 ? await activeWasmThreads() : null;
       const choice = options.threads ?? 'auto';
       let plan =
-        live && choice === 'auto'
+        current !== null && choice === 'auto'
           ? // No need to sample the load (150 ms) for a count that cannot change.
-            { threads: await activeWasmThreads(), reason: 'auto: the running backend kept' }
+            { threads: current, reason: 'auto: the running backend kept' }
           : await planWasmThreads(choice);
       let note = plan.threads === 1 && options.threads !== 1 ? plan.reason : undefined;
-      if (live) {
-        const current = await activeWasmThreads();
-        if (current !== plan.threads) {
-          note = `kept ${current} thread(s): tensors live on the running wasm backend`;
-          plan = { threads: current, reason: note };
-        }
+      if (current !== null && current !== plan.threads) {
+        note = `kept ${current} thread(s): tensors live on the running wasm backend`;
+        plan = { threads: current, reason: note };
       }
       let started = false;
       if (plan.threads > 1) {
