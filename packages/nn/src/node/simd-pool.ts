@@ -17,6 +17,10 @@ const FNS: readonly SimdFn[] = [
   'gemm',
   'conv2d',
   'conv2d_filter_grad',
+  'winograd_filter',
+  'winograd_conv',
+  'winograd_grad_tiles',
+  'winograd_filter_grad',
   'group_norm',
   'group_norm_grad',
   'adamw',
@@ -31,6 +35,7 @@ const NEXT = 5; // (job tag << 16) | next chunk to claim
 const CHUNKS = 6;
 const CHUNK = 7; // outputs per chunk
 const TOTAL = 8;
+const OFFSET = 9; // the range runs over [offset, offset + total)
 const ARGS = 16;
 const SLOTS = 64;
 /** Chunks per thread: threads claim them as they go, so a slower core (a busy sibling, another
@@ -68,9 +73,10 @@ for (;;) {
   const args = Array.from(c.subarray(${ARGS}, ${ARGS} + c[${ARGC}]));
   const chunk = c[${CHUNK}];
   const total = c[${TOTAL}];
+  const off = c[${OFFSET}];
   for (; i >= 0; i = claim(c, seen)) {
     try {
-      f(...args, i * chunk, Math.min(total, (i + 1) * chunk));
+      f(...args, off + i * chunk, off + Math.min(total, (i + 1) * chunk));
     } catch {
       Atomics.store(c, ${FAILED}, 1);
     }
@@ -104,7 +110,14 @@ class WorkerPool implements SimdPool {
     }
   }
 
-  run(fn: SimdFn, f: (...a: number[]) => void, args: number[], total: number, align: number): void {
+  run(
+    fn: SimdFn,
+    f: (...a: number[]) => void,
+    args: number[],
+    total: number,
+    align: number,
+    offset = 0,
+  ): void {
     const c = this.c;
     const threads = this.helpers + 1;
     const chunk = Math.max(align, Math.ceil(total / (threads * CHUNKS_PER_THREAD) / align) * align);
@@ -117,6 +130,7 @@ class WorkerPool implements SimdPool {
     c[ARGC] = args.length;
     c.set(args, ARGS);
     c[TOTAL] = total;
+    c[OFFSET] = offset;
     c[CHUNK] = chunk;
     c[CHUNKS] = chunks;
     c[FINISHED] = 0;
@@ -129,7 +143,7 @@ class WorkerPool implements SimdPool {
     let error: unknown = null;
     for (let i = claim(c, tag); i >= 0; i = claim(c, tag)) {
       try {
-        f(...args, i * chunk, Math.min(total, (i + 1) * chunk));
+        f(...args, offset + i * chunk, offset + Math.min(total, (i + 1) * chunk));
       } catch (e) {
         error ??= e;
       }

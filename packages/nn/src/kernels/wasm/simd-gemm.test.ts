@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '../../tf/index.js';
 import { describeOnBackends, maxRelError, onCpu, randomArray } from '../../testing/backends.js';
 import { isReplacementInstalled } from '../register.js';
-import { SimdGemm } from './simd-gemm.js';
+import { SimdGemm, setWinogradScratchBytes } from './simd-gemm.js';
 
 const size = (s: readonly number[]) => s.reduce((p, q) => p * q, 1);
 const rand = (shape: readonly number[], seed: number) =>
@@ -21,6 +21,8 @@ interface ConvCase {
   pad: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
   dilation?: number;
   bias?: boolean;
+  /** Max relative error against cpu: Winograd's transforms round a few ulps more. */
+  tol?: number;
 }
 
 // 3×3 'same' with Co % 8 == 0 (every path on the module) and Co % 8 != 0 (partial panels; the
@@ -57,6 +59,29 @@ const CONVS: Array<[string, ConvCase]> = [
     },
   ],
   ['5x5 s1 same 1->8', { x: [2, 8, 8, 1], w: [5, 5, 1, 8], stride: 1, pad: 'same' }],
+  // Winograd F(2×2, 3×3): odd output sizes (partial tiles), several tile blocks, asymmetric pads.
+  [
+    '3x3 s1 same 20->24 +bias, 270 tiles',
+    { x: [3, 20, 17, 20], w: [3, 3, 20, 24], stride: 1, pad: 'same', bias: true, tol: 4e-5 },
+  ],
+  [
+    '3x3 s1 valid 16->8, odd output',
+    { x: [2, 7, 8, 16], w: [3, 3, 16, 8], stride: 1, pad: 'valid' },
+  ],
+  [
+    '3x3 explicit pads (0,2)(2,1) 16->16',
+    {
+      x: [1, 9, 6, 16],
+      w: [3, 3, 16, 16],
+      stride: 1,
+      pad: [
+        [0, 0],
+        [0, 2],
+        [2, 1],
+        [0, 0],
+      ],
+    },
+  ],
 ];
 
 function convOutputs(c: ConvCase): tf.Tensor[] {
@@ -98,8 +123,61 @@ describeOnBackends(['wasm'], () => {
     const out = tf.tidy(() => convOutputs(c));
     expect(tf.memory().numTensors).toBe(before + ref.length);
     for (let i = 0; i < ref.length; i++)
-      expect(maxRelError(await out[i].data(), ref[i])).toBeLessThan(1e-5);
+      expect(maxRelError(await out[i].data(), ref[i])).toBeLessThan(c.tol ?? 1e-5);
     tf.dispose(out);
+  });
+
+  it('runs 3×3 stride-1 convs and their gradients by Winograd, in passes, as the direct path', async () => {
+    // Ci = 32, Co = 16: the forward, the input gradient (a 16 → 32 conv) and the filter gradient
+    // all qualify. 2·6·5 = 60 output tiles.
+    const x = rand([2, 11, 9, 32], 11) as tf.Tensor4D;
+    const w = rand([3, 3, 32, 16], 12) as tf.Tensor4D;
+    const b = rand([16], 13) as tf.Tensor1D;
+    const r = rand([2, 11, 9, 16], 14);
+    const run = () => {
+      const y = tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: b });
+      const [gx, gw] = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(p as tf.Tensor4D, q as tf.Tensor4D, 1, 'same'), r)),
+      )([x, w]);
+      return [y, gx, gw];
+    };
+    const simd = SimdGemm.for(tf.backend())! as unknown as {
+      fns: Record<string, (...a: number[]) => void>;
+    };
+    const fns = simd.fns;
+    const calls: Record<string, number> = {};
+    simd.fns = Object.fromEntries(
+      Object.entries(fns).map(([k, f]) => [
+        k,
+        (...a: number[]) => ((calls[k] = (calls[k] ?? 0) + 1), f(...a)),
+      ]),
+    );
+    // 16·48·4 bytes a tile: passes of 5 tiles (forward: 12 of them), 7 for the filter gradient (9).
+    const old = setWinogradScratchBytes(16 * 48 * 4 * 5, 16 * 48 * 4 * 7);
+    try {
+      const ref = await onCpu(run);
+      const wino = tf.tidy(run);
+      // 12 passes each: two forwards (y, and the one inside grads) and the input gradient's conv.
+      expect(calls.winograd_conv).toBe(36);
+      expect(calls.winograd_grad_tiles).toBe(9);
+      expect(calls.winograd_filter_grad).toBe(1);
+      expect(calls.conv2d ?? 0).toBe(0);
+      expect(calls.conv2d_filter_grad ?? 0).toBe(0);
+      process.env.SGDIFF_WINOGRAD = 'off';
+      const direct = tf.tidy(run);
+      expect(calls.conv2d).toBe(3);
+      expect(calls.conv2d_filter_grad).toBe(1);
+      for (let i = 0; i < 3; i++) {
+        expect(maxRelError(await wino[i].data(), ref[i])).toBeLessThan(2e-5);
+        expect(maxRelError(await direct[i].data(), ref[i])).toBeLessThan(1e-5);
+      }
+      tf.dispose([...wino, ...direct, ...ref]);
+    } finally {
+      delete process.env.SGDIFF_WINOGRAD;
+      setWinogradScratchBytes(...old);
+      simd.fns = fns;
+      tf.dispose([x, w, b, r]);
+    }
   });
 
   it.each([

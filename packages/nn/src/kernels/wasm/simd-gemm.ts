@@ -7,12 +7,22 @@ import { SIMD_GEMM_PLAIN, SIMD_GEMM_SHARED } from './simd-gemm-binary.js';
 
 /** The module's exports, by name; every one takes its output range [lo, hi) last. */
 export type SimdFn =
-  'pack_b' | 'gemm' | 'conv2d' | 'conv2d_filter_grad' | 'group_norm' | 'group_norm_grad' | 'adamw';
+  | 'pack_b'
+  | 'gemm'
+  | 'conv2d'
+  | 'conv2d_filter_grad'
+  | 'winograd_filter'
+  | 'winograd_conv'
+  | 'winograd_grad_tiles'
+  | 'winograd_filter_grad'
+  | 'group_norm'
+  | 'group_norm_grad'
+  | 'adamw';
 type Exports = Record<SimdFn, (...args: number[]) => void> & {
   filter_grad_chunk_rows(ow: number, ci: number, co: number): number;
 };
 
-/** Runs `fn(...args, lo, hi)` over [0, total) split into parts aligned to `align`. */
+/** Runs `fn(...args, lo, hi)` over [offset, offset + total) split into parts aligned to `align`. */
 export interface SimdPool {
   /** Threads besides the calling one. */
   readonly helpers: number;
@@ -23,6 +33,7 @@ export interface SimdPool {
     args: number[],
     total: number,
     align: number,
+    offset?: number,
   ): void;
 }
 
@@ -61,11 +72,54 @@ export function simdGemmHelpers(): number {
   return pool?.helpers ?? 0;
 }
 
+/** Scratch bytes a Winograd conv call may hold; larger convs run in several passes. */
+let winogradScratchBytes = 16 << 20;
+
+/** Bytes of transforms per pass of the Winograd filter gradient (its GEMM's reduction block). */
+let winogradGradPassBytes = 1 << 20;
+
+/** Sets the Winograd scratch budget (tests use a small one to exercise the passes); returns the old. */
+export function setWinogradScratchBytes(bytes: number, gradPassBytes = bytes): [number, number] {
+  const old: [number, number] = [winogradScratchBytes, winogradGradPassBytes];
+  winogradScratchBytes = bytes;
+  winogradGradPassBytes = gradPassBytes;
+  return old;
+}
+
+/**
+ * Whether a conv takes the Winograd F(2×2, 3×3) path: 3×3, stride 1, no dilation, Ci % 4 == 0,
+ * Co % 8 == 0, and enough input channels for the transforms to pay (below 16 the direct conv is
+ * faster: bench/kernels.ts).
+ */
+export function winogradEligible(i: backend_util.Conv2DInfo): boolean {
+  return (
+    i.filterHeight === 3 &&
+    i.filterWidth === 3 &&
+    i.strideHeight === 1 &&
+    i.strideWidth === 1 &&
+    i.dilationHeight === 1 &&
+    i.dilationWidth === 1 &&
+    i.inChannels % 4 === 0 &&
+    i.inChannels >= 16 &&
+    i.outChannels % 8 === 0 &&
+    winogradSwitch() !== 'off'
+  );
+}
+
+function env(name: string): string | undefined {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[
+    name
+  ];
+}
+
+/** SGDIFF_WINOGRAD=off keeps 3×3 convs on the direct kernel, for comparisons. */
+function winogradSwitch(): string | undefined {
+  return env('SGDIFF_WINOGRAD');
+}
+
 /** SGDIFF_SIMD_GEMM=off turns the module off (stock tfjs kernels everywhere), for comparisons. */
 function disabled(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env;
-  return env?.SGDIFF_SIMD_GEMM === 'off';
+  return env('SGDIFF_SIMD_GEMM') === 'off';
 }
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
@@ -169,11 +223,18 @@ export class SimdGemm {
   }
 
   /** Runs `fn` over [0, total), on the helper threads too when the work is large enough. */
-  private run(fn: SimdFn, args: number[], total: number, align: number, macs: number): void {
+  private run(
+    fn: SimdFn,
+    args: number[],
+    total: number,
+    align: number,
+    macs: number,
+    offset = 0,
+  ): void {
     if (pool && pool.helpers > 0 && poolMemory === this.memory && macs >= PARALLEL_MIN_MACS) {
-      pool.run(fn, this.fns[fn], args, total, align);
+      pool.run(fn, this.fns[fn], args, total, align, offset);
     } else {
-      this.fns[fn](...args, 0, total);
+      this.fns[fn](...args, offset, offset + total);
     }
   }
 
@@ -253,6 +314,7 @@ export class SimdGemm {
     y: TensorInfo,
     info: backend_util.Conv2DInfo,
   ): void {
+    if (winogradEligible(info)) return this.winogradConv2d(x, filter, bias, y, info);
     const { inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
     const { batchSize } = info;
     const k = filterHeight * filterWidth * inChannels;
@@ -270,6 +332,86 @@ export class SimdGemm {
     } finally {
       this.free(wp);
       this.free(zeros);
+    }
+  }
+
+  /** conv2d by Winograd F(2×2, 3×3) (see winograd_conv in sgemm.c); `winogradEligible(info)`. */
+  private winogradConv2d(
+    x: TensorInfo,
+    filter: TensorInfo,
+    bias: TensorInfo | null,
+    y: TensorInfo,
+    info: backend_util.Conv2DInfo,
+  ): void {
+    const { batchSize, inHeight, inWidth, inChannels: ci, outHeight, outWidth } = info;
+    const co = info.outChannels;
+    const tiles = batchSize * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
+    const perTile = 16 * (ci + co);
+    const pass = Math.max(1, Math.min(tiles, Math.floor(winogradScratchBytes / 4 / perTile)));
+    const up = this.alloc(16 * ci * co);
+    const zeros = this.alloc(ci, true);
+    const v = this.alloc(pass * 16 * ci);
+    const m = this.alloc(pass * 16 * co);
+    try {
+      this.run('winograd_filter', [this.ptr(filter), up, ci, co], ci, 1, 16 * ci * co * 4);
+      const geom = [inHeight, inWidth, ci, outHeight, outWidth, co, info.padInfo.top];
+      const args = [this.ptr(x), up, bias ? this.ptr(bias) : 0, this.ptr(y), zeros, v, m];
+      for (let t0 = 0; t0 < tiles; t0 += pass) {
+        const n = Math.min(pass, tiles - t0);
+        this.run(
+          'winograd_conv',
+          [...args, t0, ...geom, info.padInfo.left],
+          n,
+          1,
+          n * 16 * ci * co,
+          t0,
+        );
+      }
+    } finally {
+      this.free(up);
+      this.free(zeros);
+      this.free(v);
+      this.free(m);
+    }
+  }
+
+  /** conv2dFilterGrad by the adjoint of Winograd F(2×2, 3×3) (winograd_grad_tiles in sgemm.c). */
+  private winogradFilterGrad(
+    x: TensorInfo,
+    dy: TensorInfo,
+    dw: TensorInfo,
+    info: backend_util.Conv2DInfo,
+  ): void {
+    const { batchSize, inHeight, inWidth, inChannels: ci, outHeight, outWidth } = info;
+    const co = info.outChannels;
+    const tiles = batchSize * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
+    // A pass's transforms (the GEMM's reduction block) stay in L2.
+    const pass = Math.max(
+      1,
+      Math.min(tiles, Math.floor(winogradGradPassBytes / 4 / (16 * (ci + co)))),
+    );
+    const du = this.alloc(16 * ci * co, true);
+    const zeros = this.alloc(ci, true);
+    const v = this.alloc(pass * 16 * ci);
+    const dm = this.alloc(pass * 16 * co);
+    try {
+      const geom = [inHeight, inWidth, ci, outHeight, outWidth, co, info.padInfo.top];
+      geom.push(info.padInfo.left);
+      for (let t0 = 0; t0 < tiles; t0 += pass) {
+        const n = Math.min(pass, tiles - t0);
+        // Laid out for n tiles (a short last pass too): gemm reads panels K = n apart.
+        const head = [this.ptr(x), this.ptr(dy), zeros, v, dm, t0, n];
+        this.run('winograd_grad_tiles', [...head, ...geom], n, 1, n * 16 * (ci + co) * 4, t0);
+        // dU[ξ] += V[ξ]ᵀ·dM[ξ] over the pass, rows (ξ, ci) split across threads.
+        const gemmArgs = [v, ci, 1, n * ci, dm, (co / 8) * n * 8, ci, n, co, 0, du, co, ci * co, 1];
+        this.run('gemm', gemmArgs, 16 * ci, 4, 16 * ci * n * co);
+      }
+      this.run('winograd_filter_grad', [du, this.ptr(dw), ci, co], ci, 1, 16 * ci * co * 4);
+    } finally {
+      this.free(du);
+      this.free(zeros);
+      this.free(v);
+      this.free(dm);
     }
   }
 
@@ -349,6 +491,7 @@ export class SimdGemm {
     const { inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
     const { batchSize } = info;
     if (outChannels % 8 !== 0) throw new Error('@sgdiff/nn: conv2dFilterGrad needs Co % 8 == 0');
+    if (winogradEligible(info)) return this.winogradFilterGrad(x, dy, dw, info);
     const k = filterHeight * filterWidth * inChannels;
     new Float32Array(this.memory.buffer, this.ptr(dw), k * outChannels).fill(0);
     // Each call packs its own panels of a row chunk of dy here (disjoint across threads).
