@@ -256,7 +256,7 @@ async function evalReport(
 ): Promise<EvalReport> {
   const notes: string[] = [];
 
-  let pipe: Awaited<ReturnType<typeof loadPipeline>> | undefined;
+  let pipe: Pipeline | undefined;
   if (!flags.realVsReal) {
     if (!existsSync(join(flags.model!, 'sgdiff.json')))
       throw new UserError(
@@ -295,8 +295,7 @@ async function evalReport(
       )
     : undefined;
   const runs: ReportRun[] = [];
-  const generated: { dir: string; summary?: ComplianceSummary; images: (i: number) => string }[] =
-    [];
+  const generated: GeneratedSet[] = [];
 
   // Real images of the split, for the sample grid.
   const show = Math.min(flags.show, n);
@@ -313,161 +312,19 @@ async function evalReport(
   };
   writeShown('real', n, (i) => rgbToRgba(real.images, i * realPix * 3, realPix), real.side);
 
-  if (flags.realVsReal) {
-    const other = await readSplit(flags.data, flags.against, n);
-    if (other.graphs.length < 2)
-      throw new UserError(`${flags.data}: the "${flags.against}" split has fewer than 2 images`);
-    const r = await evaluateImageSet(rgbBatch(other), other.graphs, reference, ev);
-    r.metrics.retrieval = retrieval?.score(other.graphs, other.images, other.side);
-    runs.push({ label: `real ${flags.against}`, metrics: r.metrics, imageDir: 'against' });
-    writeShown(
-      'against',
-      other.graphs.length,
-      (i) => rgbToRgba(other.images, i * realPix * 3, realPix),
-      real.side,
-    );
-    generated.push({
-      dir: 'against',
-      summary: r.compliance,
-      images: (i) => join('against', sampleName(i)),
-    });
-  } else {
-    // Without --guidance, one run at the model's own settings (its late guidance included);
-    // with it, each scale as given (resolveSettings).
-    const settings = resolveSettings(pipe!.manifest.defaults, {
-      guidance: flags.guidance?.[0],
-      relationGuidance: flags.relationGuidance,
-      lateGuidance: flags.lateGuidance,
-    });
-    const guidances = flags.guidance ?? [settings.guidance];
-    const relation = settings.relationGuidance;
-    // Each setting draws into its own folder, so a re-run with another setting never mixes them.
-    // Without --guidance every run uses the model's scale, and so its late scale too.
-    const late = settings.lateGuidance;
-    const sampleDir = (g: number) =>
-      join(
-        'samples',
-        `guidance-${g}` +
-          (late ? `-late-${late.scale}-below-${late.below}` : '') +
-          (relation ? `-relation-${relation}` : '') +
-          (flags.givenBoxes ? '-given-boxes' : ''),
-      );
-    const runLabel = (g: number) =>
-      `guidance ${g}` +
-      (late ? ` (${late.scale} below t=${late.below})` : '') +
-      (relation ? `, relation ${relation}` : '') +
-      (flags.givenBoxes ? ', given boxes' : '');
-    // Scene graph → image: the model sees the graph alone unless --given-boxes.
-    const inputs = flags.givenBoxes
-      ? real.graphs
-      : real.graphs.map((g) => ({
-          ...g,
-          objects: g.objects.map(({ box: _box, ...o }) => o),
-        }));
-    // The boxes each image is drawn in (image i: seed + i, as generate would draw them), drawn
-    // once: generated from and scored with, so the report can give recall by box size. A model
-    // without layout input draws none.
-    const drawn = flags.givenBoxes ? real.graphs : pipe!.layoutGraphs(inputs, flags.seed);
-    const size = pipe!.manifest.imageSize;
-    // Reconstructions are scored against the real images at the data's size.
-    if (flags.reconstruct && real.side !== size)
-      throw new UserError(
-        `--reconstruct: the images of ${flags.data} are ${real.side}×${real.side}, the model works at ${size}×${size}`,
-      );
-    // Each guidance's images are PNG files in their own folder: a re-run makes only the missing
-    // ones (image i always comes from seed + i).
-    const fileStore = (dir: string): ImageStore => ({
-      get: (i) => {
-        const path = join(out, dir, sampleName(i));
-        return existsSync(path) ? readPngRgba(path) : undefined;
-      },
-      put: (i, img) => writePng(join(out, dir, sampleName(i)), img.rgba, img.width, img.height),
-    });
-    const sets: ImageSetSpec[] = guidances.map((g) => ({
-      key: sampleDir(g),
-      store: fileStore(sampleDir(g)),
-      generate: async (graphs, first) =>
-        (
-          await pipe!.generate(graphs, {
-            seed: flags.seed + first,
-            guidance: g,
-            relationGuidance: relation,
-            lateGuidance: late,
-            steps: flags.steps,
-            sampler: flags.sampler,
-          })
-        ).images,
-    }));
-    if (flags.reconstruct) {
-      // The autoencoder's round trip of the real images: the best any sampler could score.
-      sets.push({
-        key: 'reconstructions',
-        graphs: real.graphs,
-        generate: async (graphs, first) => {
-          const batch = graphs.map((_, j) => ({
-            rgba: rgbToRgba(real.images, (first + j) * realPix * 3, realPix),
-            width: size,
-            height: size,
-          }));
-          return (await pipe!.reconstruct(batch)).map((rgba) => ({
-            rgba,
-            width: size,
-            height: size,
-          }));
-        },
-      });
-    }
-    for (const g of guidances) await mkdir(join(out, sampleDir(g)), { recursive: true });
-    const progress = createProgress('eval generate', n * sets.length);
-    let evaluated;
-    try {
-      evaluated = await evaluateModel({
-        real: { images: real.images, side: real.side },
-        graphs: drawn,
-        sets,
-        evaluators: ev,
-        reference,
-        side: size,
-        batch: flags.batch,
-        onProgress: (done, _total, key) => progress.update(done, { set: key }),
-      });
-    } catch (e) {
-      if (e instanceof EvalError && /expected \d+×\d+/.test(e.message))
-        throw new UserError(
-          `${e.message} in ${out} (an --out from another model? use a fresh --out)`,
-        );
-      throw e;
-    } finally {
-      progress.stop();
-    }
-    for (const [k, r] of evaluated.sets.entries()) {
-      if (r.key === 'reconstructions') {
-        const dir = 'reconstructions';
-        runs.push({ label: 'autoencoder reconstructions', metrics: r.metrics, imageDir: dir });
-        writeShown(
-          dir,
-          n,
-          (i) => r.rgba.subarray(i * size * size * 4, (i + 1) * size * size * 4),
-          size,
-        );
-        generated.push({ dir, summary: r.compliance, images: (i) => join(dir, sampleName(i)) });
-        continue;
-      }
-      const g = guidances[k];
-      const dir = sampleDir(g);
-      r.metrics.retrieval = retrieval?.score(real.graphs, rgbaToRgb(r.rgba), size);
-      runs.push({
-        label: runLabel(g),
-        guidance: g,
-        ...(relation ? { relationGuidance: relation } : {}),
-        ...(late ? { lateGuidance: late } : {}),
-        ...(flags.givenBoxes ? { givenBoxes: true } : {}),
-        metrics: r.metrics,
-        imageDir: dir,
-      });
-      generated.push({ dir, summary: r.compliance, images: (i) => join(dir, sampleName(i)) });
-    }
-  }
+  const ctx: RunContext = {
+    flags,
+    out,
+    real,
+    ev,
+    reference,
+    retrieval,
+    writeShown,
+    runs,
+    generated,
+  };
+  if (flags.realVsReal) await againstRealRun(ctx);
+  else await modelRuns(ctx, pipe!);
 
   const report: EvalReport = {
     kind: flags.realVsReal ? 'real-vs-real' : 'model-vs-real',
@@ -515,18 +372,216 @@ async function evalReport(
   await writeFile(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   await writeFile(join(out, 'report.html'), renderReportHtml(report));
 
-  // PNG grid: one row per sample, the real image then each run, all at the real image size.
+  writeGrid(out, show, real.side, generated);
+  return report;
+}
+
+/** What the runs of a report share; each run adds itself to `runs` and `generated`. */
+type Pipeline = Awaited<ReturnType<typeof loadPipeline>>;
+type Retrieval = Awaited<ReturnType<typeof openRetrieval>>;
+type ReferenceFeatures = Awaited<ReturnType<typeof referenceFeatures>>;
+
+interface RunContext {
+  flags: EvalFlags & { data: string };
+  out: string;
+  real: RealSet;
+  ev: Evaluators;
+  reference: ReferenceFeatures;
+  retrieval: Retrieval;
+  /** Writes the first --show images of a set as PNGs, for the report's grid. */
+  writeShown: (
+    dir: string,
+    count: number,
+    rgba: (i: number) => Uint8ClampedArray,
+    side: number,
+  ) => void;
+  runs: ReportRun[];
+  generated: GeneratedSet[];
+}
+
+interface GeneratedSet {
+  dir: string;
+  summary?: ComplianceSummary;
+  images: (i: number) => string;
+}
+
+/** `--real-vs-real`: the --against split scored as if generated (the floor of every metric). */
+async function againstRealRun(ctx: RunContext): Promise<void> {
+  const { flags, real, ev, reference, retrieval, writeShown, runs, generated } = ctx;
+  const n = real.graphs.length;
+  const realPix = real.side * real.side;
+  const other = await readSplit(flags.data, flags.against, n);
+  if (other.graphs.length < 2)
+    throw new UserError(`${flags.data}: the "${flags.against}" split has fewer than 2 images`);
+  const r = await evaluateImageSet(rgbBatch(other), other.graphs, reference, ev);
+  r.metrics.retrieval = retrieval?.score(other.graphs, other.images, other.side);
+  runs.push({ label: `real ${flags.against}`, metrics: r.metrics, imageDir: 'against' });
+  writeShown(
+    'against',
+    other.graphs.length,
+    (i) => rgbToRgba(other.images, i * realPix * 3, realPix),
+    real.side,
+  );
+  generated.push({
+    dir: 'against',
+    summary: r.compliance,
+    images: (i) => join('against', sampleName(i)),
+  });
+}
+
+/** The model's images at each --guidance (and its reconstructions), generated and scored. */
+async function modelRuns(ctx: RunContext, pipe: Pipeline): Promise<void> {
+  const { flags, out, real, ev, reference, retrieval, writeShown, runs, generated } = ctx;
+  const n = real.graphs.length;
+  const realPix = real.side * real.side;
+  // Without --guidance, one run at the model's own settings (its late guidance included);
+  // with it, each scale as given (resolveSettings).
+  const settings = resolveSettings(pipe.manifest.defaults, {
+    guidance: flags.guidance?.[0],
+    relationGuidance: flags.relationGuidance,
+    lateGuidance: flags.lateGuidance,
+  });
+  const guidances = flags.guidance ?? [settings.guidance];
+  const relation = settings.relationGuidance;
+  // Each setting draws into its own folder, so a re-run with another setting never mixes them.
+  // Without --guidance every run uses the model's scale, and so its late scale too.
+  const late = settings.lateGuidance;
+  const sampleDir = (g: number) =>
+    join(
+      'samples',
+      `guidance-${g}` +
+        (late ? `-late-${late.scale}-below-${late.below}` : '') +
+        (relation ? `-relation-${relation}` : '') +
+        (flags.givenBoxes ? '-given-boxes' : ''),
+    );
+  const runLabel = (g: number) =>
+    `guidance ${g}` +
+    (late ? ` (${late.scale} below t=${late.below})` : '') +
+    (relation ? `, relation ${relation}` : '') +
+    (flags.givenBoxes ? ', given boxes' : '');
+  // Scene graph → image: the model sees the graph alone unless --given-boxes.
+  const inputs = flags.givenBoxes
+    ? real.graphs
+    : real.graphs.map((g) => ({
+        ...g,
+        objects: g.objects.map(({ box: _box, ...o }) => o),
+      }));
+  // The boxes each image is drawn in (image i: seed + i, as generate would draw them), drawn
+  // once: generated from and scored with, so the report can give recall by box size. A model
+  // without layout input draws none.
+  const drawn = flags.givenBoxes ? real.graphs : pipe.layoutGraphs(inputs, flags.seed);
+  const size = pipe.manifest.imageSize;
+  // Reconstructions are scored against the real images at the data's size.
+  if (flags.reconstruct && real.side !== size)
+    throw new UserError(
+      `--reconstruct: the images of ${flags.data} are ${real.side}×${real.side}, the model works at ${size}×${size}`,
+    );
+  // Each guidance's images are PNG files in their own folder: a re-run makes only the missing
+  // ones (image i always comes from seed + i).
+  const fileStore = (dir: string): ImageStore => ({
+    get: (i) => {
+      const path = join(out, dir, sampleName(i));
+      return existsSync(path) ? readPngRgba(path) : undefined;
+    },
+    put: (i, img) => writePng(join(out, dir, sampleName(i)), img.rgba, img.width, img.height),
+  });
+  const sets: ImageSetSpec[] = guidances.map((g) => ({
+    key: sampleDir(g),
+    store: fileStore(sampleDir(g)),
+    generate: async (graphs, first) =>
+      (
+        await pipe.generate(graphs, {
+          seed: flags.seed + first,
+          guidance: g,
+          relationGuidance: relation,
+          lateGuidance: late,
+          steps: flags.steps,
+          sampler: flags.sampler,
+        })
+      ).images,
+  }));
+  if (flags.reconstruct) {
+    // The autoencoder's round trip of the real images: the best any sampler could score.
+    sets.push({
+      key: 'reconstructions',
+      graphs: real.graphs,
+      generate: async (graphs, first) => {
+        const batch = graphs.map((_, j) => ({
+          rgba: rgbToRgba(real.images, (first + j) * realPix * 3, realPix),
+          width: size,
+          height: size,
+        }));
+        return (await pipe.reconstruct(batch)).map((rgba) => ({
+          rgba,
+          width: size,
+          height: size,
+        }));
+      },
+    });
+  }
+  for (const g of guidances) await mkdir(join(out, sampleDir(g)), { recursive: true });
+  const progress = createProgress('eval generate', n * sets.length);
+  let evaluated;
+  try {
+    evaluated = await evaluateModel({
+      real: { images: real.images, side: real.side },
+      graphs: drawn,
+      sets,
+      evaluators: ev,
+      reference,
+      side: size,
+      batch: flags.batch,
+      onProgress: (done, _total, key) => progress.update(done, { set: key }),
+    });
+  } catch (e) {
+    if (e instanceof EvalError && /expected \d+×\d+/.test(e.message))
+      throw new UserError(
+        `${e.message} in ${out} (an --out from another model? use a fresh --out)`,
+      );
+    throw e;
+  } finally {
+    progress.stop();
+  }
+  for (const [k, r] of evaluated.sets.entries()) {
+    if (r.key === 'reconstructions') {
+      const dir = 'reconstructions';
+      runs.push({ label: 'autoencoder reconstructions', metrics: r.metrics, imageDir: dir });
+      writeShown(
+        dir,
+        n,
+        (i) => r.rgba.subarray(i * size * size * 4, (i + 1) * size * size * 4),
+        size,
+      );
+      generated.push({ dir, summary: r.compliance, images: (i) => join(dir, sampleName(i)) });
+      continue;
+    }
+    const g = guidances[k];
+    const dir = sampleDir(g);
+    r.metrics.retrieval = retrieval?.score(real.graphs, rgbaToRgb(r.rgba), size);
+    runs.push({
+      label: runLabel(g),
+      guidance: g,
+      ...(relation ? { relationGuidance: relation } : {}),
+      ...(late ? { lateGuidance: late } : {}),
+      ...(flags.givenBoxes ? { givenBoxes: true } : {}),
+      metrics: r.metrics,
+      imageDir: dir,
+    });
+    generated.push({ dir, summary: r.compliance, images: (i) => join(dir, sampleName(i)) });
+  }
+}
+
+/** grid.png: one row per shown sample, the real image then each run, all at the real image size. */
+function writeGrid(out: string, show: number, side: number, generated: GeneratedSet[]): void {
   const cells = [];
   for (let i = 0; i < show; i++) {
     cells.push(readPngRgba(join(out, 'real', sampleName(i))));
     for (const gen of generated)
-      cells.push(resizeNearest(readPngRgba(join(out, gen.images(i))), real.side));
+      cells.push(resizeNearest(readPngRgba(join(out, gen.images(i))), side));
   }
-  if (cells.length) {
-    const grid = gridImage(cells, 1 + generated.length);
-    writePng(join(out, 'grid.png'), grid.rgba, grid.width, grid.height);
-  }
-  return report;
+  if (!cells.length) return;
+  const grid = gridImage(cells, 1 + generated.length);
+  writePng(join(out, 'grid.png'), grid.rgba, grid.width, grid.height);
 }
 
 export { formatMetricsTable };

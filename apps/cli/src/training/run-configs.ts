@@ -2,7 +2,7 @@ import { UNET_PRESETS, type UNetPreset } from '@sgdiff/diffusion';
 import { ABLATION_VARIANTS, type AblationVariant } from '@sgdiff/encoder';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import type { TrainRunConfig } from '../commands/train.js';
+import type { TrainRunConfig } from './train-config.js';
 import type { PretrainRunConfig } from '../commands/pretrain.js';
 
 // The run configs the commands write to config.json, as zod schemas: a resumed or exported run
