@@ -88,6 +88,7 @@ export {
   LatentDiffusionTrainer,
   LAYOUT_PARAMS,
   type FrozenGraphEncoder,
+  type TrainableGraphEncoder,
   type LatentDiffusionTrainConfig,
 } from './ldm/trainer.js';
 export {

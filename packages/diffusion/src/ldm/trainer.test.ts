@@ -5,6 +5,14 @@ import { imagesToTensor } from '../images/convert.js';
 import { tinyModel } from '../testing/tiny-model.js';
 import { LatentDiffusionTrainer, DEFAULT_LDM_TRAINING, estimateLatentScale } from './trainer.js';
 
+/** max |a − b|, disposing what it makes. */
+function maxAbsDiff(a: tf.Tensor, b: tf.Tensor | number[] | number[][]): number {
+  return tf.tidy(
+    () =>
+      tf.max(tf.abs(tf.sub(a, b instanceof tf.Tensor ? b : tf.tensor(b)))).arraySync() as number,
+  );
+}
+
 beforeAll(async () => {
   await initBackend({ backend: 'wasm', log: false });
 });
@@ -46,6 +54,108 @@ describe('LatentDiffusionTrainer', () => {
     expect(Array.from(m.autoencoder.parameters().get('encoder.convIn.weight')!.dataSync())).toEqual(
       aeBefore,
     );
+  });
+
+  it('trains the encoder too with trainEncoder: the same denoiser update, and the encoder moves', async () => {
+    // Two copies of one tiny model; clipping off, so the joint step's larger gradient norm does
+    // not rescale the denoiser's update.
+    const frozen = tinyModel();
+    const joint = tinyModel();
+    // No weight decay: the encoder moves only if the loss's gradient reaches it.
+    const training = {
+      ...DEFAULT_LDM_TRAINING,
+      lr: 1e-3,
+      warmupSteps: 1,
+      clipNorm: 1e9,
+      weightDecay: 0,
+    };
+    const mk = (m: ReturnType<typeof tinyModel>, extra: object) =>
+      new LatentDiffusionTrainer(
+        { encoder: m.encoder, autoencoder: m.autoencoder, latentScale: 1 },
+        {
+          denoiser: m.manifest.parts.unet.config,
+          diffusion: { schedule: m.manifest.schedule },
+          training: { ...training, ...extra },
+        },
+      );
+    const a = mk(frozen, {});
+    const b = mk(joint, { trainEncoder: true });
+    // The zero-initialised output layers given weights, so that the context reaches the loss.
+    tf.tidy(() => {
+      for (const [n, v] of a.denoiser.parameters())
+        if (/outConv|conv2|projOut/.test(n))
+          v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 7));
+    });
+    b.denoiser.loadWeights(a.denoiser.parameters());
+    b.ema.load(a.denoiser.parameters(), 0);
+    const graphs = ['red circle left of blue square', 'sky above grass'].map((t) =>
+      parseSceneGraphText(t, frozen.vocab),
+    );
+    const batch = {
+      images: new Uint8Array(2 * 16 * 16 * 3).map((_, i) => (i * 41) % 256),
+      packed: packGraphs(graphs, frozen.vocab),
+    };
+    const name = 'objectEmbedding.weight';
+    const encBefore = joint.encoder.parameters().get(name)!.arraySync();
+    const ra = await a.step(batch, 16, 3);
+    const rb = await b.step(batch, 16, 3);
+    expect(rb.loss).toBe(ra.loss); // the same forward
+    expect(rb.gradNorm).toBeGreaterThan(ra.gradNorm); // plus the encoder's gradient
+    for (const [n, v] of a.denoiser.parameters())
+      expect(maxAbsDiff(b.denoiser.parameters().get(n)!, v)).toBeLessThan(1e-7);
+    expect(
+      maxAbsDiff(joint.encoder.parameters().get(name)!, encBefore as number[][]),
+    ).toBeGreaterThan(1e-5);
+    expect(b.encoderEma?.updates).toBe(1);
+    expect(a.encoderEma).toBeUndefined();
+    // The optimiser holds the encoder under its own prefix; a step leaks nothing.
+    const tensors = tf.memory().numTensors;
+    await b.step(batch, 16, 4);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(() => mk(frozen, { encoderLrScale: 0.5 })).toThrow(/does not train/);
+    expect(
+      () =>
+        new LatentDiffusionTrainer(
+          {
+            encoder: { forward: frozen.encoder.forward.bind(frozen.encoder) },
+            autoencoder: frozen.autoencoder,
+            latentScale: 1,
+          },
+          {
+            denoiser: frozen.manifest.parts.unet.config,
+            diffusion: { schedule: frozen.manifest.schedule },
+            training: { ...training, trainEncoder: true },
+          },
+        ),
+    ).toThrow(/not a Module/);
+  });
+
+  it('scales the encoder learning rate alone with encoderLrScale (0: frozen in place)', async () => {
+    const m = tinyModel();
+    const trainer = new LatentDiffusionTrainer(
+      { encoder: m.encoder, autoencoder: m.autoencoder, latentScale: 1 },
+      {
+        denoiser: m.manifest.parts.unet.config,
+        diffusion: { schedule: m.manifest.schedule },
+        training: {
+          ...DEFAULT_LDM_TRAINING,
+          warmupSteps: 1,
+          trainEncoder: true,
+          encoderLrScale: 0,
+        },
+      },
+    );
+    const batch = {
+      images: new Uint8Array(16 * 16 * 3).fill(90),
+      packed: packGraphs([parseSceneGraphText('red circle above grass', m.vocab)], m.vocab),
+    };
+    const before = new Map([...m.encoder.parameters()].map(([n, v]) => [n, v.arraySync()]));
+    const unetBefore = m.denoiser.parameters().size;
+    const r = await trainer.step(batch, 16, 1);
+    expect(Number.isFinite(r.loss)).toBe(true);
+    for (const [n, v] of m.encoder.parameters())
+      expect(maxAbsDiff(v, before.get(n) as number[])).toBe(0);
+    expect(unetBefore).toBeGreaterThan(0);
   });
 
   it('draws the same batch randomness for the same step seed', async () => {

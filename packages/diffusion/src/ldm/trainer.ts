@@ -1,4 +1,4 @@
-import { AdamW, EMA, tf, trainStep, warmupCosine, type TrainStepResult } from '@sgdiff/nn';
+import { AdamW, EMA, Module, tf, trainStep, warmupCosine, type TrainStepResult } from '@sgdiff/nn';
 import type { PackedGraphs } from '@sgdiff/scene-graph';
 import type { AutoencoderKL } from '../autoencoder/autoencoder-kl.js';
 import { disposeTokens, type GraphTokens } from '../conditioning/graph-context.js';
@@ -11,6 +11,19 @@ import { Denoiser, type DenoiserConfig } from './denoiser.js';
 /** What the trainer needs from the scene-graph encoder (kept frozen). */
 export interface FrozenGraphEncoder {
   forward(packed: PackedGraphs, options?: { labelTokens?: boolean }): GraphTokens;
+}
+
+/** An encoder the diffusion loss also trains (`trainEncoder`): a Module with parameters. */
+export type TrainableGraphEncoder = FrozenGraphEncoder & Module;
+
+/** The denoiser and the encoder as one parameter tree (`denoiser.…`, `encoder.…`) for one optimiser. */
+class DenoiserAndEncoder extends Module {
+  constructor(
+    readonly denoiser: Denoiser,
+    readonly encoder: Module,
+  ) {
+    super();
+  }
 }
 
 export interface LatentDiffusionTrainConfig {
@@ -34,6 +47,13 @@ export interface LatentDiffusionTrainConfig {
    * at zero when added to a trained model; absent: 1.
    */
   layoutLrScale?: number;
+  /**
+   * Train the scene-graph encoder with the denoiser, by the diffusion loss alone (the ablation's
+   * "no pre-training" arm from a random encoder; or fine-tuning a pre-trained one). Absent: frozen.
+   */
+  trainEncoder?: boolean;
+  /** Learning-rate multiplier for the encoder when it trains; absent: 1. */
+  encoderLrScale?: number;
 }
 
 /**
@@ -81,7 +101,11 @@ export class LatentDiffusionTrainer {
   readonly denoiser: Denoiser;
   readonly optimizer: AdamW;
   readonly ema: EMA;
+  /** The encoder's EMA, when it trains (`trainEncoder`). */
+  readonly encoderEma?: EMA;
   readonly diffusion: GaussianDiffusion;
+  /** What the optimiser updates: the denoiser, or the denoiser and the encoder. */
+  private readonly trained: Module;
 
   constructor(
     readonly parts: {
@@ -102,21 +126,40 @@ export class LatentDiffusionTrainer {
       );
     if (t.layoutLrScale !== undefined && config.denoiser.layout === undefined)
       throw new Error('layoutLrScale: the denoiser has no layout input (layout)');
+    if (t.encoderLrScale !== undefined && !t.trainEncoder)
+      throw new Error('encoderLrScale: the encoder does not train (trainEncoder)');
+    const encoder: unknown = parts.encoder;
+    if (t.trainEncoder && !(encoder instanceof Module))
+      throw new Error('trainEncoder: the encoder is not a Module with parameters');
     this.denoiser = new Denoiser(config.denoiser);
     this.diffusion = new GaussianDiffusion(config.diffusion);
-    this.optimizer = new AdamW(this.denoiser.parameters(), {
+    this.trained = t.trainEncoder
+      ? new DenoiserAndEncoder(this.denoiser, encoder as Module)
+      : this.denoiser;
+    // Names as the denoiser knows them; the encoder's parameters have their own scale.
+    const scale = (name: string) => {
+      if (t.trainEncoder) {
+        if (name.startsWith('encoder.')) return t.encoderLrScale ?? 1;
+        name = name.slice('denoiser.'.length);
+      }
+      return LABEL_PARAMS.some((p) => name.startsWith(p))
+        ? (t.labelLrScale ?? 1)
+        : LAYOUT_PARAMS.some((p) => name.startsWith(p))
+          ? (t.layoutLrScale ?? 1)
+          : 1;
+    };
+    this.optimizer = new AdamW(this.trained.parameters(), {
       lr: warmupCosine({ peakLr: t.lr, warmupSteps: t.warmupSteps, totalSteps: t.totalSteps }),
       weightDecay: t.weightDecay,
-      ...((t.labelLrScale !== undefined || t.layoutLrScale !== undefined) && {
-        lrScale: (name: string) =>
-          LABEL_PARAMS.some((p) => name.startsWith(p))
-            ? (t.labelLrScale ?? 1)
-            : LAYOUT_PARAMS.some((p) => name.startsWith(p))
-              ? (t.layoutLrScale ?? 1)
-              : 1,
-      }),
+      ...((t.labelLrScale !== undefined ||
+        t.layoutLrScale !== undefined ||
+        t.encoderLrScale !== undefined) && { lrScale: scale }),
     });
     this.ema = new EMA(this.denoiser, { decay: t.emaDecay, warmup: true });
+    if (t.trainEncoder) {
+      (encoder as Module).train();
+      this.encoderEma = new EMA(encoder as Module, { decay: t.emaDecay, warmup: true });
+    }
   }
 
   /**
@@ -228,7 +271,10 @@ export class LatentDiffusionTrainer {
   ): Promise<TrainStepResult> {
     const B = batch.packed.numGraphs;
     const rng = new Rng(seed);
-    const tokens = this.parts.encoder.forward(batch.packed, this.denoiser.tokenOptions);
+    const joint = this.config.training.trainEncoder === true;
+    const encode = () => this.parts.encoder.forward(batch.packed, this.denoiser.tokenOptions);
+    // A frozen encoder runs outside the gradient; a trained one inside it.
+    const frozenTokens = joint ? undefined : encode();
     const zSeed = rng.int(0x7fffffff);
     const z0 = batch.moments
       ? this.latentsFromMoments(batch.moments, B, zSeed)
@@ -242,10 +288,11 @@ export class LatentDiffusionTrainer {
     const noise = tf.tidy(() => tf.tensor(rng.normals(z0.size), z0.shape));
     try {
       const result = await trainStep(
-        this.denoiser,
+        this.trained,
         this.optimizer,
         () => {
           // Intermediates here are freed by the gradient computation's own scope.
+          const tokens = frozenTokens ?? encode();
           const cond = this.denoiser.condition(tokens, keep, this.layoutOf(batch.packed, z0));
           return this.diffusion.trainingLoss(
             this.denoiser.eps,
@@ -259,9 +306,10 @@ export class LatentDiffusionTrainer {
         { clipNorm: this.config.training.clipNorm },
       );
       this.ema.update();
+      this.encoderEma?.update();
       return result;
     } finally {
-      disposeTokens(tokens);
+      if (frozenTokens) disposeTokens(frozenTokens);
       tf.dispose([z0, t, keep, noise]);
     }
   }
