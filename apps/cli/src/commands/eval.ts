@@ -47,7 +47,7 @@ import {
   runEvalReport,
   type EvalFlags,
 } from './eval-report.js';
-import { RunFolder } from '../training/run-folder.js';
+import { openCommandRun, withStepsAndLr } from '../training/run-folder.js';
 import { restoreTraining } from '../training/restore.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from '../training/seeds.js';
@@ -121,20 +121,14 @@ export function registerTrainOracle(evalCommand: Command): void {
         : flags.head === 'fine'
           ? { ...FINE_ORACLE_CONFIG, imageSize: size }
           : oracleConfig({ imageSize: size }),
-      training: {
-        ...DEFAULT_ORACLE_TRAINING,
-        ...(flags.steps ? { totalSteps: flags.steps } : {}),
-        ...(flags.lr ? { lr: flags.lr } : {}),
-      },
+      training: withStepsAndLr(DEFAULT_ORACLE_TRAINING, flags),
       batch: flags.batch,
       seed: flags.seed,
       imageSize: size,
     };
-    const { run, resumeFrom } = await RunFolder.open(flags.out, fresh, {
-      resume: flags.resume,
-      totalSteps: flags.steps,
-    });
-    const cfg = parseCommandRunConfig(fresh, run.config, join(flags.out, 'config.json'));
+    const { run, resumeFrom, cfg } = await openCommandRun(flags.out, fresh, flags, (c, w) =>
+      parseCommandRunConfig(fresh, c, w),
+    );
     const trainer = new OracleTrainer(cfg.model, cfg.training as OracleTrainConfig);
     const startStep = await restoreTraining(
       resumeFrom,

@@ -30,7 +30,7 @@ import {
   startBackend,
   timeLimitSeconds,
 } from '../options.js';
-import { RunFolder, runInputs } from '../training/run-folder.js';
+import { openCommandRun, runInputs } from '../training/run-folder.js';
 import { restoreTraining } from '../training/restore.js';
 import { trainLoop } from '../training/train-loop.js';
 import { stepSeed } from '../training/seeds.js';
@@ -169,11 +169,12 @@ export function registerPretrain(program: Command): void {
       maxObjects: 8,
     };
     // A resumed run keeps its schedule unless --steps is given: then the cosine re-fits to it.
-    const { run, resumeFrom } = await RunFolder.open(flags.out, fresh, {
-      resume: flags.resume,
-      totalSteps: flags.steps,
-    });
-    const cfg = parsePretrainRunConfig(run.config, join(flags.out, 'config.json'));
+    const { run, resumeFrom, cfg } = await openCommandRun(
+      flags.out,
+      fresh,
+      flags,
+      parsePretrainRunConfig,
+    );
     await startBackend(flags);
 
     const net = new MaskedContrastiveModel(cfg.model);

@@ -23,7 +23,7 @@ import {
   startBackend,
   timeLimitSeconds,
 } from '../options.js';
-import { RunFolder, runInputs } from '../training/run-folder.js';
+import { openCommandRun, runInputs, withStepsAndLr } from '../training/run-folder.js';
 import { restoreTraining } from '../training/restore.js';
 import { trainLoop } from '../training/train-loop.js';
 import { encodeLatents } from '../training/latents.js';
@@ -85,20 +85,14 @@ export function registerTrainAutoencoder(program: Command): void {
       data,
       preset: flags.preset,
       model: AUTOENCODER_PRESETS[flags.preset],
-      training: {
-        ...DEFAULT_AUTOENCODER_TRAINING,
-        ...(flags.steps ? { totalSteps: flags.steps } : {}),
-        ...(flags.lr ? { lr: flags.lr } : {}),
-      },
+      training: withStepsAndLr(DEFAULT_AUTOENCODER_TRAINING, flags),
       batch: flags.batch,
       seed: flags.seed,
       imageSize: size,
     };
-    const { run, resumeFrom } = await RunFolder.open(flags.out, fresh, {
-      resume: flags.resume,
-      totalSteps: flags.steps,
-    });
-    const cfg = parseCommandRunConfig(fresh, run.config, join(flags.out, 'config.json'));
+    const { run, resumeFrom, cfg } = await openCommandRun(flags.out, fresh, flags, (c, w) =>
+      parseCommandRunConfig(fresh, c, w),
+    );
     const model: AutoencoderConfig = cfg.model;
     if (size % downsamplingFactor(model) !== 0) {
       throw new UserError(

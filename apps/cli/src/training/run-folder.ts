@@ -206,3 +206,32 @@ export class RunFolder {
     return target;
   }
 }
+
+/**
+ * `RunFolder.open` for a command's run from its flags (`--resume`, `--steps`), with the config in
+ * force (the saved one on resume) parsed by `parse`, which names the file when it is broken.
+ */
+export async function openCommandRun<T>(
+  out: string,
+  fresh: T & object,
+  flags: { resume?: boolean; steps?: number },
+  parse: (config: unknown, where: string) => T,
+): Promise<{ run: RunFolder; resumeFrom?: { dir: string; state: RunState }; cfg: T }> {
+  const { run, resumeFrom } = await RunFolder.open(out, fresh, {
+    resume: flags.resume,
+    totalSteps: flags.steps,
+  });
+  return { run, resumeFrom, cfg: parse(run.config, join(out, 'config.json')) };
+}
+
+/** A training config's defaults with the `--steps`/`--lr` a user gave (absent ones are not set). */
+export function withStepsAndLr<T extends { totalSteps: number; lr: number }>(
+  defaults: T,
+  flags: { steps?: number; lr?: number },
+): T {
+  return {
+    ...defaults,
+    ...(flags.steps ? { totalSteps: flags.steps } : {}),
+    ...(flags.lr ? { lr: flags.lr } : {}),
+  };
+}
