@@ -16,6 +16,8 @@ import { loadCheckpoint } from '@sgdiff/nn/node';
 import { SYNTHETIC_LAYOUT_PRIOR } from '@sgdiff/scene-graph';
 import { cli } from '../testing/cli.js';
 
+const disposeAll = (...cks: Array<{ dispose(): void }>) => cks.forEach((c) => c.dispose());
+
 // The whole chain on a tiny synthetic dataset: data → pretrain → autoencoder → diffusion →
 // export → sample → edit. Two steps each: this checks the plumbing, not the quality.
 const root = mkdtempSync(join(tmpdir(), 'sgdiff-chain-'));
@@ -446,6 +448,45 @@ describe('the sgdiff training chain', () => {
     );
     expect(labelledSample.code).toBe(0);
     expect(existsSync(p('l.png'))).toBe(true);
+    // --train-encoder from a random encoder (the ablation's arm without pre-training), shaped
+    // like the pretrain run's: the encoder and its EMA are saved, resumed and exported.
+    const joint = ['train', '--data', p('data'), '--autoencoder', p('model'), ...common];
+    const frozenRandom = await cli(...joint, '--encoder', 'random', '--out', p('ldmJ0'));
+    expect(frozenRandom.code).toBe(1);
+    expect(frozenRandom.err).toMatch(/--encoder random needs --train-encoder/);
+    const jointArgs = ['--encoder', 'random', '--encoder-like', p('pre'), '--train-encoder'];
+    const jointRun = await cli(...joint, ...jointArgs, '--out', p('ldmJ'), '--steps', '1');
+    expect(jointRun.code).toBe(0);
+    const jointCfg = JSON.parse(readFileSync(p('ldmJ/config.json'), 'utf8'));
+    const preEncoder = await loadCheckpoint(p('pre/latest/encoder'));
+    expect(jointCfg.encoderCheckpoint).toBe('random');
+    expect(jointCfg.encoderConfig).toEqual(preEncoder.meta.config);
+    expect(jointCfg.training.trainEncoder).toBe(true);
+    // Fresh weights, not the pretrain run's.
+    const embedding = 'objectEmbedding.weight';
+    const step1 = await loadCheckpoint(p('ldmJ/checkpoints/step-1/encoder'));
+    expect(await step1.weights.get(embedding)!.data()).not.toEqual(
+      await preEncoder.weights.get(embedding)!.data(),
+    );
+    preEncoder.dispose();
+    const jointResumed = await cli(...joint, '--out', p('ldmJ'), '--resume', '--steps', '2');
+    expect(jointResumed.code).toBe(0);
+    const step2 = await loadCheckpoint(p('ldmJ/checkpoints/step-2/encoder'));
+    expect(await step2.weights.get(embedding)!.data()).not.toEqual(
+      await step1.weights.get(embedding)!.data(),
+    );
+    expect((await cli('export', '--run', p('ldmJ'), '--out', p('modelJ'))).code).toBe(0);
+    const exportedEncoder = await loadCheckpoint(p('modelJ/encoder'));
+    const ema2 = await loadCheckpoint(p('ldmJ/checkpoints/step-2/encoder-ema'));
+    for (const [name, w] of ema2.weights)
+      expect(await exportedEncoder.weights.get(name)!.data()).toEqual(await w.data());
+    disposeAll(step1, step2, exportedEncoder, ema2);
+    const lrScaleFrozen = await cli(
+      ...['train', '--data', p('data'), '--encoder', p('model'), '--autoencoder', p('model')],
+      ...['--encoder-lr-scale', '2', '--out', p('ldmJ2'), ...common],
+    );
+    expect(lrScaleFrozen.code).toBe(1);
+    expect(lrScaleFrozen.err).toMatch(/--encoder-lr-scale: the encoder is frozen/);
     // --layout: a zero-initialised layout input on top of the model; export can swap its prior,
     // which sample then draws boxes from.
     const laidOut = await cli(

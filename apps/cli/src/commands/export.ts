@@ -11,6 +11,7 @@ import {
   type SamplerName,
 } from '@sgdiff/diffusion';
 import { writeModelDirectory } from '@sgdiff/diffusion/node';
+import { SceneGraphEncoder, type EncoderConfig } from '@sgdiff/encoder';
 import { parseLayoutPrior, SYNTHETIC_LAYOUT_PRIOR, type LayoutPrior } from '@sgdiff/scene-graph';
 import { Option, type Command } from 'commander';
 import type { BackendChoice } from '@sgdiff/nn';
@@ -103,6 +104,17 @@ export function registerExport(program: Command): void {
       const checkpoint = await latestCheckpointOf(flags.run, '--run');
       const dataset = await readManifest(cfg.data);
       const frozen = await loadFrozenParts(cfg);
+      // A run that trained its encoder exports the encoder's EMA weights, as it does the UNet's.
+      if (cfg.training.trainEncoder) {
+        frozen.encoder.dispose();
+        frozen.encoder = (
+          await loadModuleFromCheckpoint(
+            join(checkpoint, 'encoder-ema'),
+            (c: EncoderConfig) => new SceneGraphEncoder(c),
+            'encoder EMA weights',
+          )
+        ).module;
+      }
       const ema = await loadModuleFromCheckpoint(
         join(checkpoint, 'ema'),
         (c: Denoiser['config']) => new Denoiser(withPrior(c)),
@@ -137,7 +149,9 @@ export function registerExport(program: Command): void {
         provenance: {
           trainRun: flags.run,
           checkpoint,
-          encoderCheckpoint: cfg.encoderCheckpoint,
+          encoderCheckpoint: cfg.training.trainEncoder
+            ? join(checkpoint, 'encoder-ema')
+            : cfg.encoderCheckpoint,
           autoencoderCheckpoint: cfg.autoencoderCheckpoint,
           dataset: dataset.dataset,
         },

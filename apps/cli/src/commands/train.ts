@@ -32,7 +32,7 @@ export function registerTrain(program: Command): void {
       .option('--data <dir>', 'dataset folder (a resumed run reads it from its config)')
       .option(
         '--encoder <run>',
-        'pretrain run folder (its latest checkpoint is used), or a model directory (a resumed run reads it from its config)',
+        "pretrain run folder (its latest checkpoint is used), a model directory, or 'random' (with --train-encoder); a resumed run reads it from its config",
       )
       .option(
         '--autoencoder <run>',
@@ -100,6 +100,19 @@ export function registerTrain(program: Command): void {
         '--layout-lr-scale <k>',
         'learning-rate multiplier for the layout input alone (needs --layout or a model with it; default 1)',
         positiveNumber,
+      )
+      .option(
+        '--train-encoder',
+        "also train the scene-graph encoder, by the diffusion loss (with --encoder random: the ablation's arm without pre-training); it is saved with each checkpoint and exported from its EMA",
+      )
+      .option(
+        '--encoder-lr-scale <k>',
+        'learning-rate multiplier for the encoder alone (needs --train-encoder; default 1)',
+        positiveNumber,
+      )
+      .option(
+        '--encoder-like <run>',
+        "with --encoder random: take the encoder's config (not its weights) from this pretrain run or model directory (default: the synthetic preset)",
       )
       .option(
         '--init <model>',

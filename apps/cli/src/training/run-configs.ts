@@ -31,6 +31,7 @@ export const TRAIN_RUN_CONFIG = z.object({
   maxObjects: positiveInt,
   latents: z.boolean().optional(),
   init: z.string().optional(),
+  encoderConfig: part.optional(),
 });
 
 export const PRETRAIN_RUN_CONFIG = z.object({

@@ -17,13 +17,19 @@ import {
   type ScheduleConfig,
   type UNetPreset,
 } from '@sgdiff/diffusion';
-import type { EncoderConfig } from '@sgdiff/encoder';
+import { encoderConfig, type EncoderConfig } from '@sgdiff/encoder';
+import { Vocabulary, type VocabularyJson } from '@sgdiff/scene-graph';
 import { tf } from '@sgdiff/nn';
 import { UserError } from '../errors.js';
-import { checkPartFolder, frozenPartSource, readModelManifest } from '../model-parts.js';
+import {
+  checkPartFolder,
+  frozenPartSource,
+  readCheckpoint,
+  readModelManifest,
+} from '../model-parts.js';
 import type { RunFlags } from '../options.js';
 import { fixedBatch } from './data.js';
-import { loadFrozenParts } from './frozen-parts.js';
+import { loadFrozenParts, RANDOM_ENCODER } from './frozen-parts.js';
 
 // `sgdiff train`'s run config: what a fresh run decides from its flags and inputs, saved in the
 // run folder and read back on --resume.
@@ -57,6 +63,9 @@ export interface TrainFlags extends RunFlags {
   labelLrScale?: number;
   layout?: boolean;
   layoutLrScale?: number;
+  trainEncoder?: boolean;
+  encoderLrScale?: number;
+  encoderLike?: string;
 }
 
 export interface TrainRunConfig {
@@ -79,6 +88,8 @@ export interface TrainRunConfig {
   latents?: boolean;
   /** The run started from this model directory's denoiser weights (`--init`). */
   init?: string;
+  /** `--encoder random`: the config of the freshly initialised encoder. */
+  encoderConfig?: EncoderConfig;
 }
 
 /**
@@ -114,6 +125,28 @@ export async function initSource(
 
 export type FrozenParts = Awaited<ReturnType<typeof loadFrozenParts>>;
 
+/**
+ * The config of a random encoder: the `synthetic` preset on the dataset's vocabulary, or, with
+ * `--encoder-like`, the config of that run's or model's encoder (so an ablation arm differs from
+ * the others in its weights alone).
+ */
+async function randomEncoderConfig(
+  vocab: VocabularyJson,
+  like: string | undefined,
+): Promise<EncoderConfig> {
+  if (like === undefined) return encoderConfig(Vocabulary.fromJSON(vocab), 'synthetic');
+  const source = await frozenPartSource(like, 'encoder', '--encoder-like');
+  const ckpt = await readCheckpoint(join(source, 'encoder'), '--encoder-like');
+  ckpt.dispose();
+  const config = ckpt.meta.config as EncoderConfig | undefined;
+  if (!config) throw new UserError(`--encoder-like: ${source}/encoder has no saved config`);
+  if (config.numObjects !== vocab.object_idx_to_name.length)
+    throw new UserError(
+      `--encoder-like: ${like}'s encoder has ${config.numObjects} object classes, the dataset ${vocab.object_idx_to_name.length}`,
+    );
+  return config;
+}
+
 /** A fresh run's config from its flags, with the frozen parts it loaded on the way. */
 export async function newTrainRunConfig(
   flags: TrainFlags,
@@ -126,13 +159,31 @@ export async function newTrainRunConfig(
     throw new UserError(
       '--latents reads the latent cache of a train-autoencoder run; --autoencoder is a model directory',
     );
-  const encoderCheckpoint = await frozenPartSource(encoderRun, 'encoder', '--encoder');
+  const random = encoderRun === RANDOM_ENCODER;
+  if (random && !flags.trainEncoder)
+    throw new UserError(
+      '--encoder random needs --train-encoder (a random encoder left frozen carries no graph)',
+    );
+  if (flags.encoderLike !== undefined && !random)
+    throw new UserError('--encoder-like: only with --encoder random');
+  if (flags.encoderLrScale !== undefined && !flags.trainEncoder)
+    throw new UserError('--encoder-lr-scale: the encoder is frozen (add --train-encoder)');
+  const encoderCheckpoint = random
+    ? RANDOM_ENCODER
+    : await frozenPartSource(encoderRun, 'encoder', '--encoder');
   const autoencoderCheckpoint = await frozenPartSource(
     autoencoderRun,
     'autoencoder',
     '--autoencoder',
   );
-  const frozen = await loadFrozenParts({ encoderCheckpoint, autoencoderCheckpoint });
+  const randomConfig = random
+    ? await randomEncoderConfig(manifest.vocab, flags.encoderLike)
+    : undefined;
+  const frozen = await loadFrozenParts({
+    encoderCheckpoint,
+    autoencoderCheckpoint,
+    encoderConfig: randomConfig,
+  });
   const enc = frozen.encoder.config;
   const init =
     flags.init !== undefined
@@ -215,6 +266,8 @@ export async function newTrainRunConfig(
       ...(flags.minSnr ? { minSnrGamma: flags.minSnr } : {}),
       ...(flags.labelLrScale !== undefined ? { labelLrScale: flags.labelLrScale } : {}),
       ...(flags.layoutLrScale !== undefined ? { layoutLrScale: flags.layoutLrScale } : {}),
+      ...(flags.trainEncoder ? { trainEncoder: true } : {}),
+      ...(flags.encoderLrScale !== undefined ? { encoderLrScale: flags.encoderLrScale } : {}),
     },
     latentScale,
     batch: flags.batch,
@@ -223,6 +276,7 @@ export async function newTrainRunConfig(
     maxObjects: MAX_OBJECTS,
     latents: flags.latents === true,
     ...(flags.init !== undefined ? { init: flags.init } : {}),
+    ...(randomConfig ? { encoderConfig: randomConfig } : {}),
   };
   return { cfg, frozen };
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { readManifest } from '@sgdiff/datasets/node';
 import { LatentDiffusionTrainer } from '@sgdiff/diffusion';
 import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
 import { UserError } from '../errors.js';
@@ -50,6 +51,7 @@ export async function runDiffusionTraining(p: {
   }
   // A new run folder is made only once every input has been read and checked.
   const run = p.run ?? (await RunFolder.open(flags.out, cfg)).run;
+  const encoderEma = trainer.encoderEma;
   const startStep = await restoreTraining(
     resumeFrom,
     {
@@ -58,9 +60,18 @@ export async function runDiffusionTraining(p: {
         parameters: () => trainer.ema.parameters(),
         loadWeights: (w) => trainer.ema.load(w, emaUpdates),
       },
+      // --train-encoder: the encoder and its EMA are part of the run.
+      ...(encoderEma && {
+        encoder: frozen.encoder,
+        'encoder-ema': {
+          parameters: () => encoderEma.parameters(),
+          loadWeights: (w) => encoderEma.load(w, emaUpdates),
+        },
+      }),
     },
     trainer.optimizer,
   );
+  const vocabulary = encoderEma && (await readManifest(cfg.data)).vocab;
   const loader = await trainingLoader({
     dir: cfg.data,
     batch: cfg.batch,
@@ -105,6 +116,15 @@ export async function runDiffusionTraining(p: {
         config: cfg.denoiser,
         decay: trainer.ema.decay,
       });
+      if (encoderEma) {
+        const meta = { config: frozen.encoder.config, vocabulary };
+        await saveCheckpoint(join(dir, 'encoder'), frozen.encoder, { kind: 'encoder', ...meta });
+        await saveCheckpoint(join(dir, 'encoder-ema'), encoderEma, {
+          kind: 'encoder-ema',
+          ...meta,
+          decay: encoderEma.decay,
+        });
+      }
       await saveOptimizerState(dir, trainer.optimizer);
       return { step, seed: cfg.seed, data: loader.position(), emaUpdates: trainer.ema.updates };
     },
