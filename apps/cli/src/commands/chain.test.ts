@@ -5,11 +5,13 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   statSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { loadCheckpoint } from '@sgdiff/nn/node';
@@ -611,6 +613,21 @@ describe('the sgdiff training chain', () => {
       '2',
     );
     expect(again.err).toMatch(/already holds a training run; pass --resume/);
+
+    // A run folder in use by a live process: --resume there is refused with its PID.
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      writeFileSync(
+        p('ae/run.lock'),
+        JSON.stringify({ pid: holder.pid, host: hostname(), since: 'now', command: 'x' }),
+      );
+      const busy = await cli('train-autoencoder', '--out', p('ae'), '--resume', ...common);
+      expect(busy.code).toBe(1);
+      expect(busy.err).toMatch(new RegExp(`ae is in use by process ${holder.pid}`));
+    } finally {
+      holder.kill();
+      rmSync(p('ae/run.lock'), { force: true });
+    }
 
     const badEdit = await cli(
       'edit',

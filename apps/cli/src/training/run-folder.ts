@@ -10,6 +10,8 @@ import {
   symlink,
   writeFile,
 } from 'node:fs/promises';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeDirAtomically } from '@sgdiff/nn/node';
 import { UserError } from '../errors.js';
@@ -80,6 +82,86 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** The lock file of a run folder in use: who holds it. */
+export const RUN_LOCK = 'run.lock';
+
+interface LockHolder {
+  pid: number;
+  host: string;
+  since: string;
+  command: string;
+}
+
+function readHolder(path: string): LockHolder | undefined {
+  try {
+    const h = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
+    return typeof h.pid === 'number' && typeof h.host === 'string' ? (h as LockHolder) : undefined;
+  } catch {
+    return undefined; // gone, or half-written by a process that died
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
+
+/** Locks this process holds, released on exit (and by `RunFolder.release`). */
+const held = new Set<string>();
+process.on('exit', () => {
+  for (const path of held) {
+    try {
+      if (readHolder(path)?.pid === process.pid) unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/**
+ * Takes `dir`'s run lock (`run.lock`: pid, host, start, command) with an exclusive create, so two
+ * trainings never write one folder. A live holder on this host is refused by PID; a lock whose
+ * process is gone is taken over with a notice; one from another host is refused (its process
+ * cannot be checked from here). This process's own lock (an earlier in-process command) is reused.
+ */
+export async function lockRunFolder(dir: string): Promise<void> {
+  const path = join(dir, RUN_LOCK);
+  const me: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    command: process.argv.slice(2).join(' '),
+  };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(path, JSON.stringify(me) + '\n', { flag: 'wx' });
+      held.add(path);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const holder = readHolder(path);
+    if (holder && holder.pid !== process.pid) {
+      const what = `process ${holder.pid} on ${holder.host} (since ${holder.since}${holder.command ? `: sgdiff ${holder.command}` : ''})`;
+      if (holder.host !== me.host)
+        throw new UserError(`${dir} is locked by ${what}; if that run is over, delete ${path}`);
+      if (processAlive(holder.pid))
+        throw new UserError(
+          `${dir} is in use by ${what}; wait for it to finish or stop it (if it is not an sgdiff run, delete ${path})`,
+        );
+      process.stderr.write(`taking over the lock of ${dir}: ${what} is gone\n`);
+    }
+    await rm(path, { force: true });
+  }
+  throw new UserError(
+    `${dir}: could not take the run lock ${path} (another run is starting there?)`,
+  );
+}
+
 /**
  * A training run folder (docs/architecture.md): config.json, metrics.jsonl, checkpoints/step-N/
  * (module checkpoints, optimizer/, state.json) and `latest`, a link to the newest complete one.
@@ -103,6 +185,7 @@ export class RunFolder {
     const configPath = join(dir, 'config.json');
     if (resume) {
       const saved = await savedConfig(dir);
+      await lockRunFolder(dir);
       if (totalSteps !== undefined) {
         const training = saved.training as Record<string, unknown> | undefined;
         if (!training)
@@ -121,6 +204,12 @@ export class RunFolder {
       );
     }
     await mkdir(join(dir, 'checkpoints'), { recursive: true });
+    await lockRunFolder(dir);
+    // Another run may have started here between the check above and the lock.
+    if (await exists(configPath)) {
+      RunFolder.releaseLock(dir);
+      throw new UserError(`${dir} already holds a training run (it started just now)`);
+    }
     await writeFile(configPath, JSON.stringify(config, null, 2) + '\n');
     return { run: new RunFolder(dir, { ...config }) };
   }
@@ -140,6 +229,21 @@ export class RunFolder {
     }
     const run = new RunFolder(dir, config);
     return { run, latest: await run.latest() };
+  }
+
+  /** Gives up this folder's run lock (also done when the process exits). */
+  release(): void {
+    RunFolder.releaseLock(this.dir);
+  }
+
+  private static releaseLock(dir: string): void {
+    const path = join(dir, RUN_LOCK);
+    if (!held.delete(path)) return;
+    try {
+      if (readHolder(path)?.pid === process.pid) unlinkSync(path);
+    } catch {
+      // already gone
+    }
   }
 
   async appendMetrics(record: Record<string, unknown>): Promise<void> {

@@ -1,5 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AdamW, Linear, NonFiniteError, tf, trainStep } from '@sgdiff/nn';
 import {
@@ -10,7 +18,7 @@ import {
   saveOptimizerState,
 } from '@sgdiff/nn/node';
 import { UserError } from '../errors.js';
-import { RunFolder, type RunState } from './run-folder.js';
+import { RUN_LOCK, RunFolder, type RunState } from './run-folder.js';
 import { trainLoop } from './train-loop.js';
 
 beforeAll(async () => {
@@ -144,6 +152,45 @@ describe('trainLoop with RunFolder', () => {
     await expect(RunFolder.open(join(dir, 'nope'), {}, { resume: true })).rejects.toThrow(
       UserError,
     );
+  });
+
+  it('locks a run folder: a live holder is refused by PID, a dead one taken over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'run-lock-'));
+    const { run } = await RunFolder.open(dir, { training: { totalSteps: 2 } });
+    const lock = join(dir, RUN_LOCK);
+    expect(JSON.parse(readFileSync(lock, 'utf8')).pid).toBe(process.pid);
+    run.release();
+    expect(existsSync(lock)).toBe(false);
+    // Another live process holds it: refused, naming that process.
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    const holder = { pid: child.pid, host: hostname(), since: 'then', command: 'train --out x' };
+    try {
+      writeFileSync(lock, JSON.stringify(holder));
+      await expect(RunFolder.open(dir, {}, { resume: true })).rejects.toThrow(
+        new RegExp(`in use by process ${child.pid} on .*sgdiff train --out x`),
+      );
+      // One from another host cannot be checked: refused too.
+      writeFileSync(lock, JSON.stringify({ ...holder, host: 'elsewhere' }));
+      await expect(RunFolder.open(dir, {}, { resume: true })).rejects.toThrow(
+        /locked by process .* on elsewhere .*delete .*run\.lock/,
+      );
+    } finally {
+      child.kill();
+    }
+    await new Promise((r) => child.once('exit', r));
+    // Its process gone: taken over, with a notice.
+    writeFileSync(lock, JSON.stringify(holder));
+    const notices: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((m: string) => (notices.push(m), true)) as typeof write;
+    try {
+      const resumed = await RunFolder.open(dir, {}, { resume: true });
+      expect(JSON.parse(readFileSync(lock, 'utf8')).pid).toBe(process.pid);
+      resumed.run.release();
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(notices.join('')).toMatch(new RegExp(`taking over the lock of .*process ${child.pid}`));
   });
 
   it('keeps the saved config on resume, except a new step count, which it writes back', async () => {

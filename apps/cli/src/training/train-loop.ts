@@ -87,6 +87,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   } finally {
     progress.stop();
     for (const s of signals) process.off(s, onSignal);
+    o.run.release();
   }
   return { step, interrupted, lastCheckpoint };
 }
