@@ -373,7 +373,8 @@ describe('the sgdiff training chain', () => {
     expect(tunedCfg.denoiser).toEqual(modelManifest.parts.unet.config);
     expect(tunedCfg.latentScale).toBe(modelManifest.latentScale);
     expect(tunedCfg.init).toBe(p('model'));
-    const fresh = await cli(...fromModel, ...['--out', p('ldm8'), ...initArgs]);
+    // Another seed than the model's run: a fresh UNet of the same seed starts from its init.
+    const fresh = await cli(...fromModel, ...['--out', p('ldm8'), '--seed', '2', ...initArgs]);
     expect(fresh.code).toBe(0);
     const from = await loadCheckpoint(p('model/unet'));
     const distance = async (dir: string) => {
@@ -459,6 +460,27 @@ describe('the sgdiff training chain', () => {
     const jointArgs = ['--encoder', 'random', '--encoder-like', p('pre'), '--train-encoder'];
     const jointRun = await cli(...joint, ...jointArgs, '--out', p('ldmJ'), '--steps', '1');
     expect(jointRun.code).toBe(0);
+    // --seed fixes the initial weights too: a second fresh run gives the same step 1, another
+    // seed does not.
+    const sameSeed = await cli(...joint, ...jointArgs, '--out', p('ldmJs'), '--steps', '1');
+    const otherSeed = await cli(
+      ...joint,
+      ...jointArgs,
+      ...['--out', p('ldmJo'), '--steps', '1', '--seed', '4'],
+    );
+    expect([sameSeed.code, otherSeed.code]).toEqual([0, 0]);
+    const weightsOf = async (dir: string) => {
+      const ck = await loadCheckpoint(dir);
+      const out = new Map<string, number[]>();
+      for (const [name, w] of ck.weights) out.set(name, Array.from(await w.data()));
+      ck.dispose();
+      return out;
+    };
+    for (const part of ['unet', 'encoder']) {
+      const a = await weightsOf(p(`ldmJ/checkpoints/step-1/${part}`));
+      expect(await weightsOf(p(`ldmJs/checkpoints/step-1/${part}`))).toEqual(a);
+      expect(await weightsOf(p(`ldmJo/checkpoints/step-1/${part}`))).not.toEqual(a);
+    }
     const jointCfg = JSON.parse(readFileSync(p('ldmJ/config.json'), 'utf8'));
     const preEncoder = await loadCheckpoint(p('pre/latest/encoder'));
     expect(jointCfg.encoderCheckpoint).toBe('random');

@@ -23,7 +23,7 @@ import {
 import { loadOracle, oracleCheckpointDir, saveOracle } from '@sgdiff/eval/node';
 import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
 import { SAMPLER_NAMES } from '@sgdiff/diffusion';
-import { tf, type BackendChoice } from '@sgdiff/nn';
+import { tf, withInitSeed, type BackendChoice } from '@sgdiff/nn';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { parseCommandRunConfig } from '../training/run-configs.js';
@@ -129,7 +129,10 @@ export function registerTrainOracle(evalCommand: Command): void {
     const { run, resumeFrom, cfg } = await openCommandRun(flags.out, fresh, flags, (c, w) =>
       parseCommandRunConfig(fresh, c, w),
     );
-    const trainer = new OracleTrainer(cfg.model, cfg.training as OracleTrainConfig);
+    const trainer = withInitSeed(
+      cfg.seed,
+      () => new OracleTrainer(cfg.model, cfg.training as OracleTrainConfig),
+    );
     const startStep = await restoreTraining(
       resumeFrom,
       { oracle: trainer.model },

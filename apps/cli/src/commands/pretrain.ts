@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
 import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.js';
-import { AdamW, warmupCosine } from '@sgdiff/nn';
+import { AdamW, warmupCosine, withInitSeed } from '@sgdiff/nn';
 import {
   ablationConfig,
   ABLATION_VARIANTS,
@@ -177,7 +177,7 @@ export function registerPretrain(program: Command): void {
     );
     await startBackend(flags);
 
-    const net = new MaskedContrastiveModel(cfg.model);
+    const net = withInitSeed(cfg.seed, () => new MaskedContrastiveModel(cfg.model));
     const t = cfg.training;
     const optimizer = new AdamW(net.parameters(), {
       lr: warmupCosine({ peakLr: t.lr, warmupSteps: t.warmupSteps, totalSteps: t.totalSteps }),

@@ -1,3 +1,4 @@
+import { withInitSeed } from '@sgdiff/nn';
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
 import { fixedBatch, trainingLoader, nextTrainingBatch } from '../training/data.js';
@@ -101,7 +102,10 @@ export function registerTrainAutoencoder(program: Command): void {
     }
     await startBackend(flags);
 
-    const trainer = new AutoencoderTrainer(model, cfg.training as AutoencoderTrainConfig);
+    const trainer = withInitSeed(
+      cfg.seed,
+      () => new AutoencoderTrainer(model, cfg.training as AutoencoderTrainConfig),
+    );
     const startStep = await restoreTraining(
       resumeFrom,
       { autoencoder: trainer.model },

@@ -1,3 +1,4 @@
+import { deriveSeed, withInitSeed } from '@sgdiff/nn';
 import { join } from 'node:path';
 import { AutoencoderKL, type AutoencoderConfig } from '@sgdiff/diffusion';
 import { SceneGraphEncoder, type EncoderConfig } from '@sgdiff/encoder';
@@ -15,12 +16,18 @@ export async function loadFrozenParts(cfg: {
   encoderCheckpoint: string;
   autoencoderCheckpoint: string;
   encoderConfig?: EncoderConfig;
+  /** The run's --seed, for a random encoder's initial weights. */
+  seed?: number;
 }) {
   let encoder: { module: SceneGraphEncoder };
   if (cfg.encoderCheckpoint === RANDOM_ENCODER) {
     if (!cfg.encoderConfig)
       throw new UserError('a random encoder needs its config (encoderConfig)');
-    encoder = { module: new SceneGraphEncoder(cfg.encoderConfig) };
+    // Its own stream of --seed, apart from the UNet's.
+    const config = cfg.encoderConfig;
+    encoder = {
+      module: withInitSeed(deriveSeed(cfg.seed ?? 0, 1)!, () => new SceneGraphEncoder(config)),
+    };
   } else {
     encoder = await loadModuleFromCheckpoint(
       join(cfg.encoderCheckpoint, 'encoder'),

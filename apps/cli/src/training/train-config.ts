@@ -183,6 +183,7 @@ export async function newTrainRunConfig(
     encoderCheckpoint,
     autoencoderCheckpoint,
     encoderConfig: randomConfig,
+    seed: flags.seed,
   });
   const enc = frozen.encoder.config;
   const init =

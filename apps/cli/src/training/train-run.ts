@@ -1,3 +1,4 @@
+import { withInitSeed } from '@sgdiff/nn';
 import { join } from 'node:path';
 import { readManifest } from '@sgdiff/datasets/node';
 import { LatentDiffusionTrainer } from '@sgdiff/diffusion';
@@ -28,9 +29,14 @@ export async function runDiffusionTraining(p: {
   resumeFrom?: ResumeFrom;
 }): Promise<void> {
   const { flags, cfg, frozen, resumeFrom } = p;
-  const trainer = new LatentDiffusionTrainer(
-    { ...frozen, latentScale: cfg.latentScale },
-    { denoiser: cfg.denoiser, diffusion: { schedule: cfg.schedule }, training: cfg.training },
+  // Initial weights come from --seed (a resumed run loads its own over them).
+  const trainer = withInitSeed(
+    cfg.seed,
+    () =>
+      new LatentDiffusionTrainer(
+        { ...frozen, latentScale: cfg.latentScale },
+        { denoiser: cfg.denoiser, diffusion: { schedule: cfg.schedule }, training: cfg.training },
+      ),
   );
   // EMA warm-up continues from the updates it had (old runs saved none: their step).
   const emaUpdates = resumeFrom

@@ -1,4 +1,4 @@
-import { LayerNorm, Linear, Module, tf } from '@sgdiff/nn';
+import { initSeed, LayerNorm, Linear, Module, tf } from '@sgdiff/nn';
 
 /** What the scene-graph encoder gives the denoiser. */
 export interface GraphTokens {
@@ -97,7 +97,14 @@ export class GraphContext extends Module {
     // The null context lives at the scale of the real one: unit when normed, small without.
     const nullStd = config.normalize || config.standardize ? 1 : 0.02;
     this.nullContext = this.param(
-      () => tf.randomNormal([config.numLocalTokens + 1, config.contextDim], 0, nullStd),
+      () =>
+        tf.randomNormal(
+          [config.numLocalTokens + 1, config.contextDim],
+          0,
+          nullStd,
+          'float32',
+          initSeed(),
+        ),
       {
         decay: false,
       },

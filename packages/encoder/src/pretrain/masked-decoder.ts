@@ -1,4 +1,4 @@
-import { LayerNorm, Linear, MLP, Module, MultiHeadAttention, tf } from '@sgdiff/nn';
+import { initSeed, LayerNorm, Linear, MLP, Module, MultiHeadAttention, tf } from '@sgdiff/nn';
 import { ConvTrunk } from './image-encoder.js';
 
 export interface MaskedDecoderConfig {
@@ -76,7 +76,7 @@ export class MaskedDecoder extends Module {
     this.trunk = new ConvTrunk(4, channels);
     this.inProjection = new Linear(stages ? this.trunk.outChannels : 4, config.dim);
     this.position = this.param(
-      () => tf.randomNormal([this.grid * this.grid, config.dim], 0, 0.02),
+      () => tf.randomNormal([this.grid * this.grid, config.dim], 0, 0.02, 'float32', initSeed()),
       { decay: false },
     );
     this.blocks = Array.from(

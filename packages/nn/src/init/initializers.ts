@@ -16,6 +16,30 @@ export interface InitOptions {
   seed?: number;
 }
 
+let initScope: { seed: number; next: number } | null = null;
+
+/**
+ * Builds with every initialiser that is given no seed drawing the next seed of one stream derived
+ * from `seed`: a model built the same way inside gets the same weights on any backend (tfjs's
+ * seeded random ops run in JS). Scopes nest; the outer one resumes after.
+ */
+export function withInitSeed<T>(seed: number, build: () => T): T {
+  const outer = initScope;
+  initScope = { seed, next: 0 };
+  try {
+    return build();
+  } finally {
+    initScope = outer;
+  }
+}
+
+/** `explicit` if given; else, inside `withInitSeed`, the stream's next seed; else undefined. */
+export function initSeed(explicit?: number): number | undefined {
+  if (explicit !== undefined) return explicit;
+  if (!initScope) return undefined;
+  return deriveSeed(initScope.seed, initScope.next++);
+}
+
 /** He et al. normal: std = gain / √fan, gain √2 (ReLU). */
 export function kaimingNormal(
   shape: number[],
@@ -28,7 +52,7 @@ export function kaimingNormal(
     0,
     (options.gain ?? Math.SQRT2) / Math.sqrt(fan),
     'float32',
-    options.seed,
+    initSeed(options.seed),
   );
 }
 
@@ -41,7 +65,7 @@ export function kaimingUniform(
   options: InitOptions & { gain?: number } = {},
 ): tf.Tensor {
   const bound = (options.gain ?? Math.sqrt(1 / 3)) * Math.sqrt(3 / fans(shape).fanIn);
-  return tf.randomUniform(shape, -bound, bound, 'float32', options.seed);
+  return tf.randomUniform(shape, -bound, bound, 'float32', initSeed(options.seed));
 }
 
 /** Glorot uniform: bound = gain·√(6 / (fanIn + fanOut)). */
@@ -51,7 +75,7 @@ export function xavierUniform(
 ): tf.Tensor {
   const f = fans(shape);
   const bound = (options.gain ?? 1) * Math.sqrt(6 / (f.fanIn + f.fanOut));
-  return tf.randomUniform(shape, -bound, bound, 'float32', options.seed);
+  return tf.randomUniform(shape, -bound, bound, 'float32', initSeed(options.seed));
 }
 
 /** Glorot normal: std = gain·√(2 / (fanIn + fanOut)). */
@@ -65,14 +89,14 @@ export function xavierNormal(
     0,
     (options.gain ?? 1) * Math.sqrt(2 / (f.fanIn + f.fanOut)),
     'float32',
-    options.seed,
+    initSeed(options.seed),
   );
 }
 
 /** Uniform in ±1/√fanIn: PyTorch's default bias init for Linear/Conv. */
 export function fanInUniform(shape: number[], fanIn: number, options: InitOptions = {}): tf.Tensor {
   const bound = 1 / Math.sqrt(fanIn);
-  return tf.randomUniform(shape, -bound, bound, 'float32', options.seed);
+  return tf.randomUniform(shape, -bound, bound, 'float32', initSeed(options.seed));
 }
 
 /** How a layer initialises its weight. 'zeros' is for residual outputs (the block starts as identity). */

@@ -1,5 +1,6 @@
 import * as tf from '../tf/index.js';
 import { Module } from './module.js';
+import { initSeed } from '../init/initializers.js';
 
 export interface EmbeddingOptions {
   /** Standard deviation of the normal init (PyTorch: 1). */
@@ -18,7 +19,7 @@ export class Embedding extends Module {
   ) {
     super();
     this.weight = this.param(() =>
-      tf.randomNormal([numEmbeddings, dim], 0, options.std ?? 1, 'float32', options.seed),
+      tf.randomNormal([numEmbeddings, dim], 0, options.std ?? 1, 'float32', initSeed(options.seed)),
     );
   }
 

@@ -1,7 +1,9 @@
-import { deriveSeed } from '../init/initializers.js';
+import { deriveSeed, withInitSeed } from '../init/initializers.js';
 import { useBackend } from '../testing/backends.js';
 import { MultiHeadAttention } from './attention.js';
-import type { Module } from './module.js';
+import { Conv2d } from './conv2d.js';
+import { Embedding } from './embedding.js';
+import { Module } from './module.js';
 import { MLP } from './mlp.js';
 
 async function values(m: Module): Promise<Map<string, number[]>> {
@@ -47,4 +49,50 @@ describe('seeded MLP and MultiHeadAttention', () => {
       for (const m of [a, b, c, d]) m.dispose();
     },
   );
+});
+
+describe('withInitSeed', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  /** A module of every initialiser kind, none given a seed. */
+  class Net extends Module {
+    conv = new Conv2d(3, 4);
+    mlp = new MLP(6, { hidden: 10 });
+    emb = new Embedding(5, 4);
+  }
+  const built = async (make: () => Module[]) => {
+    const ms = make();
+    const vs = await Promise.all(ms.map(values));
+    ms.forEach((m) => m.dispose());
+    return vs;
+  };
+
+  it('gives every unseeded initialiser the next seed of one stream: same seed, same weights', async () => {
+    const [a] = await built(() => [withInitSeed(5, () => new Net())]);
+    const [b] = await built(() => [withInitSeed(5, () => new Net())]);
+    const [c] = await built(() => [withInitSeed(6, () => new Net())]);
+    const [d, e] = await built(() => [new Net(), new Net()]);
+    expect(b).toEqual(a);
+    for (const k of ['conv.weight', 'conv.bias', 'mlp.fc1.weight', 'emb.weight']) {
+      expect(a.has(k)).toBe(true);
+      expect(c.get(k)).not.toEqual(a.get(k));
+      expect(e.get(k)).not.toEqual(d.get(k)); // outside a scope: tfjs's own randomness
+    }
+  });
+
+  it('nests without disturbing the outer stream, and an explicit seed still wins', async () => {
+    const [x1, x3] = await built(() => withInitSeed(5, () => [new Net(), new Net()]));
+    const [y1, , y3] = await built(() =>
+      withInitSeed(5, () => [new Net(), withInitSeed(9, () => new Net()), new Net()]),
+    );
+    expect(y1).toEqual(x1);
+    expect(y3).toEqual(x3);
+    const [inScope] = await built(() => [
+      withInitSeed(5, () => new MLP(6, { hidden: 10, seed: 3 })),
+    ]);
+    const [outside] = await built(() => [new MLP(6, { hidden: 10, seed: 3 })]);
+    expect(inScope).toEqual(outside);
+  });
 });
