@@ -651,6 +651,21 @@ describe('the sgdiff training chain', () => {
       rmSync(p('ae/run.lock'), { force: true });
     }
 
+    // --lr 1e6 blows the weights up at the first update: the run stops, and `latest` names no
+    // checkpoint holding them.
+    const blown = await cli(
+      ...['train-autoencoder', '--data', p('data'), '--out', p('ae-lr'), '--lr', '1e6'],
+      ...['--steps', '4', '--checkpoint-every', '1', ...common],
+    );
+    expect(blown.code).toBe(1);
+    expect(blown.err).toMatch(/training diverged at step [1-3]: .*already clipped to 1\)/);
+    if (existsSync(p('ae-lr/latest'))) {
+      const kept = await loadCheckpoint(p('ae-lr/latest/autoencoder'));
+      for (const w of kept.weights.values())
+        expect(Math.max(...Array.from(await w.data(), Math.abs))).toBeLessThan(1e3);
+      kept.dispose();
+    }
+
     const badEdit = await cli(
       'edit',
       '--model',

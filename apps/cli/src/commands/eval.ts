@@ -175,6 +175,7 @@ export function registerTrainOracle(evalCommand: Command): void {
     };
     const result = await trainLoop({
       run,
+      clipNorm: (cfg.training as OracleTrainConfig).clipNorm,
       label: 'train-oracle',
       startStep,
       timeLimitSeconds: timeLimitSeconds(flags.timeLimit),

@@ -194,6 +194,7 @@ export function registerPretrain(program: Command): void {
     const val = await fixedBatch(cfg.data, 'val', flags.valPairs, cfg.maxObjects);
     const result = await trainLoop({
       run,
+      clipNorm: t.clipNorm,
       label: 'pretrain',
       startStep,
       resumedFrom: resumeFrom?.dir,

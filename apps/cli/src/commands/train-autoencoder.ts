@@ -128,6 +128,7 @@ export function registerTrainAutoencoder(program: Command): void {
     };
     const result = await trainLoop({
       run,
+      clipNorm: (cfg.training as AutoencoderTrainConfig).clipNorm,
       label: 'train-autoencoder',
       startStep,
       resumedFrom: resumeFrom?.dir,

@@ -12,7 +12,7 @@ import {
 } from 'node:fs/promises';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { writeDirAtomically } from '@sgdiff/nn/node';
 import { UserError } from '../errors.js';
 
@@ -276,6 +276,18 @@ export class RunFolder {
     return { dir, state };
   }
 
+  /** Points `latest` at checkpoint folder `dir` (atomically), or removes it where `dir` is undefined. */
+  async pointLatestAt(dir: string | undefined): Promise<void> {
+    if (dir === undefined) {
+      await rm(join(this.dir, 'latest'), { force: true });
+      return;
+    }
+    const tmpLink = join(this.dir, `.latest-${process.pid}`);
+    await rm(tmpLink, { force: true });
+    await symlink(join('checkpoints', basename(dir)), tmpLink);
+    await rename(tmpLink, join(this.dir, 'latest'));
+  }
+
   /**
    * Writes checkpoints/step-N atomically (`write` fills a temporary folder and returns the run
    * state, which goes in last as state.json), then points `latest` at it, then keeps only the
@@ -294,10 +306,7 @@ export class RunFolder {
         throw new Error(`checkpoint state says step ${state.step}, saving step ${step}`);
       await writeFile(join(tmp, STATE_JSON), JSON.stringify(state, null, 2) + '\n');
     });
-    const tmpLink = join(this.dir, `.latest-${process.pid}`);
-    await rm(tmpLink, { force: true });
-    await symlink(join('checkpoints', name), tmpLink);
-    await rename(tmpLink, join(this.dir, 'latest'));
+    await this.pointLatestAt(target);
     const steps = (await readdir(join(this.dir, 'checkpoints')))
       .map((n) => /^step-(\d+)$/.exec(n))
       .filter((m): m is RegExpExecArray => m !== null)

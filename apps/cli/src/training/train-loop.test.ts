@@ -19,7 +19,7 @@ import {
 } from '@sgdiff/nn/node';
 import { UserError } from '../errors.js';
 import { RUN_LOCK, RunFolder, type RunState } from './run-folder.js';
-import { trainLoop } from './train-loop.js';
+import { divergence, GRAD_NORM_JUMP, LOSS_JUMP, trainLoop } from './train-loop.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -242,5 +242,46 @@ describe('trainLoop with RunFolder', () => {
     ).rejects.toThrow(/training diverged at step 3: .*the last good checkpoint is .*step-2/);
     expect(readlinkSync(join(dir, 'latest'))).toBe(join('checkpoints', 'step-2'));
     expect(existsSync(join(dir, 'checkpoints', 'step-4'))).toBe(false);
+  });
+
+  it('counts a jump far above the recent range as diverged, and keeps the checkpoint before it', async () => {
+    const job = makeJob();
+    const dir = mkdtempSync(join(tmpdir(), 'run-f-'));
+    const { run } = await RunFolder.open(dir, {});
+    // Step 3 reports a finite loss 1000× the others, as a run whose lr is far too high does.
+    const jumpy = async (i: number) => {
+      const m = await job.step(i);
+      return i === 3 ? { loss: m.loss * 1000 + 1000 } : m;
+    };
+    const opts = { run, label: 'f', startStep: 0, totalSteps: 10, step: jumpy, save: job.save };
+    await expect(trainLoop({ ...opts, checkpointEvery: 1, signals: [] })).rejects.toThrow(
+      /diverged at step 3: loss .* is over 10× the largest of the last 3 steps .*the last good checkpoint is .*step-2 \(.*step-3 holds the weights that diverged\)\. Lower the learning rate \(--lr\), clip gradients, or check the data/,
+    );
+    // step-3's weights are those that gave the jump: `latest` goes back to step-2.
+    expect(readlinkSync(join(dir, 'latest'))).toBe(join('checkpoints', 'step-2'));
+    // With clipping on, the advice does not suggest it.
+    const dir2 = mkdtempSync(join(tmpdir(), 'run-g-'));
+    const second = await RunFolder.open(dir2, {});
+    await expect(
+      trainLoop({ ...opts, run: second.run, checkpointEvery: 100, signals: [], clipNorm: 1 }),
+    ).rejects.toThrow(/last good checkpoint is \(none yet\)\. .*already clipped to 1\)/);
+    expect(existsSync(join(dir2, 'latest'))).toBe(false);
+  });
+
+  it("divergence: not finite, or over LOSS_JUMP / GRAD_NORM_JUMP times the window's largest", () => {
+    const recent = { loss: [2, 0.5, 1], gradNorm: [3, 1] };
+    expect(LOSS_JUMP).toBe(10);
+    expect(GRAD_NORM_JUMP).toBe(100);
+    expect(divergence({ loss: 19.9, gradNorm: 299 }, recent)).toBeUndefined();
+    expect(divergence({ loss: 20.1 }, recent)).toMatch(
+      /loss 20.1 is over 10× .*last 3 steps \(2.00\)/,
+    );
+    expect(divergence({ loss: 1, gradNorm: 301 }, recent)).toMatch(
+      /gradient norm 301 is over 100×/,
+    );
+    expect(divergence({ loss: NaN }, recent)).toBe('loss is NaN');
+    expect(divergence({ loss: 1, gradNorm: Infinity }, recent)).toBe('gradient norm is Infinity');
+    // No history yet: only a non-finite value counts.
+    expect(divergence({ loss: 1e30 }, { loss: [], gradNorm: [] })).toBeUndefined();
   });
 });

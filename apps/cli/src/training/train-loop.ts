@@ -22,6 +22,40 @@ export interface TrainLoopOptions {
   timeLimitSeconds?: number;
   /** Signals to catch for save-then-exit (Ctrl-C); tests pass none. */
   signals?: NodeJS.Signals[];
+  /** The gradient clipping norm the step applies, if any: the advice on divergence depends on it. */
+  clipNorm?: number;
+}
+
+/** Steps of loss and gradient-norm history that a step is compared with. */
+const DIVERGENCE_WINDOW = 50;
+/** A loss this many times the window's largest counts as diverged, as NaN does. */
+export const LOSS_JUMP = 10;
+/** The same for the gradient norm, which swings more from step to step. */
+export const GRAD_NORM_JUMP = 100;
+
+/**
+ * Why a step's loss or gradient norm counts as diverged given the recent ones, or undefined.
+ * Not finite, or a jump far above everything in the window (needs one earlier step).
+ */
+export function divergence(
+  metrics: Record<string, number>,
+  recent: { loss: number[]; gradNorm: number[] },
+): string | undefined {
+  for (const [key, jump] of [
+    ['loss', LOSS_JUMP],
+    ['gradNorm', GRAD_NORM_JUMP],
+  ] as const) {
+    const v = metrics[key];
+    if (v === undefined) continue;
+    const name = key === 'loss' ? 'loss' : 'gradient norm';
+    if (!Number.isFinite(v)) return `${name} is ${v}`;
+    const window = recent[key];
+    if (window.length === 0) continue;
+    const max = Math.max(...window);
+    if (v > jump * max)
+      return `${name} ${v.toPrecision(3)} is over ${jump}× the largest of the last ${window.length} steps (${max.toPrecision(3)})`;
+  }
+  return undefined;
 }
 
 export interface TrainLoopResult {
@@ -49,12 +83,30 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   for (const s of signals) process.on(s, onSignal);
   const progress = createProgress(o.label, o.totalSteps, o.startStep);
   let lastCheckpoint = o.resumedFrom;
+  // A checkpoint counts as good once the next step's loss, computed on its weights, is in range.
+  let lastGood = o.resumedFrom;
+  let pending: string | undefined;
+  const recent = { loss: [] as number[], gradNorm: [] as number[] };
+  const advice =
+    o.clipNorm === undefined
+      ? 'Lower the learning rate (--lr), clip gradients, or check the data.'
+      : `Lower the learning rate (--lr) or check the data (gradients are already clipped to ${o.clipNorm}).`;
+  // Stops the run: `latest` goes back to the last good checkpoint, past any unconfirmed one.
+  const diverged = async (why: string): Promise<never> => {
+    if (pending) await o.run.pointLatestAt(lastGood);
+    throw new UserError(
+      `training diverged at step ${step}: ${why}. Nothing was saved from this step; the last good checkpoint is ${lastGood ?? '(none yet)'}` +
+        (pending ? ` (${pending} holds the weights that diverged)` : '') +
+        `. ${advice}`,
+    );
+  };
   let step = o.startStep;
   const started = Date.now();
   const outOfTime = () =>
     o.timeLimitSeconds !== undefined && (Date.now() - started) / 1000 >= o.timeLimitSeconds;
   const save = async () => {
     lastCheckpoint = await o.run.saveCheckpoint(step, (dir) => o.save(dir, step));
+    pending = lastCheckpoint;
   };
   try {
     while (step < o.totalSteps && !interrupted) {
@@ -62,13 +114,17 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       try {
         metrics = await o.step(step);
       } catch (e) {
-        if (e instanceof NonFiniteError) {
-          throw new UserError(
-            `training diverged at step ${step}: ${e.message}. Nothing was saved from this step; ` +
-              `the last good checkpoint is ${lastCheckpoint ?? '(none yet)'}. Lower the learning rate or check the data.`,
-          );
-        }
+        if (e instanceof NonFiniteError) await diverged(e.message);
         throw e;
+      }
+      const why = divergence(metrics, recent);
+      if (why) await diverged(why);
+      if (pending) lastGood = pending;
+      pending = undefined;
+      for (const key of ['loss', 'gradNorm'] as const) {
+        if (metrics[key] === undefined) continue;
+        recent[key].push(metrics[key]);
+        if (recent[key].length > DIVERGENCE_WINDOW) recent[key].shift();
       }
       step++;
       await o.run.appendMetrics({ step, ...metrics });

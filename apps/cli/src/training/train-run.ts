@@ -91,6 +91,7 @@ export async function runDiffusionTraining(p: {
     : undefined;
   const result = await trainLoop({
     run,
+    clipNorm: cfg.training.clipNorm,
     label: 'train',
     startStep,
     resumedFrom: resumeFrom?.dir,
