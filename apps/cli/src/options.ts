@@ -1,3 +1,4 @@
+import type { ResumeRequest } from './training/run-folder.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatBackendInfo, type BackendChoice, type BackendInfo } from '@sgdiff/nn';
 import { initBackend, MAX_WASM_THREADS, type ThreadsChoice } from '@sgdiff/nn/node';
@@ -109,6 +110,47 @@ export function addRunOptions(cmd: Command): Command {
       positiveNumber,
     )
     .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInt, 250);
+}
+
+/** Flags a resumed run applies (written to its config and logged), by the config path they set. */
+const RESUME_APPLIES: Record<string, string> = {
+  steps: 'training.totalSteps',
+  lr: 'training.lr',
+  checkpointEvery: 'checkpointEvery',
+};
+/** Flags that leave a run as it is: where and how this session runs it, or checked elsewhere. */
+const SESSION_FLAGS = new Set([
+  'out',
+  'resume',
+  'backend',
+  'threads',
+  'timeLimit',
+  'valEvery',
+  'valPairs',
+  'valImages',
+  'encodeLatents',
+  'data',
+  'encoder',
+  'autoencoder',
+]);
+
+/**
+ * What `--resume` does with the flags typed on the command line (commander's option sources;
+ * defaults do not count): `--steps`, `--lr` and `--checkpoint-every` change the run; where and
+ * how it runs (`--backend`, `--threads`, `--time-limit`, validation) are this session's; any
+ * other must repeat the run's own value (`RunFolder.open` checks), or is refused.
+ */
+export function resumeRequest(cmd: Command): ResumeRequest {
+  const changes: Record<string, unknown> = {};
+  const fixed: ResumeRequest['fixed'] = [];
+  for (const opt of cmd.options) {
+    const key = opt.attributeName();
+    if (cmd.getOptionValueSource(key) !== 'cli' || SESSION_FLAGS.has(key)) continue;
+    const path = RESUME_APPLIES[key];
+    if (path) changes[path] = cmd.getOptionValue(key);
+    else fixed.push({ flag: opt.long ?? key, key, value: cmd.getOptionValue(key) });
+  }
+  return { changes, fixed };
 }
 
 /** `--time-limit` minutes as the seconds `trainLoop` takes. */

@@ -651,6 +651,29 @@ describe('the sgdiff training chain', () => {
       rmSync(p('ae/run.lock'), { force: true });
     }
 
+    // --resume with a flag that would change the run: refused with the list; --lr is applied
+    // and logged.
+    const changed = await cli(
+      ...['train-autoencoder', '--out', p('ae'), '--resume', '--batch', '8', '--preset', 'f8'],
+      ...['--backend', 'wasm'],
+    );
+    expect(changed.code).toBe(1);
+    expect(changed.err).toMatch(
+      /--resume keeps the run's settings, and --preset f8 \(the run's: "f4-small"\), --batch 8 \(the run's: 4\) would change them/,
+    );
+    const relr = await cli(
+      ...['train-autoencoder', '--out', p('ae'), '--resume', '--lr', '1e-5', '--batch', '4'],
+      ...['--backend', 'wasm'],
+    );
+    expect(relr.code).toBe(0);
+    const aeEvents = readFileSync(p('ae/metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.event === 'resume');
+    expect(aeEvents.at(-1).changed['training.lr'][1]).toBe(1e-5);
+    expect(JSON.parse(readFileSync(p('ae/config.json'), 'utf8')).training.lr).toBe(1e-5);
+
     // --lr 1e6 blows the weights up at the first update: the run stops, and `latest` names no
     // checkpoint holding them.
     const blown = await cli(

@@ -39,6 +39,7 @@ import {
   positiveNumber,
   startBackend,
   timeLimitSeconds,
+  resumeRequest,
 } from '../options.js';
 import {
   DEFAULT_ORACLE,
@@ -98,7 +99,7 @@ export function registerTrainOracle(evalCommand: Command): void {
         '--init <oracle>',
         'start a new run from these oracle weights (its config replaces --head; fresh optimiser and schedule)',
       ),
-  ).action(async (flags: TrainOracleFlags) => {
+  ).action(async (flags: TrainOracleFlags, cmd: Command) => {
     const manifest = await readManifest(flags.data);
     const size = manifest.image.size;
     if (flags.init && flags.resume)
@@ -126,8 +127,12 @@ export function registerTrainOracle(evalCommand: Command): void {
       seed: flags.seed,
       imageSize: size,
     };
-    const { run, resumeFrom, cfg } = await openCommandRun(flags.out, fresh, flags, (c, w) =>
-      parseCommandRunConfig(fresh, c, w),
+    const { run, resumeFrom, cfg } = await openCommandRun(
+      flags.out,
+      fresh,
+      flags,
+      resumeRequest(cmd),
+      (c, w) => parseCommandRunConfig(fresh, c, w),
     );
     const trainer = withInitSeed(
       cfg.seed,
@@ -180,7 +185,7 @@ export function registerTrainOracle(evalCommand: Command): void {
       startStep,
       timeLimitSeconds: timeLimitSeconds(flags.timeLimit),
       totalSteps: cfg.training.totalSteps,
-      checkpointEvery: flags.checkpointEvery,
+      checkpointEvery: run.checkpointEvery ?? flags.checkpointEvery,
       step: async (step) => {
         const batch = await nextTrainingBatch(loader, cfg.data, cfg.batch);
         const r = await trainer.step(batch.images, batch.graphs, size, stepSeed(cfg.seed, step));

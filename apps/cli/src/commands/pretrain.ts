@@ -29,6 +29,7 @@ import {
   positiveNumber,
   startBackend,
   timeLimitSeconds,
+  resumeRequest,
 } from '../options.js';
 import { openCommandRun, runInputs } from '../training/run-folder.js';
 import { restoreTraining } from '../training/restore.js';
@@ -126,7 +127,7 @@ export function registerPretrain(program: Command): void {
       .option('--lr <x>', 'peak learning rate', positiveNumber, 1e-3)
       .option('--val-every <n>', 'steps between retrieval/compliance validation', positiveInt, 500)
       .option('--val-pairs <n>', 'validation graph–image pairs', positiveInt, 256),
-  ).action(async (flags: Flags) => {
+  ).action(async (flags: Flags, cmd: Command) => {
     const [data] = await runInputs(flags.out, flags.resume, [
       { flag: '--data', value: flags.data, key: 'data' },
     ]);
@@ -173,6 +174,7 @@ export function registerPretrain(program: Command): void {
       flags.out,
       fresh,
       flags,
+      resumeRequest(cmd),
       parsePretrainRunConfig,
     );
     await startBackend(flags);
@@ -200,7 +202,7 @@ export function registerPretrain(program: Command): void {
       resumedFrom: resumeFrom?.dir,
       timeLimitSeconds: timeLimitSeconds(flags.timeLimit),
       totalSteps: t.totalSteps,
-      checkpointEvery: flags.checkpointEvery,
+      checkpointEvery: run.checkpointEvery ?? flags.checkpointEvery,
       step: async (step) => {
         const batch = await nextTrainingBatch(loader, cfg.data, cfg.batch);
         const r = await pretrainStep(

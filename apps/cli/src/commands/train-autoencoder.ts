@@ -23,6 +23,7 @@ import {
   positiveNumber,
   startBackend,
   timeLimitSeconds,
+  resumeRequest,
 } from '../options.js';
 import { openCommandRun, runInputs, withStepsAndLr } from '../training/run-folder.js';
 import { restoreTraining } from '../training/restore.js';
@@ -75,7 +76,7 @@ export function registerTrainAutoencoder(program: Command): void {
         '--encode-latents',
         'when training ends, write the train split’s latent moments (both flips) to <out>/latents for `train --latents`',
       ),
-  ).action(async (flags: Flags) => {
+  ).action(async (flags: Flags, cmd: Command) => {
     const [data] = await runInputs(flags.out, flags.resume, [
       { flag: '--data', value: flags.data, key: 'data' },
     ]);
@@ -91,8 +92,12 @@ export function registerTrainAutoencoder(program: Command): void {
       seed: flags.seed,
       imageSize: size,
     };
-    const { run, resumeFrom, cfg } = await openCommandRun(flags.out, fresh, flags, (c, w) =>
-      parseCommandRunConfig(fresh, c, w),
+    const { run, resumeFrom, cfg } = await openCommandRun(
+      flags.out,
+      fresh,
+      flags,
+      resumeRequest(cmd),
+      (c, w) => parseCommandRunConfig(fresh, c, w),
     );
     const model: AutoencoderConfig = cfg.model;
     if (size % downsamplingFactor(model) !== 0) {
@@ -134,7 +139,7 @@ export function registerTrainAutoencoder(program: Command): void {
       resumedFrom: resumeFrom?.dir,
       timeLimitSeconds: timeLimitSeconds(flags.timeLimit),
       totalSteps: cfg.training.totalSteps,
-      checkpointEvery: flags.checkpointEvery,
+      checkpointEvery: run.checkpointEvery ?? flags.checkpointEvery,
       step: async (step) => {
         const batch = await nextTrainingBatch(loader, cfg.data, cfg.batch);
         const r = await trainer.step(batch.images, cfg.batch, size, stepSeed(cfg.seed, step));

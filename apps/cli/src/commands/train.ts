@@ -7,10 +7,11 @@ import {
   positiveInt,
   positiveNumber,
   startBackend,
+  resumeRequest,
 } from '../options.js';
 import { parseTrainRunConfig } from '../training/run-configs.js';
 import { RunFolder, runInputs } from '../training/run-folder.js';
-import { loadFrozenParts } from '../training/frozen-parts.js';
+import { loadFrozenParts, RANDOM_ENCODER } from '../training/frozen-parts.js';
 import { CONTEXT_NORMS, newTrainRunConfig, type TrainFlags } from '../training/train-config.js';
 import { runDiffusionTraining } from '../training/train-run.js';
 
@@ -118,10 +119,10 @@ export function registerTrain(program: Command): void {
         '--init <model>',
         "start from a model directory's denoiser weights (fine-tuning; a fresh optimiser): its UNet config, schedule and latent scale win over --preset, --attention-levels, --global-embedding and --context-norm",
       ),
-  ).action(async (flags: TrainFlags) => {
+  ).action(async (flags: TrainFlags, cmd: Command) => {
     const [data, encoderRun, autoencoderRun] = await runInputs(flags.out, flags.resume, [
       { flag: '--data', value: flags.data, key: 'data' },
-      { flag: '--encoder', value: flags.encoder, key: 'encoderRun' },
+      { flag: '--encoder', value: flags.encoder, key: 'encoderRun', literals: [RANDOM_ENCODER] },
       { flag: '--autoencoder', value: flags.autoencoder, key: 'autoencoderRun' },
     ]);
     await startBackend(flags);
@@ -132,7 +133,7 @@ export function registerTrain(program: Command): void {
     const { run, resumeFrom } = await RunFolder.open(
       flags.out,
       {},
-      { resume: true, totalSteps: flags.steps },
+      { resume: true, ...resumeRequest(cmd) },
     );
     const cfg = parseTrainRunConfig(run.config, join(flags.out, 'config.json'));
     await runDiffusionTraining({ flags, cfg, frozen: await loadFrozenParts(cfg), run, resumeFrom });

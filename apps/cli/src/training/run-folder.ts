@@ -21,11 +21,14 @@ export interface RunInput {
   flag: string;
   value: string | undefined;
   key: string;
+  /** Values that are not paths (e.g. `--encoder random`): kept as they are. */
+  literals?: string[];
 }
 
 /**
- * The input paths of a run, in order: the flags of a new run, which must all be given; or, with
- * `resume`, those saved in `out`'s config, which a flag that is given must match.
+ * The input paths of a run, in order: the flags of a new run, which must all be given (made
+ * absolute, so that `--resume` works from any directory); or, with `resume`, those saved in
+ * `out`'s config, which a flag that is given must match.
  */
 export async function runInputs(
   out: string,
@@ -38,7 +41,7 @@ export async function runInputs(
       throw new UserError(
         `missing ${missing.join(', ')} (needed to start a run; --resume reads them from the run)`,
       );
-    return inputs.map((i) => i.value!);
+    return inputs.map((i) => (i.literals?.includes(i.value!) ? i.value! : resolve(i.value!)));
   }
   const saved = await savedConfig(out);
   return inputs.map(({ flag, value, key }) => {
@@ -174,28 +177,72 @@ export class RunFolder {
 
   /**
    * Starts a run in `dir` (which must not hold one) or, with `resume`, reopens it: the saved
-   * config wins over `config`. Only `totalSteps` (a resumed `--steps`) replaces the saved
-   * `training.totalSteps`, and is written back so that a later plain `--resume` keeps it.
+   * config wins over `config`, except for `changes` (config paths such as `training.lr` that a
+   * resumed run may change: its `--steps`, `--lr`, `--checkpoint-every`), which are written back,
+   * so a later plain `--resume` keeps them, and logged in metrics.jsonl. `fixed` are other flags
+   * given: each must repeat the run's value of that name, else the resume is refused with the
+   * list (a flag the config does not hold by its name cannot be checked, and is refused too).
    */
   static async open(
     dir: string,
     config: object,
-    { resume = false, totalSteps }: { resume?: boolean; totalSteps?: number } = {},
+    {
+      resume = false,
+      changes = {},
+      fixed = [],
+    }: { resume?: boolean } & Partial<ResumeRequest> = {},
   ): Promise<{ run: RunFolder; resumeFrom?: { dir: string; state: RunState } }> {
     const configPath = join(dir, 'config.json');
     if (resume) {
       const saved = await savedConfig(dir);
+      const refused = fixed
+        .filter(({ key, value }) => JSON.stringify(saved[key]) !== JSON.stringify(value))
+        .map(({ flag, key, value }) =>
+          key in saved
+            ? `${flag} ${String(value)} (the run's: ${JSON.stringify(saved[key])})`
+            : `${flag} ${String(value)}`,
+        );
+      if (refused.length)
+        throw new UserError(
+          `--resume keeps the run's settings, and ${refused.join(', ')} would change them (see ${configPath}); leave ${refused.length > 1 ? 'them' : 'it'} out, or start a new run in another --out`,
+        );
       await lockRunFolder(dir);
-      if (totalSteps !== undefined) {
-        const training = saved.training as Record<string, unknown> | undefined;
-        if (!training)
-          throw new UserError(`${configPath} has no training section to set --steps in`);
-        training.totalSteps = totalSteps;
+      const changed: Record<string, [unknown, unknown]> = {};
+      for (const [path, value] of Object.entries(changes)) {
+        const keys = path.split('.');
+        let node = saved;
+        for (const k of keys.slice(0, -1)) {
+          if (typeof node[k] !== 'object' || node[k] === null)
+            throw new UserError(`${configPath} has no "${k}" section to set ${path} in`);
+          node = node[k] as Record<string, unknown>;
+        }
+        const last = keys[keys.length - 1];
+        if (node[last] !== value) changed[path] = [node[last] ?? null, value];
+        node[last] = value;
+      }
+      if (Object.keys(changed).length) {
         await writeFile(`${configPath}.tmp`, JSON.stringify(saved, null, 2) + '\n');
         await rename(`${configPath}.tmp`, configPath);
       }
       const run = new RunFolder(dir, saved);
+      await run.removeLeftovers();
       const latest = await run.latest();
+      if (!latest)
+        process.stderr.write(`--resume: ${dir} has no checkpoint yet; starting from step 0\n`);
+      // Marks where this session starts: rows after it with the same steps as rows before it
+      // are the re-run of steps past the checkpoint.
+      const hasChanges = Object.keys(changed).length > 0;
+      await run.appendMetrics({
+        event: 'resume',
+        step: latest?.state.step ?? 0,
+        ...(hasChanges ? { changed } : {}),
+      });
+      if (hasChanges) {
+        const list = Object.entries(changed).map(
+          ([k, [a, b]]) => `${k} ${String(a)} → ${String(b)}`,
+        );
+        process.stderr.write(`resuming with ${list.join(', ')}\n`);
+      }
       return { run, resumeFrom: latest };
     }
     if (await exists(configPath)) {
@@ -229,6 +276,33 @@ export class RunFolder {
     }
     const run = new RunFolder(dir, config);
     return { run, latest: await run.latest() };
+  }
+
+  /**
+   * Removes what an interrupted checkpoint write left (`checkpoints/.step-N.tmp-*`, `.old-*`, a
+   * `.latest-PID` link). Only with the run lock held: no other process writes here.
+   */
+  async removeLeftovers(): Promise<void> {
+    const ckpts = join(this.dir, 'checkpoints');
+    const stale = [
+      ...(await readdir(ckpts).catch(() => [] as string[]))
+        .filter((n) => /^\.step-\d+\.(tmp|old)-/.test(n))
+        .map((n) => join(ckpts, n)),
+      ...(await readdir(this.dir))
+        .filter((n) => /^\.latest-\d+$/.test(n))
+        .map((n) => join(this.dir, n)),
+    ];
+    for (const path of stale) await rm(path, { recursive: true, force: true });
+    if (stale.length)
+      process.stderr.write(
+        `removed ${stale.length} leftover(s) of an interrupted checkpoint write in ${this.dir}\n`,
+      );
+  }
+
+  /** The run's checkpoint interval, where it saved one (runs from before it did not). */
+  get checkpointEvery(): number | undefined {
+    const k = this.config.checkpointEvery;
+    return typeof k === 'number' ? k : undefined;
   }
 
   /** Gives up this folder's run lock (also done when the process exits). */
@@ -320,6 +394,14 @@ export class RunFolder {
   }
 }
 
+/** What a resumed run does with the flags given on its command line (see `resumeRequest`). */
+export interface ResumeRequest {
+  /** Config paths to set, e.g. `training.lr`. */
+  changes: Record<string, unknown>;
+  /** Other flags given: each must equal the run's own top-level config value of that name. */
+  fixed: Array<{ flag: string; key: string; value: unknown }>;
+}
+
 /**
  * `RunFolder.open` for a command's run from its flags (`--resume`, `--steps`), with the config in
  * force (the saved one on resume) parsed by `parse`, which names the file when it is broken.
@@ -327,12 +409,14 @@ export class RunFolder {
 export async function openCommandRun<T>(
   out: string,
   fresh: T & object,
-  flags: { resume?: boolean; steps?: number },
+  flags: { resume?: boolean; checkpointEvery: number },
+  request: ResumeRequest,
   parse: (config: unknown, where: string) => T,
 ): Promise<{ run: RunFolder; resumeFrom?: { dir: string; state: RunState }; cfg: T }> {
-  const { run, resumeFrom } = await RunFolder.open(out, fresh, {
+  const config = { ...fresh, checkpointEvery: flags.checkpointEvery };
+  const { run, resumeFrom } = await RunFolder.open(out, config, {
     resume: flags.resume,
-    totalSteps: flags.steps,
+    ...request,
   });
   return { run, resumeFrom, cfg: parse(run.config, join(out, 'config.json')) };
 }

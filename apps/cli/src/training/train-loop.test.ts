@@ -1,13 +1,15 @@
 import { spawn } from 'node:child_process';
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   readlinkSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { constants, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AdamW, Linear, NonFiniteError, tf, trainStep } from '@sgdiff/nn';
 import {
@@ -18,7 +20,7 @@ import {
   saveOptimizerState,
 } from '@sgdiff/nn/node';
 import { UserError } from '../errors.js';
-import { RUN_LOCK, RunFolder, type RunState } from './run-folder.js';
+import { RUN_LOCK, RunFolder, runInputs, type RunState } from './run-folder.js';
 import { divergence, GRAD_NORM_JUMP, LOSS_JUMP, trainLoop } from './train-loop.js';
 
 beforeAll(async () => {
@@ -93,11 +95,22 @@ describe('trainLoop with RunFolder', () => {
       save: first.save,
       signals: ['SIGUSR2'],
     });
-    expect(r1).toMatchObject({ step: 6, interrupted: true });
+    expect(r1).toMatchObject({ step: 6, interrupted: true, signal: 'SIGUSR2' });
+    // Saved, then the exit code a signal gives (128 + 12 for SIGUSR2; 130 for Ctrl-C).
+    expect(process.exitCode).toBe(128 + constants.signals.SIGUSR2);
+    process.exitCode = undefined;
     expect(readlinkSync(join(dirB, 'latest'))).toBe(join('checkpoints', 'step-6'));
+    // What a write killed mid-way leaves, removed on resume.
+    mkdirSync(join(dirB, 'checkpoints', '.step-8.tmp-123-abcd'));
+    mkdirSync(join(dirB, 'checkpoints', '.step-4.old-123-abcd'));
+    symlinkSync('checkpoints/step-6', join(dirB, '.latest-123'));
 
     const second = makeJob();
     const reopened = await RunFolder.open(dirB, { steps: 10 }, { resume: true });
+    expect(readdirSync(join(dirB, 'checkpoints')).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(existsSync(join(dirB, '.latest-123'))).toBe(false);
+    const marks = readFileSync(join(dirB, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    expect(JSON.parse(marks[marks.length - 1])).toMatchObject({ event: 'resume', step: 6 });
     expect(reopened.resumeFrom!.state).toEqual({ step: 6, seed: 1 });
     await second.load(reopened.resumeFrom!.dir);
     const r2 = await trainLoop({
@@ -113,12 +126,15 @@ describe('trainLoop with RunFolder', () => {
     expect(r2).toMatchObject({ step: 10, interrupted: false });
     expect(weights(second.model)).toEqual(weights(straight.model));
 
-    // metrics.jsonl has one line per step across both sessions; old checkpoints are pruned to 3.
+    // metrics.jsonl has one line per step across both sessions, and the resume point marked;
+    // old checkpoints are pruned to 3.
     const lines = readFileSync(join(dirB, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(lines.map((l) => (l.event ? `${l.event}@${l.step}` : l.step))).toEqual([
+      ...[1, 2, 3, 4, 5, 6, 'resume@6', 7, 8, 9, 10],
+    ]);
     expect(readdirSync(join(dirB, 'checkpoints')).sort()).toEqual(['step-10', 'step-6', 'step-8']);
   });
 
@@ -141,6 +157,14 @@ describe('trainLoop with RunFolder', () => {
     stderr.mockRestore();
     expect(r).toMatchObject({ step: 1, interrupted: true });
     expect(readlinkSync(join(dir, 'latest'))).toBe(join('checkpoints', 'step-1'));
+  });
+
+  it("saves a new run's input paths absolute, so --resume works from another directory", async () => {
+    const inputs = await runInputs('unused', false, [
+      { flag: '--data', value: 'data/synthetic-64', key: 'data' },
+      { flag: '--encoder', value: 'random', key: 'encoderRun', literals: ['random'] },
+    ]);
+    expect(inputs).toEqual([join(process.cwd(), 'data/synthetic-64'), 'random']);
   });
 
   it('refuses to overwrite a run, and to resume a folder without one', async () => {
@@ -198,11 +222,39 @@ describe('trainLoop with RunFolder', () => {
     await RunFolder.open(dir, { lr: 1, training: { totalSteps: 5 } });
     const { run } = await RunFolder.open(dir, { lr: 2 }, { resume: true });
     expect(run.config).toEqual({ lr: 1, training: { totalSteps: 5 } });
-    const longer = await RunFolder.open(dir, {}, { resume: true, totalSteps: 9 });
+    const longer = await RunFolder.open(
+      dir,
+      {},
+      { resume: true, changes: { 'training.totalSteps': 9 } },
+    );
     expect(longer.run.config).toEqual({ lr: 1, training: { totalSteps: 9 } });
     // A later plain --resume keeps the new schedule.
     const again = await RunFolder.open(dir, {}, { resume: true });
     expect(again.run.config).toEqual({ lr: 1, training: { totalSteps: 9 } });
+    // Each change is logged in metrics.jsonl with its old and new value; an unchanged one is not.
+    await RunFolder.open(
+      dir,
+      {},
+      { resume: true, changes: { 'training.totalSteps': 9, checkpointEvery: 4 } },
+    );
+    const events = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.changed);
+    expect(events.map(({ event, step, changed }) => ({ event, step, changed }))).toEqual([
+      { event: 'resume', step: 0, changed: { 'training.totalSteps': [5, 9] } },
+      { event: 'resume', step: 0, changed: { checkpointEvery: [null, 4] } },
+    ]);
+    // A flag that would change what the run is: refused, naming it; one that repeats the run's
+    // own value passes.
+    const fixed = (key: string, value: unknown) => ({ flag: `--${key}`, key, value });
+    await expect(
+      RunFolder.open(dir, {}, { resume: true, fixed: [fixed('lr', 2), fixed('preset', 'x')] }),
+    ).rejects.toThrow(
+      /--resume keeps the run's settings, and --lr 2 \(the run's: 1\), --preset x would change them/,
+    );
+    await RunFolder.open(dir, {}, { resume: true, fixed: [fixed('lr', 1)] });
   });
 
   it('stops on a NaN loss, naming the step, and keeps the last good checkpoint', async () => {

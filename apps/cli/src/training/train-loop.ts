@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { NonFiniteError } from '@sgdiff/nn';
 import { UserError } from '../errors.js';
 import { createProgress } from './progress.js';
@@ -62,6 +63,8 @@ export interface TrainLoopResult {
   step: number;
   /** Stopped early: Ctrl-C or the time limit. */
   interrupted: boolean;
+  /** The signal that stopped it; the process exit code is then 128 + its number (130 for Ctrl-C). */
+  signal?: NodeJS.Signals;
   lastCheckpoint?: string;
 }
 
@@ -72,15 +75,20 @@ export interface TrainLoopResult {
  */
 export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) process.exit(130); // a second Ctrl-C does not wait
+  let signal: NodeJS.Signals | undefined;
+  const exitCode = (sig: NodeJS.Signals) => 128 + (constants.signals[sig] ?? 0);
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) process.exit(exitCode(sig)); // a second Ctrl-C does not wait
     interrupted = true;
+    signal = sig;
     process.stderr.write(
       '\nInterrupted: saving a checkpoint after this step (Ctrl-C again to quit now)\n',
     );
   };
   const signals = o.signals ?? ['SIGINT', 'SIGTERM'];
-  for (const s of signals) process.on(s, onSignal);
+  // One listener per signal, so each knows its own (process.emit passes none).
+  const listeners = signals.map((sig) => [sig, () => onSignal(sig)] as const);
+  for (const [sig, f] of listeners) process.on(sig, f);
   const progress = createProgress(o.label, o.totalSteps, o.startStep);
   let lastCheckpoint = o.resumedFrom;
   // A checkpoint counts as good once the next step's loss, computed on its weights, is in range.
@@ -142,8 +150,10 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
     if (interrupted && step % o.checkpointEvery !== 0 && step !== o.totalSteps) await save();
   } finally {
     progress.stop();
-    for (const s of signals) process.off(s, onSignal);
+    for (const [sig, f] of listeners) process.off(sig, f);
     o.run.release();
   }
-  return { step, interrupted, lastCheckpoint };
+  // Saved, then stopped by a signal: exit as the signal would have (130 for SIGINT, 143 for SIGTERM).
+  if (signal) process.exitCode = exitCode(signal);
+  return { step, interrupted, lastCheckpoint, ...(signal ? { signal } : {}) };
 }

@@ -56,7 +56,9 @@ export async function runDiffusionTraining(p: {
     }
   }
   // A new run folder is made only once every input has been read and checked.
-  const run = p.run ?? (await RunFolder.open(flags.out, cfg)).run;
+  const run =
+    p.run ??
+    (await RunFolder.open(flags.out, { ...cfg, checkpointEvery: flags.checkpointEvery })).run;
   const encoderEma = trainer.encoderEma;
   const startStep = await restoreTraining(
     resumeFrom,
@@ -97,7 +99,7 @@ export async function runDiffusionTraining(p: {
     resumedFrom: resumeFrom?.dir,
     timeLimitSeconds: timeLimitSeconds(flags.timeLimit),
     totalSteps: cfg.training.totalSteps,
-    checkpointEvery: flags.checkpointEvery,
+    checkpointEvery: run.checkpointEvery ?? flags.checkpointEvery,
     step: async (step) => {
       const batch = await nextTrainingBatch(loader, cfg.data, cfg.batch);
       const moments = cache && (await cache.read(batch.keys, batch.flipped));
