@@ -21,6 +21,7 @@ const userFacing = new Set([
   'CheckpointError',
   'DatasetError',
   'EvalError',
+  'ModelError',
 ]);
 
 export function isUserFacing(e: unknown): e is Error {

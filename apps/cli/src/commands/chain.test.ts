@@ -611,6 +611,35 @@ describe('the sgdiff training chain', () => {
     const both = await cli('sample', '--model', p('model'), '--out', p('x.png'));
     expect(both.err).toContain('give exactly one of --graph FILE or --text');
 
+    // Checked before any model is loaded or image drawn: a folder as --graph or as --out.
+    const graphDir = await cli(
+      'sample',
+      '--model',
+      p('model'),
+      '--graph',
+      root,
+      '--out',
+      p('y.png'),
+    );
+    expect(graphDir.code).toBe(1);
+    expect(graphDir.err).toMatch(/--graph .*: is a folder; give a scene graph file/);
+    const outDir = await cli('sample', '--model', p('model'), '--text', 'sky', '--out', root);
+    expect(outDir.code).toBe(1);
+    expect(outDir.err).toMatch(/--out .*: is a folder; give a file name/);
+    // An invalid sgdiff.json: one line naming the file, no stack trace.
+    cpSync(p('model'), p('broken-model'), { recursive: true });
+    writeFileSync(p('broken-model/sgdiff.json'), JSON.stringify({ format: 'sgdiff-model' }));
+    for (const cmd of [
+      ['sample', '--text', 'sky', '--out', p('z.png')],
+      ['edit', '--graph', p('g.txt'), '--remove', 'a', '--out', p('ed')],
+    ]) {
+      writeFileSync(p('g.txt'), 'red circle above sky');
+      const r = await cli(...cmd, '--model', p('broken-model'));
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^sgdiff: .*broken-model\/sgdiff\.json/m);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
+
     const noRun = await cli(
       'train',
       '--data',

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readGraphSource } from '../graph-input.js';
 import { join } from 'node:path';
 import {
   addObject,
@@ -156,8 +157,11 @@ export function registerEdit(program: Command): void {
       )
       .requiredOption('--out <dir>', 'folder for before.png, after.png, diff.png'),
   ).action(async (flags: Flags) => {
+    const source = readGraphSource(flags.graph);
+    if (existsSync(flags.out) && !statSync(flags.out).isDirectory())
+      throw new UserError(`--out ${flags.out}: is a file; edit writes a folder of images`);
     const pipe = await openModel(flags);
-    const graph = pipe.parseGraph(readFileSync(flags.graph, 'utf8'));
+    const graph = pipe.parseGraph(source);
     const ops = [...(flags.edits ? readEditsFile(flags.edits) : []), ...flagsToEdits(flags, graph)];
     if (!ops.length)
       throw new UserError('no edit given: use --edits, --relabel, --predicate or --remove');

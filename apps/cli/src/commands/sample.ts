@@ -1,5 +1,5 @@
 import type { ThreadsChoice } from '@sgdiff/nn/node';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SAMPLER_NAMES, type SamplerName } from '@sgdiff/diffusion';
 import { loadPipeline } from '@sgdiff/diffusion/node';
@@ -7,6 +7,7 @@ import type { BackendChoice } from '@sgdiff/nn';
 import type { SceneGraph } from '@sgdiff/scene-graph';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
+import { checkOutputFile, readGraphSource } from '../graph-input.js';
 import {
   backendOption,
   threadsOption,
@@ -98,7 +99,8 @@ export function registerSample(program: Command): void {
   ).action(async (flags: Flags) => {
     if (!flags.graph === !flags.text)
       throw new UserError('give exactly one of --graph FILE or --text "…"');
-    const source = flags.text ?? readFileSync(flags.graph!, 'utf8');
+    const source = flags.text ?? readGraphSource(flags.graph!);
+    checkOutputFile(flags.out);
     const pipe = await openModel(flags);
     const graph = pipe.parseGraph(source);
     const steps = flags.steps ?? pipe.manifest.defaults.steps;
