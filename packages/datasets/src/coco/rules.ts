@@ -145,7 +145,9 @@ export class CocoSelection {
     const problem = im && cocoObjectProblem(ref, im);
     if (problem) this.faults[problem] = (this.faults[problem] ?? 0) + 1;
     else if (im && !this.largeEnough(ref, im)) this.tooSmall++;
-    else this.annotations.push({ imageId, ref });
+    // Checked against a known image, the segmentation check has nothing left to say; an
+    // annotation ahead of its image keeps it until `finish` (COCO has over a million).
+    else this.annotations.push({ imageId, ref: im ? withoutCheck(ref) : ref });
   }
 
   private largeEnough(a: CocoObjectRef, im: CocoImageInfo): boolean {
@@ -172,9 +174,7 @@ export class CocoSelection {
       else {
         let list = objects.get(im.id);
         if (!list) objects.set(im.id, (list = []));
-        // The check has done its work; selected objects carry only what they are.
-        const { segmentation: _checked, ...kept } = a;
-        list.push(kept);
+        list.push(withoutCheck(a));
       }
     }
     const out: CocoSelectedImage[] = [];
@@ -191,6 +191,13 @@ export class CocoSelection {
     }
     return { images: out, skipped };
   }
+}
+
+/** The ref without its segmentation check: selected objects carry only what they are. */
+function withoutCheck(ref: CocoObjectRef): CocoObjectRef {
+  if (!('segmentation' in ref)) return ref;
+  const { segmentation: _checked, ...rest } = ref;
+  return rest;
 }
 
 /**
