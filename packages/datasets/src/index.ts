@@ -35,6 +35,7 @@ export {
   MANIFEST_FILE,
   parseManifest,
   shardFileName,
+  shardPathProblem,
   type DatasetManifest,
   type ImageEncoding,
   type ShardEntry,
@@ -52,10 +53,15 @@ export {
 export { selectObjects } from './loader/select.js';
 export { flipGraph, flipImage, flipMasks } from './loader/flip.js';
 export {
+  BOX_TOLERANCE_PX,
   COCO_RULES,
+  COCO_SKIP_REASONS,
   cocoBox,
+  cocoBoxProblem,
+  cocoObjectProblem,
   cocoRelations,
   CocoSelection,
+  type CocoBoxProblem,
   type CocoImageInfo,
   type CocoObjectRef,
   type CocoRules,
@@ -63,15 +69,19 @@ export {
 } from './coco/rules.js';
 export {
   boxMask,
+  checkSegmentation,
   decodeRleString,
   polygonsToMask,
   rleToMask,
   segmentationToMask,
   type CocoSegmentation,
+  type SegmentationCheck,
+  type SegmentationProblem,
 } from './coco/segmentation.js';
 export {
   parseAliases,
   VG_RULES,
+  vgBoxProblem,
   VgPreprocessor,
   type VgAttributesEntry,
   type VgEncodedImage,

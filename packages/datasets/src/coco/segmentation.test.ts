@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { encodeRleString, maskToRuns, rectRle } from '../testing/coco-rle.js';
 import {
   boxMask,
+  checkSegmentation,
   decodeRleString,
   polygonsToMask,
   rleToMask,
@@ -90,5 +91,64 @@ describe('boxMask', () => {
     expect(rows(boxMask(mask, 4, 8, [0, 0, 8, 4], 2), 2)).toEqual(['2550', '2550']);
     // Cropping to [4, 0, 4, 4] (the empty right half) gives an empty mask.
     expect(Array.from(boxMask(mask, 4, 8, [4, 0, 4, 4], 2))).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('checkSegmentation', () => {
+  // A 4×5 image: RLE runs must add up to 20.
+  const rle = rectRle(4, 5, [1, 1, 2, 2]);
+
+  it('passes well-formed polygons and both RLE forms, giving the RLE size', () => {
+    expect(checkSegmentation([[0, 0, 4, 0, 4, 3]])).toEqual({});
+    expect(checkSegmentation(rle)).toEqual({ rleSize: [4, 5] });
+    expect(checkSegmentation({ counts: [5, 2, 13], size: [4, 5] })).toEqual({ rleSize: [4, 5] });
+  });
+
+  it('names what is wrong instead of decoding garbage into an empty mask', () => {
+    expect(checkSegmentation(null).problem).toBe('segmentation_missing');
+    expect(checkSegmentation(undefined).problem).toBe('segmentation_missing');
+    // Fewer than 6 numbers (3 points), an odd count, a non-number, no ring at all.
+    expect(checkSegmentation([[0, 0, 4, 0]]).problem).toBe('segmentation_bad_polygon');
+    expect(checkSegmentation([[0, 0, 4, 0, 4, 3, 1]]).problem).toBe('segmentation_bad_polygon');
+    expect(checkSegmentation([[0, 0, 4, 0, 4, '3']]).problem).toBe('segmentation_bad_polygon');
+    expect(
+      checkSegmentation([
+        [0, 0, 4, 0, 4, 3],
+        [1, 2],
+      ]).problem,
+    ).toBe('segmentation_bad_polygon');
+    expect(checkSegmentation([]).problem).toBe('segmentation_bad_polygon');
+    // Runs that do not add up to h × w (5 + 2 + 12 = 19), a negative run, a fractional one.
+    expect(checkSegmentation({ counts: [5, 2, 12], size: [4, 5] }).problem).toBe(
+      'segmentation_bad_rle',
+    );
+    expect(checkSegmentation({ counts: [5, -2, 17], size: [4, 5] }).problem).toBe(
+      'segmentation_bad_rle',
+    );
+    expect(checkSegmentation({ counts: [5, 2.5, 12.5], size: [4, 5] }).problem).toBe(
+      'segmentation_bad_rle',
+    );
+    // A compressed string: characters outside pycocotools' alphabet, cut short, wrong total.
+    expect(checkSegmentation({ counts: 'hello world!', size: [4, 5] }).problem).toBe(
+      'segmentation_bad_rle',
+    );
+    expect(checkSegmentation({ counts: rle.counts + 'P', size: [4, 5] }).problem).toBe(
+      'segmentation_bad_rle',
+    );
+    expect(checkSegmentation({ counts: rle.counts, size: [4, 6] }).problem).toBe(
+      'segmentation_bad_rle',
+    );
+    // Sizes that are not two positive integers; counts of the wrong type.
+    expect(checkSegmentation({ counts: [0], size: [0, 0] }).problem).toBe('segmentation_bad_rle');
+    expect(checkSegmentation({ counts: [20], size: [4] }).problem).toBe('segmentation_bad_rle');
+    expect(checkSegmentation({ counts: 20, size: [4, 5] }).problem).toBe('segmentation_bad_rle');
+    expect(checkSegmentation('polygon').problem).toBe('segmentation_unknown_format');
+    expect(checkSegmentation({ points: [1, 2] }).problem).toBe('segmentation_unknown_format');
+  });
+
+  it('refuses to decode an RLE whose size is not the image size', () => {
+    expect(() => segmentationToMask(rle, 5, 4)).toThrow(
+      'RLE of size 4×5 does not fit its 5×4 image',
+    );
   });
 });

@@ -1,3 +1,5 @@
+import { DatasetError } from '../errors.js';
+
 /**
  * COCO segmentations → binary masks, as pycocotools defines them: polygons (a list of flat
  * [x0, y0, x1, y1, …] rings, unioned), uncompressed RLE ({counts: number[], size: [h, w]}) and
@@ -84,14 +86,78 @@ export function polygonsToMask(
   return mask;
 }
 
+/** Why a segmentation cannot be decoded; the names are the skip counts of `data prepare`. */
+export type SegmentationProblem =
+  | 'segmentation_missing'
+  | 'segmentation_bad_polygon'
+  | 'segmentation_bad_rle'
+  | 'segmentation_unknown_format';
+
+export interface SegmentationCheck {
+  problem?: SegmentationProblem;
+  /** An RLE's [h, w], which must also equal its image's size (checked once that is known). */
+  rleSize?: [number, number];
+}
+
+const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+
+/**
+ * Checks a segmentation without allocating a mask: polygons need rings of ≥ 6 finite numbers
+ * (3 points), an even count; RLE needs a positive integer size and runs of non-negative
+ * integers that add up to exactly h × w (a compressed string must decode so).
+ */
+export function checkSegmentation(seg: unknown): SegmentationCheck {
+  if (seg === null || seg === undefined) return { problem: 'segmentation_missing' };
+  if (Array.isArray(seg)) {
+    const ok =
+      seg.length > 0 &&
+      seg.every(
+        (ring) =>
+          Array.isArray(ring) &&
+          ring.length >= 6 &&
+          ring.length % 2 === 0 &&
+          ring.every((v) => typeof v === 'number' && Number.isFinite(v)),
+      );
+    return ok ? {} : { problem: 'segmentation_bad_polygon' };
+  }
+  if (typeof seg !== 'object') return { problem: 'segmentation_unknown_format' };
+  const { counts, size } = seg as { counts?: unknown; size?: unknown };
+  if (counts === undefined && size === undefined) return { problem: 'segmentation_unknown_format' };
+  const bad = { problem: 'segmentation_bad_rle' } as const;
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => isCount(v) && v > 0))
+    return bad;
+  let runs: readonly unknown[];
+  if (typeof counts === 'string') {
+    // pycocotools' alphabet is the 64 characters from '0' (48) to 'o' (111).
+    for (let i = 0; i < counts.length; i++) {
+      const c = counts.charCodeAt(i);
+      if (c < 48 || c > 111) return bad;
+    }
+    // A string whose last chunk says "more follows" is cut short.
+    if (counts.length > 0 && (counts.charCodeAt(counts.length - 1) - 48) & 0x20) return bad;
+    runs = decodeRleString(counts);
+  } else if (Array.isArray(counts)) runs = counts;
+  else return bad;
+  let total = 0;
+  for (const r of runs) {
+    if (!isCount(r)) return bad;
+    total += r as number;
+  }
+  if (total !== size[0] * size[1]) return bad;
+  return { rleSize: [size[0], size[1]] };
+}
+
+/**
+ * Decodes a segmentation that `checkSegmentation` passed. An RLE whose size is not the
+ * image's throws: it would misplace every pixel, and an empty mask would hide that.
+ */
 export function segmentationToMask(seg: CocoSegmentation, h: number, w: number): Uint8Array {
   if (Array.isArray(seg)) return polygonsToMask(seg, h, w);
   const counts = typeof seg.counts === 'string' ? decodeRleString(seg.counts) : seg.counts;
   const [rh, rw] = seg.size;
-  const m = rleToMask(counts, rh, rw);
-  if (rh === h && rw === w) return m;
-  // A size mismatch would misplace every pixel; an empty mask is the honest answer.
-  return new Uint8Array(h * w);
+  if (rh !== h || rw !== w)
+    throw new DatasetError(`RLE of size ${rh}×${rw} does not fit its ${h}×${w} image`);
+  return rleToMask(counts, rh, rw);
 }
 
 /**

@@ -36,6 +36,11 @@ export interface LoaderOptions {
   dropLast?: boolean;
   /** Continue from a `position()` saved earlier with the same options. */
   resumeFrom?: LoaderPosition;
+  /**
+   * Check each shard's sha256 against the manifest when it is opened (default true): a
+   * mismatch skips the whole shard and is counted. Off, only the per-record CRC-32 guards.
+   */
+  verifyShards?: boolean;
   /** One line per problem (a corrupt record, a truncated or missing shard). */
   onWarning?: (message: string) => void;
 }
@@ -74,6 +79,8 @@ export interface LoaderStats {
   corruptImages: number;
   truncatedShards: number;
   missingShards: number;
+  /** Shards whose sha256 differs from the manifest's: skipped whole. */
+  checksumMismatches: number;
 }
 
 interface LoadedShard {
@@ -106,6 +113,8 @@ export class ShardLoader implements AsyncIterable<Batch> {
   private readonly warn: (m: string) => void;
   private readonly cache = new Map<number, Promise<LoadedShard>>();
   private readonly warned = new Set<string>();
+  /** Shards whose sha256 matched once; a re-read in a later epoch is not hashed again. */
+  private readonly verified = new Set<number>();
   private readonly rng: Rng;
   private pos: LoaderPosition;
   private order: number[] = [];
@@ -118,7 +127,10 @@ export class ShardLoader implements AsyncIterable<Batch> {
     corruptImages: 0,
     truncatedShards: 0,
     missingShards: 0,
+    checksumMismatches: 0,
   };
+  /** sha256 → the shard of another split that has it, to name a shard copied across splits. */
+  private readonly otherSplitShards = new Map<string, { split: string; file: string }>();
 
   constructor(
     manifest: DatasetManifest,
@@ -138,6 +150,12 @@ export class ShardLoader implements AsyncIterable<Batch> {
     this.imageSize = manifest.image.size;
     this.maskSize = manifest.masks?.size;
     this.shards = split.shards;
+    for (const [name, info] of Object.entries(manifest.splits)) {
+      if (name === opts.split) continue;
+      for (const e of info.shards)
+        if (typeof e.sha256 === 'string')
+          this.otherSplitShards.set(e.sha256, { split: name, file: e.file });
+    }
     this.shuffle = opts.shuffle ?? false;
     this.seed = opts.seed ?? 0;
     this.bufferSize = this.shuffle ? Math.max(1, opts.shuffleBuffer ?? 1024) : 1;
@@ -176,26 +194,59 @@ export class ShardLoader implements AsyncIterable<Batch> {
     this.warn(message);
   }
 
+  private countOnce(file: string, counter: keyof LoaderStats): void {
+    if (this.warned.has(`count:${file}`)) return;
+    this.warned.add(`count:${file}`);
+    this.statsCounts[counter]++;
+  }
+
+  /**
+   * Compares a shard with the manifest's sha256. A shard holding another split's content is
+   * refused (DatasetError): training on val data must not pass as a bad download.
+   */
+  private async checksumMatches(entry: ShardEntry, bytes: Uint8Array): Promise<boolean> {
+    if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(entry.sha256)) {
+      this.warnOnce(
+        'no-sha256',
+        `the manifest lists no sha256 for ${entry.file} (an older dataset?): shard checksums are not checked`,
+      );
+      return true;
+    }
+    const actual = await sha256Hex(bytes);
+    if (actual === entry.sha256.toLowerCase()) return true;
+    const other = this.otherSplitShards.get(actual);
+    if (other) {
+      throw new DatasetError(
+        `${entry.file} holds ${other.file} of split "${other.split}", not split "${this.opts.split}": refused (restore the shard or prepare the dataset again)`,
+      );
+    }
+    this.countOnce(entry.file, 'checksumMismatches');
+    this.warnOnce(
+      entry.file,
+      `${entry.file}: sha256 ${actual.slice(0, 12)}… does not match the manifest's ${entry.sha256.slice(0, 12)}… (corrupt or replaced), shard skipped`,
+    );
+    return false;
+  }
+
   private shard(index: number): Promise<LoadedShard> {
     let p = this.cache.get(index);
     if (!p) {
       const entry = this.shards[index];
+      const empty = { bytes: new Uint8Array(0), spans: [] };
       p = this.source.read(entry.file).then(
-        (bytes) => {
+        async (bytes) => {
+          if (this.opts.verifyShards !== false && !this.verified.has(index)) {
+            if (!(await this.checksumMatches(entry, bytes))) return empty;
+            this.verified.add(index);
+          }
           const scan = scanShard(bytes);
           if (!scan.validHeader) {
             this.warnOnce(entry.file, `${entry.file}: not a shard (bad header), skipped`);
-            if (!this.warned.has(`count:${entry.file}`)) {
-              this.warned.add(`count:${entry.file}`);
-              this.statsCounts.truncatedShards++;
-            }
+            this.countOnce(entry.file, 'truncatedShards');
             return { bytes, spans: [] };
           }
           if (scan.truncated || scan.spans.length < entry.records) {
-            if (!this.warned.has(`count:${entry.file}`)) {
-              this.warned.add(`count:${entry.file}`);
-              this.statsCounts.truncatedShards++;
-            }
+            this.countOnce(entry.file, 'truncatedShards');
             this.warnOnce(
               entry.file,
               `${entry.file}: truncated, read ${scan.spans.length} of ${entry.records} records, the rest skipped`,
@@ -204,12 +255,9 @@ export class ShardLoader implements AsyncIterable<Batch> {
           return { bytes, spans: scan.spans };
         },
         () => {
-          if (!this.warned.has(`count:${entry.file}`)) {
-            this.warned.add(`count:${entry.file}`);
-            this.statsCounts.missingShards++;
-          }
+          this.countOnce(entry.file, 'missingShards');
           this.warnOnce(entry.file, `${entry.file}: cannot be read, skipped`);
-          return { bytes: new Uint8Array(0), spans: [] };
+          return empty;
         },
       );
       this.cache.set(index, p);
@@ -371,4 +419,12 @@ export class ShardLoader implements AsyncIterable<Batch> {
       yield b;
     }
   }
+}
+
+/** Hex sha256 through Web Crypto, which Node and browsers both have. */
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  // Web Crypto takes no SharedArrayBuffer view; shard bytes never live in one.
+  const view = bytes as Uint8Array<ArrayBuffer>;
+  const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', view));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -103,4 +103,34 @@ describe('scan engine vs stream-json', () => {
       await collect((on) => streamJsonObjectArrays(cocoFile, keys, on, undefined, 'stream-json')),
     );
   });
+
+  it('refuses a file whose wanted lists are missing or of another type, however it is chunked', () => {
+    const run = (text: string, chunk: number) => {
+      const s = new JsonElementScanner(() => undefined, new Set(['a', 'b']), 'f.json', ['a', 'b']);
+      const bytes = new TextEncoder().encode(text);
+      for (let p = 0; p < bytes.length; p += chunk) s.push(bytes.subarray(p, p + chunk));
+      s.end();
+    };
+    for (const chunk of [1, 3, 1000]) {
+      expect(() => run('{"a": [1], "b": []}', chunk)).not.toThrow();
+      expect(() => run('{"a": [1], "c": []}', chunk)).toThrow(
+        'f.json: no "b" list (expected "a", "b")',
+      );
+      expect(() => run('{"a": [1], "b" :\n {"x": []}}', chunk)).toThrow(
+        'f.json: "b" must be a list, found an object',
+      );
+      expect(() => run('{"b": 3, "a": []}', chunk)).toThrow('"b" must be a list, found a number');
+      expect(() => run('{"b": true}', chunk)).toThrow('"b" must be a list, found a boolean');
+      expect(() => run('[{"a": [], "b": []}]', chunk)).toThrow(
+        'f.json: expected a JSON object with "a", "b", found a list',
+      );
+      // A nested "b" is not the top-level one.
+      expect(() => run('{"a": [{"b": 1}], "x": {"b": 2}}', chunk)).toThrow('no "b" list');
+    }
+    // A reader of a top-level list (Visual Genome's files) refuses an object.
+    const list = new JsonElementScanner(() => undefined, undefined, 'objects.json');
+    expect(() => list.push(new TextEncoder().encode('{"objects": []}'))).toThrow(
+      'objects.json: expected a JSON list, found an object',
+    );
+  });
 });

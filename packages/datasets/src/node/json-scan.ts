@@ -34,11 +34,20 @@ export class JsonElementScanner {
   private keyStart = -1;
   private expectKey = false;
   private lastKey: string | undefined;
+  /** A top-level key whose value has not started yet. */
+  private valueKey: string | undefined;
+  private readonly listsSeen = new Set<string>();
 
+  /**
+   * `required`: keys (among `keys`) that the top-level object must hold; `end()` throws
+   * DatasetError when one is missing, and any of `keys` holding something else than a list
+   * throws as soon as it is seen.
+   */
   constructor(
     private readonly onElement: (value: unknown) => void,
     private readonly keys?: ReadonlySet<string>,
     private readonly where = 'JSON',
+    private readonly required: readonly string[] = [],
   ) {}
 
   push(chunk: Uint8Array): void {
@@ -60,6 +69,37 @@ export class JsonElementScanner {
     if (this.root === undefined) throw new DatasetError(`${this.where}: empty, expected JSON`);
     if (this.depth !== 0 || this.inString)
       throw new DatasetError(`${this.where}: not valid JSON (ends early, truncated?)`);
+    if (this.required.length === 0) return;
+    const wanted = this.required.map((k) => `"${k}"`).join(', ');
+    if (this.root !== 'object')
+      throw new DatasetError(`${this.where}: expected a JSON object with ${wanted}, found a list`);
+    const missing = this.required.filter((k) => !this.listsSeen.has(k));
+    if (missing.length > 0)
+      throw new DatasetError(
+        `${this.where}: no ${missing.map((k) => `"${k}"`).join(', ')} list (expected ${wanted})`,
+      );
+  }
+
+  /** The first byte of a top-level value: a wanted key must hold a list. */
+  private checkValueStart(b: number): void {
+    const key = this.valueKey!;
+    this.valueKey = undefined;
+    if (!this.keys?.has(key)) return;
+    if (b === OPEN_ARRAY) {
+      this.listsSeen.add(key);
+      return;
+    }
+    const found =
+      b === OPEN_OBJECT
+        ? 'an object'
+        : b === QUOTE
+          ? 'a string'
+          : b === 110
+            ? 'null'
+            : b === 116 || b === 102
+              ? 'a boolean'
+              : 'a number';
+    throw new DatasetError(`${this.where}: "${key}" must be a list, found ${found}`);
   }
 
   private emit(endAbs: number): void {
@@ -86,12 +126,14 @@ export class JsonElementScanner {
           this.inString = false;
           if (this.keyStart >= 0) {
             this.lastKey = decoder.decode(buf.subarray(this.keyStart - base + 1, i));
+            this.valueKey = this.lastKey;
             this.keyStart = -1;
           }
         }
         continue;
       }
       if (isSpace(b)) continue;
+      if (this.valueKey !== undefined && b !== COLON && this.depth === 1) this.checkValueStart(b);
       const atElement = this.capturing && this.depth === this.captureDepth;
       if (b === QUOTE) {
         this.inString = true;
@@ -104,6 +146,9 @@ export class JsonElementScanner {
           if (this.root !== undefined)
             throw new DatasetError(`${this.where}: not valid JSON (data after the end)`);
           this.root = b === OPEN_ARRAY ? 'array' : 'object';
+          // A reader of a top-level list given an object has the wrong file.
+          if (this.root === 'object' && !this.keys)
+            throw new DatasetError(`${this.where}: expected a JSON list, found an object`);
           if (this.root === 'array' && !this.keys) this.capturing = true;
           if (this.root === 'object') this.expectKey = true;
         } else if (atElement) {

@@ -89,8 +89,10 @@ export function streamJsonObjectArrays(
   onItem: (value: unknown) => void,
   onBytes?: (done: number, total: number) => void,
   engine: JsonEngine = 'scan',
+  required: readonly string[] = [],
 ): Promise<void> {
-  if (engine === 'scan') return scanFile(file, new Set(keys), onItem, onBytes);
+  // `required` (keys that must be present as lists) is checked by the scan engine only.
+  if (engine === 'scan') return scanFile(file, new Set(keys), onItem, onBytes, required);
   const filter = new RegExp(`^(${keys.join('|')})\\.\\d+$`);
   return consume(
     file,
@@ -105,9 +107,10 @@ async function scanFile(
   keys: ReadonlySet<string> | undefined,
   onItem: (value: unknown) => void,
   onBytes?: (done: number, total: number) => void,
+  required: readonly string[] = [],
 ): Promise<void> {
   const total = (await stat(file)).size;
-  const scanner = new JsonElementScanner(onItem, keys, file);
+  const scanner = new JsonElementScanner(onItem, keys, file, required);
   let done = 0;
   for await (const chunk of createReadStream(file, {
     highWaterMark: 1 << 20,

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { syntheticVocabulary, unpackGraphs } from '@sgdiff/scene-graph';
@@ -179,6 +179,8 @@ describe('createLoader', () => {
       split: 'train',
       batchSize: 5,
       epochs: 2,
+      // The per-record CRC is what this checks; the shard sha256 would skip both shards whole.
+      verifyShards: false,
       onWarning: (m) => warnings.push(m),
     });
     const keys = (await take(loader, 100)).flatMap((b) => b.keys);
@@ -210,6 +212,87 @@ describe('createLoader', () => {
     ).rejects.toThrow(/no manifest.json/);
     await expect(createLoader({ dir, split: 'nope', batchSize: 1 })).rejects.toThrow(
       /no split "nope"/,
+    );
+  });
+
+  it('skips and counts a shard whose sha256 does not match the manifest, with one warning', async () => {
+    const flipped = join(root, 'flipped');
+    await writeSyntheticDataset({ out: flipped, count: 50, seed: 11, size: 64, shardSize: 8 });
+    const p1 = join(flipped, 'train-00001.sgds');
+    const bytes = new Uint8Array(await readFile(p1));
+    // A byte in the middle of an image: every record CRC but one still passes.
+    bytes[scanShard(bytes).spans[4].offset + 200] ^= 0x01;
+    await writeFile(p1, bytes);
+    const warnings: string[] = [];
+    const loader = await createLoader({
+      dir: flipped,
+      split: 'train',
+      batchSize: 8,
+      epochs: 2,
+      onWarning: (m) => warnings.push(m),
+    });
+    const keys = (await take(loader, 100)).flatMap((b) => b.keys);
+    // Shard 1 (train/8 … train/15) is gone whole, in both epochs.
+    expect(keys).toHaveLength(2 * 32);
+    for (let i = 8; i < 16; i++) expect(keys).not.toContain(`train/${i}`);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^train-00001\.sgds: sha256 [0-9a-f]{12}… does not match the manifest's [0-9a-f]{12}… \(corrupt or replaced\), shard skipped$/,
+    );
+    expect(loader.stats()).toMatchObject({ checksumMismatches: 1, records: 64, corruptRecords: 0 });
+  });
+
+  it('refuses a shard copied over from another split, and reads old manifests without sha256', async () => {
+    const mixed = join(root, 'mixed');
+    await writeSyntheticDataset({ out: mixed, count: 50, seed: 11, size: 64, shardSize: 8 });
+    await copyFile(join(mixed, 'val-00000.sgds'), join(mixed, 'train-00000.sgds'));
+    const loader = await createLoader({ dir: mixed, split: 'train', batchSize: 4, epochs: 1 });
+    await expect(loader.next()).rejects.toThrow(
+      'train-00000.sgds holds val-00000.sgds of split "val", not split "train": refused',
+    );
+
+    // An older manifest without sha256: read as before, with one notice.
+    const old = join(root, 'old');
+    await writeSyntheticDataset({ out: old, count: 50, seed: 11, size: 64, shardSize: 8 });
+    const manifestPath = join(old, 'manifest.json');
+    const m = JSON.parse(await readFile(manifestPath, 'utf8'));
+    for (const split of Object.values(m.splits) as { shards: { sha256?: string }[] }[])
+      for (const e of split.shards) delete e.sha256;
+    await writeFile(manifestPath, JSON.stringify(m));
+    const warnings: string[] = [];
+    const oldLoader = await createLoader({
+      dir: old,
+      split: 'train',
+      batchSize: 8,
+      epochs: 1,
+      onWarning: (w) => warnings.push(w),
+    });
+    expect((await take(oldLoader, 100)).flatMap((b) => b.keys)).toHaveLength(40);
+    expect(warnings).toEqual([
+      'the manifest lists no sha256 for train-00000.sgds (an older dataset?): shard checksums are not checked',
+    ]);
+  });
+
+  it('refuses manifest shard paths that leave the folder or belong to another split', async () => {
+    const evil = join(root, 'evil');
+    await writeSyntheticDataset({ out: evil, count: 50, seed: 11, size: 64, shardSize: 8 });
+    const manifestPath = join(evil, 'manifest.json');
+    const original = await readFile(manifestPath, 'utf8');
+    const withFile = async (file: string) => {
+      const m = JSON.parse(original);
+      m.splits.train.shards[0].file = file;
+      await writeFile(manifestPath, JSON.stringify(m));
+      return createLoader({ dir: evil, split: 'train', batchSize: 1 });
+    };
+    await expect(withFile('../ds/train-00000.sgds')).rejects.toThrow(
+      'splits.train: shard "../ds/train-00000.sgds" refused: it leaves the dataset folder',
+    );
+    await expect(withFile('sub/../../train-00000.sgds')).rejects.toThrow(
+      /leaves the dataset folder/,
+    );
+    await expect(withFile('/etc/train-00000.sgds')).rejects.toThrow(/absolute paths/);
+    await expect(withFile('val-00000.sgds')).rejects.toThrow(
+      'splits.train: shard "val-00000.sgds" refused: its name is not for split "train"',
     );
   });
 });

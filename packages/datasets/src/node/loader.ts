@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { PNG } from 'pngjs';
 import { DatasetError } from '../errors.js';
 import { ShardLoader, type ImageDecoder, type LoaderOptions } from '../loader/loader.js';
@@ -55,8 +55,17 @@ export function nodeImageDecoder(encoding: DatasetManifest['image']['encoding'])
  */
 export async function createLoader(opts: CreateLoaderOptions): Promise<ShardLoader> {
   const manifest = await readManifest(opts.dir);
+  const root = resolve(opts.dir);
   const source = {
-    read: async (file: string) => new Uint8Array(await readFile(join(opts.dir, file))),
+    read: async (file: string) => {
+      // parseManifest already refuses such names; this guards a ShardEntry built by hand.
+      const path = resolve(root, file);
+      if (!path.startsWith(root + sep))
+        throw new DatasetError(
+          `${file}: shard path leaves the dataset folder ${opts.dir}, refused`,
+        );
+      return new Uint8Array(await readFile(path));
+    },
   };
   return new ShardLoader(manifest, source, nodeImageDecoder(manifest.image.encoding), opts);
 }

@@ -64,9 +64,31 @@ export function parseManifest(json: unknown, where = MANIFEST_FILE): DatasetMani
   if (!m!.splits || typeof m!.splits !== 'object') fail('missing splits');
   for (const [name, s] of Object.entries(m!.splits!)) {
     if (!Array.isArray(s.shards)) fail(`splits.${name}.shards must be a list`);
+    for (const entry of s.shards) {
+      const problem = shardPathProblem(entry?.file, name);
+      if (problem) fail(`splits.${name}: shard ${JSON.stringify(entry?.file)} refused: ${problem}`);
+    }
   }
   if (!m!.vocab) fail('missing vocab');
   return m as DatasetManifest;
+}
+
+/**
+ * Why a manifest's shard path is refused, or undefined when it is fine. A shard must stay
+ * inside the dataset folder (relative, no `..`, no drive or backslash) and be named for its
+ * split (`train-00000.sgds` under `train`), so a manifest cannot point a split at another
+ * split's shard or at a file elsewhere on disk.
+ */
+export function shardPathProblem(file: unknown, split: string): string | undefined {
+  if (typeof file !== 'string' || file === '') return 'not a file name';
+  if (file.includes('\\') || file.includes('\0')) return 'backslashes and NUL are not allowed';
+  if (file.startsWith('/') || /^[A-Za-z]:/.test(file)) return 'absolute paths are not allowed';
+  const parts = file.split('/');
+  if (parts.some((p) => p === '..' || p === '.' || p === ''))
+    return 'it leaves the dataset folder (only plain relative paths are allowed)';
+  const base = parts[parts.length - 1];
+  if (!base.startsWith(`${split}-`)) return `its name is not for split "${split}"`;
+  return undefined;
 }
 
 /** Records per shard that keep a shard near 32 MiB of raw RGB. */

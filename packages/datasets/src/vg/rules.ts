@@ -128,8 +128,9 @@ export interface VgEncodedImage {
  *  3. `countObjectNames` (objects.json, train images): a name counts once per object after
  *     aliasing; `buildObjectVocab` keeps names with ≥ minObjectInstances;
  *  4. `countAttributes` (attributes.json, train images); `buildAttributeVocab` (≥ minAttributeInstances);
- *  5. `filterObjects` (objects.json, all split images): an object keeps its first name that is in
- *     the vocabulary, and is dropped when w or h < minObjectSize;
+ *  5. `filterObjects` (objects.json, all split images): a box with a `vgBoxProblem` is dropped
+ *     first (not sg2im: it would clamp it); an object keeps its first name that is in the
+ *     vocabulary, and is dropped when w or h < minObjectSize;
  *  6. `addRelationships` (relationships.json): train predicates are lower-cased, stripped and
  *     aliased, and counted when both endpoints survived step 5; `buildPredicateVocab` keeps
  *     those with ≥ minRelationshipInstances, in first-seen order;
@@ -141,6 +142,23 @@ export interface VgEncodedImage {
  * Step 7 is sg2im's encode-time attribute lookup, moved before step 8; it depends on nothing
  * that step 8 changes.
  */
+/**
+ * A VG box that no rule should see: not four finite numbers, a negative width or height, or
+ * wholly outside its image. A box partly outside is kept and clamped, as sg2im does.
+ */
+export function vgBoxProblem(
+  o: { x: unknown; y: unknown; w: unknown; h: unknown },
+  image: { width: number; height: number } | undefined,
+): 'box_invalid' | 'box_negative_size' | 'box_outside_image' | undefined {
+  const v = [o.x, o.y, o.w, o.h];
+  if (!v.every((n) => typeof n === 'number' && Number.isFinite(n))) return 'box_invalid';
+  const [x, y, w, h] = v as number[];
+  if (w < 0 || h < 0) return 'box_negative_size';
+  if (image && (x >= image.width || y >= image.height || x + w <= 0 || y + h <= 0))
+    return 'box_outside_image';
+  return undefined;
+}
+
 export class VgPreprocessor {
   readonly images = new Map<number, VgImageData>();
   splits: VgSplits = {};
@@ -255,6 +273,11 @@ export class VgPreprocessor {
       const name = (o.names ?? (o.name ? [o.name] : []))
         .map(this.alias)
         .find((n) => this.objectVocab.has(n));
+      const fault = vgBoxProblem(o, this.images.get(imageId));
+      if (fault) {
+        this.count(fault);
+        continue;
+      }
       const tooSmall = o.w < this.rules.minObjectSize || o.h < this.rules.minObjectSize;
       if (tooSmall) this.count('object_too_small');
       else if (name === undefined) this.count('object_not_in_vocab');

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cocoStuffVocabulary } from '@sgdiff/scene-graph';
@@ -21,7 +21,7 @@ function tableRule(s: number[], o: number[]): string {
 // Every image is 100×100, so 2% of its area is 200 px².
 const W = 100;
 const H = 100;
-type Obj = { cat: number; bbox: number[]; crowd?: boolean; poly?: number[][] };
+type Obj = { cat: number; bbox: number[]; crowd?: boolean; poly?: number[][]; seg?: unknown };
 type Img = { id: number; things: Obj[]; stuff: Obj[]; corrupt?: boolean };
 
 const big = (cat: number, x = 10, y = 10): Obj => ({ cat, bbox: [x, y, 30, 30] });
@@ -69,6 +69,7 @@ const VAL: Img[] = [11, 12, 13, 14].map((id) => ({
 VAL.push({ id: 15, things: [big(1)], stuff: [grass()] }); // too few
 
 function segmentation(o: Obj): unknown {
+  if ('seg' in o) return o.seg;
   if (o.crowd) {
     // Uncompressed RLE of the full box: column-major runs.
     const [x, y, w, h] = o.bbox;
@@ -163,6 +164,13 @@ describe('prepareCocoStuff', () => {
     expect(m.splits.val.images).toBe(3);
     expect(m.splits.test.images).toBe(1);
     expect(m.skipped).toEqual({
+      box_invalid: 0,
+      box_negative_size: 0,
+      box_outside_image: 0,
+      segmentation_missing: 0,
+      segmentation_bad_polygon: 0,
+      segmentation_bad_rle: 0,
+      segmentation_unknown_format: 0,
       object_too_small: 1,
       object_other: 2,
       object_unknown_category: 0,
@@ -232,5 +240,100 @@ describe('prepareCocoStuff', () => {
     await expect(
       prepareCocoStuff({ input: join(root, 'nowhere'), out: join(root, 'o3') }),
     ).rejects.toThrow(/not found/);
+  });
+
+  it('drops bad boxes and segmentations, counted by reason, and keeps clean objects', async () => {
+    const input = join(root, 'garbage');
+    await writeSplit(input, 'train', [
+      // Two bad boxes beside three good objects: the image survives with the good ones.
+      {
+        id: 21,
+        things: [
+          big(1),
+          { cat: 18, bbox: [10, 10, -30, -30] }, // w·h = 900 would pass the 2% rule
+          { cat: 1, bbox: [-50, -50, 1e9, 1e9] },
+          big(18, 50),
+        ],
+        stuff: [grass()],
+      },
+      // Three bad segmentations beside three good objects.
+      {
+        id: 22,
+        things: [
+          big(1),
+          big(18, 50),
+          { cat: 1, bbox: [10, 50, 30, 30], seg: null },
+          { cat: 1, bbox: [50, 50, 30, 30], seg: [[50, 50, 80, 50]] },
+        ],
+        stuff: [
+          grass(),
+          { cat: 124, bbox: [0, 0, 100, 40], seg: { counts: '!!garbage', size: [H, W] } },
+        ],
+      },
+    ]);
+    await writeSplit(input, 'val', [{ id: 23, things: [big(1), big(18, 50)], stuff: [grass()] }]);
+    const m = await prepareCocoStuff({
+      input,
+      out: join(root, 'garbage-out'),
+      size: 32,
+      valImages: 1,
+    });
+    expect(m.skipped).toMatchObject({
+      box_invalid: 0,
+      box_negative_size: 1,
+      box_outside_image: 1,
+      segmentation_missing: 1,
+      segmentation_bad_polygon: 1,
+      segmentation_bad_rle: 1,
+      object_too_small: 0,
+      image_too_few_objects: 0,
+    });
+    // The counts are in manifest.json as written.
+    const onDisk = JSON.parse(await readFile(join(root, 'garbage-out', 'manifest.json'), 'utf8'));
+    expect(onDisk.skipped).toEqual(m.skipped);
+    const b = (await (
+      await createLoader({
+        dir: join(root, 'garbage-out'),
+        split: 'train',
+        batchSize: 2,
+        epochs: 1,
+      })
+    ).next())!;
+    expect(b.graphs.map((g) => g.objects.map((o) => o.label))).toEqual([
+      ['person', 'dog', 'grass'],
+      ['person', 'dog', 'grass'],
+    ]);
+    for (const o of b.graphs.flatMap((g) => g.objects))
+      for (const v of o.box!) expect(v >= 0 && v <= 1).toBe(true);
+  });
+
+  it('stops with one line naming the file when a file misses a list or holds the wrong type', async () => {
+    const input = join(root, 'broken');
+    await writeSplit(input, 'train', [TRAIN[0]]);
+    await writeSplit(input, 'val', VAL.slice(0, 1));
+    const instances = join(input, 'annotations', 'instances_train2017.json');
+    const full = JSON.parse(await readFile(instances, 'utf8'));
+    const attempt = async (body: unknown) => {
+      await writeFile(instances, JSON.stringify(body));
+      return prepareCocoStuff({ input, out: join(root, 'broken-out'), size: 32 });
+    };
+    await expect(attempt({ ...full, annotations: undefined })).rejects.toThrow(
+      `${instances}: no "annotations" list (expected "images", "annotations", "categories")`,
+    );
+    await expect(attempt({ ...full, images: undefined, annotations: undefined })).rejects.toThrow(
+      `${instances}: no "images", "annotations" list`,
+    );
+    await expect(attempt({ ...full, images: {} })).rejects.toThrow(
+      `${instances}: "images" must be a list, found an object`,
+    );
+    await expect(attempt({ ...full, annotations: 'none' })).rejects.toThrow(
+      `${instances}: "annotations" must be a list, found a string`,
+    );
+    await expect(attempt({ ...full, annotations: null })).rejects.toThrow(/found null/);
+    await expect(attempt([full])).rejects.toThrow(
+      `${instances}: expected a JSON object with "images", "annotations", "categories", found a list`,
+    );
+    // Every one of these is a DatasetError, which the CLI prints as one line.
+    await expect(attempt({})).rejects.toMatchObject({ name: 'DatasetError' });
   });
 });

@@ -1,7 +1,12 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cocoStuffVocabulary, type Box } from '@sgdiff/scene-graph';
-import { boxMask, segmentationToMask, type CocoSegmentation } from '../../coco/segmentation.js';
+import {
+  boxMask,
+  checkSegmentation,
+  segmentationToMask,
+  type CocoSegmentation,
+} from '../../coco/segmentation.js';
 import {
   COCO_RULES,
   cocoBox,
@@ -66,9 +71,18 @@ async function selectSplit(
   masks: Map<string, Uint8Array>;
   skipped: Record<string, number>;
 }> {
+  // A file without these lists is the wrong file, not an empty split.
   const files = [
-    { stuff: false, path: join(input, 'annotations', `instances_${split}2017.json`) },
-    { stuff: true, path: join(input, 'annotations', `stuff_${split}2017.json`) },
+    {
+      stuff: false,
+      path: join(input, 'annotations', `instances_${split}2017.json`),
+      required: ['images', 'annotations', 'categories'],
+    },
+    {
+      stuff: true,
+      path: join(input, 'annotations', `stuff_${split}2017.json`),
+      required: ['annotations', 'categories'],
+    },
   ];
   for (const f of files) await mustExist(f.path);
   const selection = new CocoSelection(rules);
@@ -92,6 +106,7 @@ async function selectSplit(
             categoryId: a.category_id,
             bbox: a.bbox,
             iscrowd: a.iscrowd ?? 0,
+            segmentation: checkSegmentation(a.segmentation),
           });
         } else if ('file_name' in item) {
           // Images come from the instances file; the stuff file lists the same ones.
@@ -101,6 +116,8 @@ async function selectSplit(
         }
       },
       progress(`${name} (1/2)`),
+      'scan',
+      f.required,
     );
   }
   const { images, skipped } = selection.finish();
@@ -120,8 +137,11 @@ async function selectSplit(
         const a = v as RawAnnotation;
         const key = annotationKey(f.stuff, a.id);
         const im = wanted.get(key);
-        if (!im || !a.segmentation) return;
-        const full = segmentationToMask(a.segmentation, im.height, im.width);
+        if (!im) return;
+        // Pass 1 checked this segmentation; a fault now means the file changed in between.
+        if (checkSegmentation(a.segmentation).problem)
+          throw new DatasetError(`${f.path}: annotation ${a.id} changed between the two passes`);
+        const full = segmentationToMask(a.segmentation!, im.height, im.width);
         masks.set(key, boxMask(full, im.height, im.width, a.bbox, maskSize));
       },
       progress(`${name} (2/2)`),

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeVgFixture, type FixtureImage, type FixtureObject } from '../../testing/vg-fixture.js';
@@ -215,5 +215,42 @@ describe('prepareVisualGenome', () => {
     expect(a.splits.train.images).toBeGreaterThanOrEqual(26);
     expect(a.splits).toEqual(b.splits);
     expect(c.splits.train.shards[0].sha256).not.toBe(a.splits.train.shards[0].sha256);
+  });
+
+  it('drops negative-size and outside boxes with counts, and clamps one partly outside', async () => {
+    const input = join(root, 'boxes');
+    const three = (id: number, extra: FixtureObject[] = []): FixtureImage => ({
+      id,
+      objects: [o('man'), o('tree'), o('man'), ...extra],
+      relations: [[0, 'near', 1]],
+    });
+    await writeVgFixture(
+      input,
+      [
+        three(41, [
+          o('man', { x: 300, y: 200, w: -60, h: -60 }), // min(w, h) < 32 would call it "too small"
+          o('man', { x: 500, y: 10, w: 50, h: 50 }), // right of a 400 px wide image
+          o('tree', { x: -50, y: -50, w: 1e9, h: 1e9 }), // covers it: kept, clamped
+        ]),
+        three(42),
+        three(43),
+      ],
+      { splits: { train: [41], val: [42], test: [43] } },
+    );
+    const out = join(root, 'boxes-out');
+    const m = await prepareVisualGenome({
+      input,
+      out,
+      size: 32,
+      rules: { minObjectInstances: 1, minAttributeInstances: 1, minRelationshipInstances: 1 },
+    });
+    expect(m.skipped).toMatchObject({ box_negative_size: 1, box_outside_image: 1 });
+    expect(m.skipped.object_too_small).toBeUndefined();
+    expect(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')).skipped).toEqual(
+      m.skipped,
+    );
+    const b = (await (await createLoader({ dir: out, split: 'train', batchSize: 1 })).next())!;
+    expect(b.graphs[0].objects.map((x) => x.label)).toEqual(['man', 'tree', 'man', 'tree']);
+    expect(b.graphs[0].objects[3].box).toEqual([0, 0, 1, 1]);
   });
 });
