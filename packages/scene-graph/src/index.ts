@@ -36,6 +36,13 @@ export {
   relationFromBoxes,
   type GeometricPredicate,
 } from './relation.js';
+export {
+  describeBrokenRelations,
+  findContradictions,
+  relationsBrokenByBoxes,
+  type GraphWarning,
+  type GraphWarningKind,
+} from './contradictions.js';
 export { packGraphs, unpackGraphs, type PackedGraphs } from './pack.js';
 export {
   addObject,

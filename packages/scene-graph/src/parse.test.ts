@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SceneGraphError } from './errors.js';
 import { parseSceneGraph } from './parse.js';
 import { syntheticVocabulary } from './vocabularies/synthetic.js';
@@ -104,5 +106,37 @@ describe('parseSceneGraph', () => {
         vocab,
       ),
     ).toThrow(/objects\[0\]\.label: unknown object label "x"[\s\S]*objects\[1\]\.id: duplicate id/);
+  });
+});
+
+describe('parseSceneGraph with type errors', () => {
+  it('gives the five-problem fixture five lines, one per problem', () => {
+    const source = readFileSync(join(__dirname, '..', 'fixtures', 'five-problems.json'), 'utf8');
+    const issues = issuesOf(source);
+    expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'objects[0].box: box [0.6, 0.1, 1.3, 0.4] is outside [0, 1]',
+      'objects[1].box: box must be 4 numbers [x0, y0, x1, y1]; too small: expected array to have >=4 items',
+      'objects[2].label: unknown object label "red ballon"',
+      'objects[3].id: duplicate id "sun" (also objects[0])',
+      'relations[1].object: refers to missing object id "moon"',
+    ]);
+  });
+
+  it('still checks the well-typed fields of an object with a type error', () => {
+    const issues = issuesOf({
+      objects: [
+        { id: 'a', label: 'red circel', box: 'big' },
+        { id: 7, label: 'sky' },
+      ],
+      relations: [{ subject: 'a', predicate: 'left off', object: 'b', extra: 1 }],
+    });
+    expect(issues.map((i) => i.path)).toEqual([
+      'objects[0].box',
+      'objects[0].label',
+      'objects[1].id',
+      'relations[0]',
+      'relations[0].object',
+      'relations[0].predicate',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { SceneGraphError, type SceneGraphIssue } from './errors.js';
-import { SceneGraphSchema } from './schema.js';
+import { BoxSchema, SceneGraphSchema } from './schema.js';
 import { didYouMean } from './suggest.js';
-import type { SceneGraph } from './types.js';
+import type { Box, SceneGraph } from './types.js';
 import type { Vocabulary } from './vocabulary.js';
 
 export interface ParseOptions {
@@ -40,9 +40,14 @@ export function parseSceneGraph(
   }
   const parsed = SceneGraphSchema.safeParse(value);
   if (!parsed.success) {
-    throw new SceneGraphError(
-      parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
-    );
+    // A type error in one object must not hide the others: the fields that are well typed still
+    // get the vocabulary and structure checks, so every problem is listed at once.
+    const typeIssues = parsed.error.issues.map((i) => ({
+      path: formatPath(i.path),
+      message: describeTypeIssue(i),
+    }));
+    const { issues } = checkSceneGraph(wellTypedParts(value), vocab, options);
+    throw new SceneGraphError(sortByPath([...typeIssues, ...issues]));
   }
   return validateSceneGraph(parsed.data, vocab, options);
 }
@@ -51,8 +56,85 @@ export function parseSceneGraph(
 export function validateSceneGraph(
   graph: SceneGraph,
   vocab: Vocabulary,
-  { maxObjects }: ParseOptions = {},
+  options: ParseOptions = {},
 ): SceneGraph {
+  const { issues, graph: out } = checkSceneGraph(graph, vocab, options);
+  if (issues.length) throw new SceneGraphError(issues);
+  return out;
+}
+
+/** A graph whose fields may be missing where the input had the wrong type. */
+interface PartialGraph {
+  objects: Partial<SceneGraph['objects'][number]>[];
+  relations: Partial<SceneGraph['relations'][number]>[];
+}
+
+/**
+ * The well-typed fields of an input that failed the schema, at their original indices (so
+ * paths stay right): a non-empty string id, label, subject…, a 4-number box, string attributes.
+ */
+function wellTypedParts(value: unknown): PartialGraph {
+  const record = (v: unknown): Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const root = record(value);
+  return {
+    objects: list(root.objects).map((v) => {
+      const o = record(v);
+      const box = BoxSchema.safeParse(o.box);
+      const attributes = list(o.attributes);
+      return {
+        id: text(o.id),
+        label: text(o.label),
+        box: box.success ? (box.data as Box) : undefined,
+        attributes:
+          Array.isArray(o.attributes) && attributes.every((a) => typeof a === 'string')
+            ? (attributes as string[])
+            : undefined,
+      };
+    }),
+    relations: list(root.relations).map((v) => {
+      const r = record(v);
+      return { subject: text(r.subject), predicate: text(r.predicate), object: text(r.object) };
+    }),
+  };
+}
+
+/** zod's message, except a box of the wrong length, which says what a box is. */
+function describeTypeIssue(issue: {
+  code: string;
+  path: readonly PropertyKey[];
+  message: string;
+}): string {
+  const last = issue.path[issue.path.length - 1];
+  if (last === 'box' && (issue.code === 'too_small' || issue.code === 'too_big')) {
+    return `box must be 4 numbers [x0, y0, x1, y1]; ${issue.message.toLowerCase()}`;
+  }
+  return issue.message;
+}
+
+/** Issues in document order: objects[0] before objects[1] before relations[0]. */
+function sortByPath(issues: SceneGraphIssue[]): SceneGraphIssue[] {
+  const key = (path: string) => {
+    const m = /^(objects|relations)\[(\d+)\]/.exec(path);
+    return m ? [m[1] === 'objects' ? 1 : 2, Number(m[2])] : [0, 0];
+  };
+  return issues
+    .map((issue, i) => ({ issue, i, k: key(issue.path) }))
+    .sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.i - b.i)
+    .map((x) => x.issue);
+}
+
+/**
+ * Every vocabulary and structure problem of `graph`, skipping the fields it lacks (already
+ * reported as type errors), and its canonical copy (meaningful only without issues).
+ */
+function checkSceneGraph(
+  graph: PartialGraph,
+  vocab: Vocabulary,
+  { maxObjects }: ParseOptions = {},
+): { issues: SceneGraphIssue[]; graph: SceneGraph } {
   const issues: SceneGraphIssue[] = [];
   const objectWords = [...vocab.objectNames, ...vocab.objectAliasNames];
   const predicateWords = [...vocab.predicateNames, ...vocab.predicateAliasNames];
@@ -67,15 +149,15 @@ export function validateSceneGraph(
   }
   graph.objects.forEach((o, i) => {
     const path = `objects[${i}]`;
-    const first = seen.get(o.id);
+    const first = o.id === undefined ? undefined : seen.get(o.id);
     if (first !== undefined) {
       issues.push({
         path: `${path}.id`,
         message: `duplicate id "${o.id}" (also objects[${first}])`,
       });
-    } else seen.set(o.id, i);
-    const label = vocab.resolveObject(o.label);
-    if (label === undefined) {
+    } else if (o.id !== undefined) seen.set(o.id, i);
+    const label = o.label === undefined ? undefined : vocab.resolveObject(o.label);
+    if (o.label !== undefined && label === undefined) {
       issues.push({
         path: `${path}.label`,
         message: `unknown object label "${o.label}"${didYouMean(o.label, objectWords)}`,
@@ -105,8 +187,8 @@ export function validateSceneGraph(
       }
     });
     out.objects.push({
-      id: o.id,
-      label: label ?? o.label,
+      id: o.id ?? '',
+      label: label ?? o.label ?? '',
       ...(o.box ? { box: [...o.box] as typeof o.box } : {}),
       ...(o.attributes ? { attributes: [...o.attributes] } : {}),
     });
@@ -114,26 +196,26 @@ export function validateSceneGraph(
   graph.relations.forEach((r, i) => {
     const path = `relations[${i}]`;
     for (const end of ['subject', 'object'] as const) {
-      if (!seen.has(r[end])) {
-        issues.push({ path: `${path}.${end}`, message: `refers to missing object id "${r[end]}"` });
+      const id = r[end];
+      if (id !== undefined && !seen.has(id)) {
+        issues.push({ path: `${path}.${end}`, message: `refers to missing object id "${id}"` });
       }
     }
-    if (r.subject === r.object) {
+    if (r.subject !== undefined && r.subject === r.object) {
       issues.push({ path, message: `self-relation: "${r.subject}" ${r.predicate} itself` });
     }
-    const predicate = vocab.resolvePredicate(r.predicate);
-    if (predicate === undefined) {
+    const predicate = r.predicate === undefined ? undefined : vocab.resolvePredicate(r.predicate);
+    if (r.predicate !== undefined && predicate === undefined) {
       issues.push({
         path: `${path}.predicate`,
         message: `unknown predicate "${r.predicate}"${didYouMean(r.predicate, predicateWords)}`,
       });
     }
     out.relations.push({
-      subject: r.subject,
-      predicate: predicate ?? r.predicate,
-      object: r.object,
+      subject: r.subject ?? '',
+      predicate: predicate ?? r.predicate ?? '',
+      object: r.object ?? '',
     });
   });
-  if (issues.length) throw new SceneGraphError(issues);
-  return out;
+  return { issues, graph: out };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { relationsBrokenByBoxes } from './contradictions.js';
 import { relationFromBoxes, INVERSE_PREDICATE } from './relation.js';
 import type { Box, SceneGraph } from './types.js';
 
@@ -286,12 +287,5 @@ export function sampleGraphLayout(
     })),
     relations: graph.relations.map((r) => ({ ...r })),
   };
-  const violated = out.relations.flatMap((r, k) => {
-    const s = out.objects[index.get(r.subject)!]?.box;
-    const o = out.objects[index.get(r.object)!]?.box;
-    return r.predicate in INVERSE_PREDICATE && s && o && relationFromBoxes(s, o) !== r.predicate
-      ? [k]
-      : [];
-  });
-  return { graph: out, violated };
+  return { graph: out, violated: relationsBrokenByBoxes(out) };
 }

@@ -539,6 +539,19 @@ describe('the sgdiff training chain', () => {
       expect(o.box[2] - o.box[0]).toBeGreaterThanOrEqual(0.3 - 1e-4);
       expect(o.box[2] - o.box[0]).toBeLessThanOrEqual(0.31 + 1e-4);
     }
+    // Relations that cannot all hold are drawn anyway, with a warning before and, for each image,
+    // the relations its layout could not satisfy.
+    const contradictory = await cli(
+      ...['sample', '--model', p('model14'), '--out', p('lr.png'), '--backend', 'wasm'],
+      ...['--text', 'red circle left of blue square; blue square left of red circle'],
+    );
+    expect(contradictory.code).toBe(0);
+    expect(contradictory.err).toContain(
+      'warning: relations[1]: "blue-square" (blue square) left of "red-circle" (red circle) contradicts relations[0]',
+    );
+    expect(contradictory.err).toMatch(
+      /warning: .*lr\.png: its layout could not satisfy relations\[[01]\]: "(red|blue)-(circle|square)" .* left of .*, but the boxes say /,
+    );
     // A malformed prior, and a prior for a model without layout input, are refused with the reason.
     writeFileSync(
       p('bad-prior.json'),

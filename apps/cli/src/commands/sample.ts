@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SAMPLER_NAMES, type SamplerName } from '@sgdiff/diffusion';
 import { loadPipeline } from '@sgdiff/diffusion/node';
 import type { BackendChoice } from '@sgdiff/nn';
-import type { SceneGraph } from '@sgdiff/scene-graph';
+import { describeBrokenRelations, findContradictions, type SceneGraph } from '@sgdiff/scene-graph';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { checkOutputFile, readGraphSource } from '../graph-input.js';
@@ -103,6 +103,8 @@ export function registerSample(program: Command): void {
     checkOutputFile(flags.out);
     const pipe = await openModel(flags);
     const graph = pipe.parseGraph(source);
+    // Relations that cannot all hold are drawn anyway; say which, before the work and after.
+    for (const w of findContradictions(graph)) console.error(`warning: ${w.path}: ${w.message}`);
     const steps = flags.steps ?? pipe.manifest.defaults.steps;
     const progress = createProgress('sample', flags.n * steps);
     const images = [];
@@ -132,6 +134,8 @@ export function registerSample(program: Command): void {
       paths.push(path);
       // A model with layout input drew the image in these boxes: keep them beside it.
       if (layouts[k]) {
+        for (const line of describeBrokenRelations(layouts[k]))
+          console.error(`warning: ${path}: its layout could not satisfy ${line}`);
         const json = path.replace(/\.png$/i, '') + '.layout.json';
         writeFileSync(json, JSON.stringify(layouts[k], null, 2) + '\n');
         paths.push(json);

@@ -110,6 +110,91 @@ describe('sgdiff validate', () => {
     expect(io.err.join('\n')).not.toMatch(/\n\s+at /);
   });
 
+  it('lists all five problems of the five-problem file, a type error included', async () => {
+    const fixture = join(
+      __dirname,
+      ...['..', '..', '..', '..', 'packages', 'scene-graph', 'fixtures', 'five-problems.json'],
+    );
+    const io = capture();
+    const code = await runCli(['validate', fixture]);
+    io.restore();
+    expect(code).toBe(1);
+    expect(io.out).toEqual([
+      `✗ ${fixture}: 5 problems`,
+      '  objects[0].box: box [0.6, 0.1, 1.3, 0.4] is outside [0, 1]',
+      '  objects[1].box: box must be 4 numbers [x0, y0, x1, y1]; too small: expected array to have >=4 items',
+      '  objects[2].label: unknown object label "red ballon"',
+      '  objects[3].id: duplicate id "sun" (also objects[0])',
+      '  relations[1].object: refers to missing object id "moon"',
+    ]);
+  });
+
+  it('warns about relations that cannot all hold, and --strict refuses them', async () => {
+    const graphs = [
+      file('lr.txt', 'red circle left of blue square; blue square left of red circle'),
+      file('ab.txt', 'red circle above blue square; red circle below blue square'),
+      file('ba.txt', 'blue square above red circle; red circle above blue square'),
+      file(
+        'box.json',
+        JSON.stringify({
+          objects: [
+            { id: 'a', label: 'red circle', box: [0.6, 0.4, 0.8, 0.6] },
+            { id: 'b', label: 'blue square', box: [0.1, 0.4, 0.3, 0.6] },
+          ],
+          relations: [{ subject: 'a', predicate: 'left of', object: 'b' }],
+        }),
+      ),
+      file(
+        'cycle.txt',
+        'red circle inside blue square; blue square inside green triangle; green triangle inside red circle',
+      ),
+    ];
+    let io = capture();
+    expect(await runCli(['validate', ...graphs])).toBe(0);
+    io.restore();
+    const warnings = io.out.filter((l) => l.startsWith('  warning: '));
+    expect(warnings).toEqual([
+      '  warning: relations[1]: "blue-square" (blue square) left of "red-circle" (red circle) contradicts relations[0]: "red-circle" (red circle) left of "blue-square" (blue square)',
+      '  warning: relations[1]: "red-circle" (red circle) below "blue-square" (blue square) contradicts relations[0]: "red-circle" (red circle) above "blue-square" (blue square)',
+      '  warning: relations[1]: "red-circle" (red circle) above "blue-square" (blue square) contradicts relations[0]: "blue-square" (blue square) above "red-circle" (red circle)',
+      '  warning: relations[0]: "a" (red circle) left of "b" (blue square), but the boxes say right of',
+      '  warning: relations[0]: a cycle of "inside" cannot hold: "red-circle" (red circle) inside "blue-square" (blue square) inside "green-triangle" (green triangle) inside "red-circle" (red circle) (relations 0, 1, 2)',
+    ]);
+    expect(io.out).toContain(`✓ ${graphs[0]}: 2 objects, 2 relations, 1 warning`);
+
+    io = capture();
+    expect(await runCli(['validate', '--strict', ...graphs])).toBe(1);
+    io.restore();
+    expect(io.out).toContain(`✗ ${graphs[4]}: 1 warning (--strict)`);
+    expect(io.out.filter((l) => l.startsWith('  warning: '))).toHaveLength(5);
+
+    // A graph without contradictions passes --strict.
+    io = capture();
+    expect(await runCli(['validate', '--strict', file('fine.txt', 'red circle left of sky')])).toBe(
+      0,
+    );
+    io.restore();
+  });
+
+  it('adds warnings to the --json report and keeps its other fields', async () => {
+    const io = capture();
+    const code = await runCli([
+      'validate',
+      '--json',
+      file('ok2.txt', 'red circle left of blue square'),
+      file('lr2.txt', 'red circle left of blue square; blue square left of red circle'),
+    ]);
+    io.restore();
+    expect(code).toBe(0);
+    const [ok, lr] = JSON.parse(io.out.join('')).results;
+    expect(ok).toMatchObject({ valid: true, issues: [], warnings: [] });
+    expect(ok.graph.relations).toHaveLength(1);
+    expect(lr.valid).toBe(true);
+    expect(lr.warnings).toEqual([
+      expect.objectContaining({ kind: 'pair', path: 'relations[1]', relations: [0, 1] }),
+    ]);
+  });
+
   it('reports unknown commands and options through commander', async () => {
     const io = capture();
     const errWrite = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
