@@ -41,3 +41,21 @@ export function describeFsError(e: unknown): string | undefined {
   };
   return what[err.code] ? `${err.path}: ${what[err.code]}` : undefined;
 }
+
+/** Longest run of non-space characters printed whole; longer ones (a pasted label) are cut. */
+const MAX_WORD = 80;
+const LONG_WORD = new RegExp(`\\S{${MAX_WORD + 1},}`, 'g');
+
+/**
+ * Text from user files made safe to print: control characters (terminal escapes, bells, line
+ * breaks inside a label) shown as `\xNN`, and very long words cut with `…`.
+ */
+export function terminalSafe(text: string): string {
+  return text
+    .replace(
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
+      /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+      (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+    )
+    .replace(LONG_WORD, (w) => `${w.slice(0, MAX_WORD - 1)}…(${w.length} chars)`);
+}

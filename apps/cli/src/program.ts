@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
-import { describeFsError, isUserFacing } from './errors.js';
+import { describeFsError, isUserFacing, terminalSafe } from './errors.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -27,7 +27,7 @@ export async function runCli(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode; // commander already printed why
     const fsMessage = describeFsError(e);
     if (isUserFacing(e) || fsMessage) {
-      console.error(`sgdiff: ${fsMessage ?? (e as Error).message}`);
+      console.error(`sgdiff: ${terminalSafe(fsMessage ?? (e as Error).message)}`);
       return (e as { exitCode?: number }).exitCode ?? 1;
     }
     console.error(e);

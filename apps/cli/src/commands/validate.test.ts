@@ -202,4 +202,43 @@ describe('sgdiff validate', () => {
     errWrite.mockRestore();
     io.restore();
   });
+
+  it('prints labels terminal-safe: control characters escaped, very long ones cut', async () => {
+    const evil = file(
+      'evil.json',
+      JSON.stringify({
+        objects: [
+          { id: 'a', label: 'red\u001b[31m circle\u0007' },
+          { id: 'b', label: 'x'.repeat(5000) },
+        ],
+        relations: [],
+      }),
+    );
+    const c = capture();
+    try {
+      expect(await runCli(['validate', evil])).toBe(1);
+    } finally {
+      c.restore();
+    }
+    const text = c.out.join('\n');
+    expect(text).not.toMatch(/[\u001b\u0007]/);
+    expect(text).toContain('\\x1b[31m');
+    expect(text).toContain('…(');
+    expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThan(300);
+  });
+
+  it('rejects more than 1000 objects by default (--max-objects)', async () => {
+    const many = file(
+      'many.txt',
+      Array.from({ length: 1001 }, (_, i) => `red circle #${i + 1} left of sky`).join('; '),
+    );
+    const c = capture();
+    try {
+      expect(await runCli(['validate', many])).toBe(1);
+      expect(await runCli(['validate', many, '--max-objects', '2000'])).toBe(0);
+    } finally {
+      c.restore();
+    }
+    expect(c.out.join('\n')).toMatch(/1002 objects, more than the maximum of 1000/);
+  });
 });

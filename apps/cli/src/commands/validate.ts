@@ -1,6 +1,8 @@
 import { SceneGraphError, findContradictions, formatSceneGraphText } from '@sgdiff/scene-graph';
 import type { Command } from 'commander';
+import { terminalSafe } from '../errors.js';
 import { readGraphFile } from '../graph-input.js';
+import { positiveInt } from '../options.js';
 import { loadVocabulary } from '../vocab.js';
 
 interface ValidateOptions {
@@ -20,7 +22,7 @@ export function registerValidate(program: Command): void {
       'synthetic, coco, or a vocabulary/manifest JSON path',
       'synthetic',
     )
-    .option('--max-objects <n>', 'reject graphs with more objects', (v) => parseInt(v, 10))
+    .option('--max-objects <n>', 'reject graphs with more objects', positiveInt, 1000)
     .option('--strict', 'treat warnings (relations that cannot all hold) as errors')
     .option('--json', 'print a machine-readable report')
     .action((files: string[], opts: ValidateOptions) => {
@@ -40,6 +42,8 @@ export function registerValidate(program: Command): void {
         process.stdout.write(JSON.stringify({ vocab: vocab.name, results }, null, 2) + '\n');
       } else {
         const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+        // Labels and file names come from the user's files: printed terminal-safe.
+        const console = { log: (line: string) => globalThis.console.log(terminalSafe(line)) };
         for (const r of results) {
           const warned = r.warnings.length ? `, ${plural(r.warnings.length, 'warning')}` : '';
           if (r.graph && r.valid) {
