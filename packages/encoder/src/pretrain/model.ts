@@ -32,6 +32,7 @@ export class MaskedContrastiveModel extends Module {
       ? new ImageEncoder({
           size: imageSize,
           channels: contrastive.imageChannels,
+          head: contrastive.imageHead,
           outDim: encoder.tokenDim,
         })
       : null;
