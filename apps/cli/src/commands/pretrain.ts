@@ -49,6 +49,7 @@ interface Flags extends RunFlags {
   graphConv?: 'residual' | 'plain';
   globalPooling?: GlobalPooling;
   imageHead?: ImageHead;
+  hardWeight?: number;
   steps?: number;
   batch: number;
   lr: number;
@@ -135,6 +136,11 @@ export function registerPretrain(program: Command): void {
         ).choices(['linear', 'mlp']),
       )
       .option(
+        '--hard-weight <w>',
+        'each hard negative (swapped, inverted, relabelled graph) counts as w negatives in the contrastive softmax (default 1)',
+        positiveNumber,
+      )
+      .option(
         '--steps <n>',
         `total optimiser steps (default ${DEFAULT_PRETRAIN_STEPS})`,
         positiveInt,
@@ -166,6 +172,11 @@ export function registerPretrain(program: Command): void {
       model = { ...model, encoder: { ...model.encoder, globalPooling: flags.globalPooling } };
     if (flags.imageHead)
       model = { ...model, contrastive: { ...model.contrastive, imageHead: flags.imageHead } };
+    if (flags.hardWeight !== undefined)
+      model = {
+        ...model,
+        contrastive: { ...model.contrastive, hardNegativeWeight: flags.hardWeight },
+      };
     model = ablationConfig(model, flags.variant);
     if (model.imageSize !== manifest.image.size) {
       throw new UserError(

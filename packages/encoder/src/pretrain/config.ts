@@ -19,6 +19,8 @@ export interface PretrainConfig {
     temperature: TemperatureConfig;
     /** One hard negative per kind and graph (empty: in-batch negatives only, as SGDiff's code). */
     hardNegatives: PerturbationKind[];
+    /** Each hard negative counts as this many negatives in the softmax (absent: 1). */
+    hardNegativeWeight?: number;
   };
   masked: {
     enabled: boolean;
