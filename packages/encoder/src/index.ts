@@ -25,6 +25,7 @@ export {
   GraphTripleConvNet,
   type GraphEdges,
 } from './model/graph-triple-conv.js';
+export { GLOBAL_POOLINGS, TriplePool, type GlobalPooling } from './model/global-pooling.js';
 export { checkPackedGraphs, prepareTriples, type TripleBatch } from './model/graph-batch.js';
 export { tokenLabels, type TokenLabels } from './eval/token-labels.js';
 
@@ -52,6 +53,7 @@ export {
   DownBlock,
   ImageEncoder,
   type ImageEncoderConfig,
+  type ImageHead,
 } from './pretrain/image-encoder.js';
 export { imagesToTensor } from './pretrain/images.js';
 export {

@@ -78,6 +78,29 @@ describe('the sgdiff training chain', () => {
     expect(noData.code).toBe(1);
     expect(noData.err).toMatch(/missing --data \(needed to start a run/);
     expect(existsSync(p('nopre'))).toBe(false);
+    // The relation-aware options reach the saved config (absent by default: the old behaviour),
+    // and score-encoder loads such a run.
+    const preModel = JSON.parse(readFileSync(p('pre/config.json'), 'utf8')).model;
+    expect(preModel.encoder.globalPooling).toBeUndefined();
+    expect(preModel.contrastive.imageHead).toBeUndefined();
+    expect(preModel.contrastive.hardNegativeWeight).toBeUndefined();
+    const pooled = await cli(
+      ...['pretrain', '--data', p('data'), '--out', p('pooled'), '--steps', '1'],
+      ...['--val-pairs', '8', '--global-pooling', 'triple-attention', '--image-head', 'mlp'],
+      ...['--hard-weight', '8'],
+      ...common,
+    );
+    expect(pooled.code).toBe(0);
+    const pooledModel = JSON.parse(readFileSync(p('pooled/config.json'), 'utf8')).model;
+    expect(pooledModel.encoder.globalPooling).toBe('triple-attention');
+    expect(pooledModel.contrastive.imageHead).toBe('mlp');
+    expect(pooledModel.contrastive.hardNegativeWeight).toBe(8);
+    const pooledScores = await cli(
+      ...['score-encoder', '--run', p('pooled'), '--data', p('data'), '--pairs', '12'],
+      ...['--json', '--backend', 'wasm'],
+    );
+    expect(pooledScores.code).toBe(0);
+    expect(JSON.parse(pooledScores.out).discrimination.swap.pairs).toBeGreaterThan(0);
     // --steps equal to the fresh-run default still re-fits the schedule (it once was ignored).
     const longer = await cli(
       'pretrain',

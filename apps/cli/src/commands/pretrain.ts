@@ -7,6 +7,7 @@ import {
   ablationConfig,
   ABLATION_VARIANTS,
   complianceDiscrimination,
+  GLOBAL_POOLINGS,
   MaskedContrastiveModel,
   pretrainConfig,
   pretrainStep,
@@ -15,6 +16,8 @@ import {
   scoreGraphsImages,
   type AblationVariant,
   type EncoderPreset,
+  type GlobalPooling,
+  type ImageHead,
   type PretrainConfig,
 } from '@sgdiff/encoder';
 import { saveCheckpoint, saveOptimizerState } from '@sgdiff/nn/node';
@@ -45,6 +48,9 @@ interface Flags extends RunFlags {
   preset: EncoderPreset;
   variant: AblationVariant;
   graphConv?: 'residual' | 'plain';
+  globalPooling?: GlobalPooling;
+  imageHead?: ImageHead;
+  hardWeight?: number;
   steps?: number;
   batch: number;
   lr: number;
@@ -118,6 +124,23 @@ export function registerPretrain(program: Command): void {
           'graph convolutions with a residual path (the preset) or plain, as sg2im and encoders trained before it',
         ).choices(['residual', 'plain']),
       )
+      .addOption(
+        new Option(
+          '--global-pooling <kind>',
+          'how the global token is made: means (mean object ‖ mean predicate, the preset) or a pool over the local triple tokens, which keeps subject/object order',
+        ).choices([...GLOBAL_POOLINGS]),
+      )
+      .addOption(
+        new Option(
+          '--image-head <kind>',
+          "the contrastive image tower's head: linear (the preset) or mlp, which can compare grid cells",
+        ).choices(['linear', 'mlp']),
+      )
+      .option(
+        '--hard-weight <w>',
+        'each hard negative (swapped, inverted, relabelled graph) counts as w negatives in the contrastive softmax (default 1)',
+        positiveNumber,
+      )
       .option(
         '--steps <n>',
         `total optimiser steps (default ${DEFAULT_PRETRAIN_STEPS})`,
@@ -146,6 +169,15 @@ export function registerPretrain(program: Command): void {
     }
     if (flags.graphConv)
       model = { ...model, encoder: { ...model.encoder, residual: flags.graphConv === 'residual' } };
+    if (flags.globalPooling)
+      model = { ...model, encoder: { ...model.encoder, globalPooling: flags.globalPooling } };
+    if (flags.imageHead)
+      model = { ...model, contrastive: { ...model.contrastive, imageHead: flags.imageHead } };
+    if (flags.hardWeight !== undefined)
+      model = {
+        ...model,
+        contrastive: { ...model.contrastive, hardNegativeWeight: flags.hardWeight },
+      };
     model = ablationConfig(model, flags.variant);
     if (model.imageSize !== manifest.image.size) {
       throw new UserError(

@@ -1,4 +1,5 @@
 import type { Vocabulary } from '@sgdiff/scene-graph';
+import type { GlobalPooling } from './global-pooling.js';
 
 /** Everything that fixes the encoder's weights and outputs. Plain data: saved in the checkpoint. */
 export interface EncoderConfig {
@@ -28,6 +29,14 @@ export interface EncoderConfig {
    * vectors layer by layer, and pre-training makes it worse (see the encoder README).
    */
   residual?: boolean;
+  /**
+   * How the global token is made (absent: `means`, as checkpoints saved before the option). The
+   * `means` global barely moves when a relation's subject and object are swapped; the triple
+   * poolings read each local token, [s ‖ p ‖ o] in order (see `global-pooling.ts`).
+   */
+  globalPooling?: GlobalPooling;
+  /** Attention heads of the `triple-attention` pool (absent: 4). */
+  globalHeads?: number;
 }
 
 export type EncoderPreset = 'synthetic' | 'sgdiff' | 'tiny';

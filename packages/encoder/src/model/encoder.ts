@@ -9,6 +9,7 @@ import {
 import { EncoderError } from '../errors.js';
 import type { EncoderConfig } from './config.js';
 import { inverseCounts, prepareTriples, type TripleBatch } from './graph-batch.js';
+import { TriplePool } from './global-pooling.js';
 import { disposeEdges, graphEdges, GraphTripleConvNet } from './graph-triple-conv.js';
 
 /**
@@ -19,7 +20,7 @@ export interface GraphEncoding {
   /** local: [B, K, C] one token per triple (s ‖ p ‖ o), real relations first, then `__in_image__`. */
   local: tf.Tensor3D;
   localMask: tf.Tensor2D; // [B, K] 1 real, 0 padding
-  /** global: [B, C] mean object vector ‖ mean predicate vector, projected. */
+  /** global: [B, C] pooled as `config.globalPooling` says (default: mean object ‖ mean predicate, projected). */
   global: tf.Tensor2D;
   /**
    * labelTokens: [B, K, 3·dim] each local token's triple as its input label embeddings
@@ -50,7 +51,10 @@ export class SceneGraphEncoder extends Module {
   readonly boxEmbedding: Linear | null;
   readonly graphConv: GraphTripleConvNet;
   readonly localProjection: Linear;
-  readonly globalProjection: Linear;
+  /** The `means` global's projection (null with a triple pooling). */
+  readonly globalProjection: Linear | null;
+  /** The triple pooling of the global token (null for `means`). */
+  readonly globalPool: TriplePool | null;
 
   constructor(readonly config: EncoderConfig) {
     super();
@@ -61,7 +65,12 @@ export class SceneGraphEncoder extends Module {
     this.boxEmbedding = config.useBoxes ? new Linear(4, dim) : null;
     this.graphConv = new GraphTripleConvNet(dim, config.hidden, config.layers, config.residual);
     this.localProjection = new Linear(3 * dim, config.tokenDim);
-    this.globalProjection = new Linear(2 * dim, config.tokenDim);
+    const pooling = config.globalPooling ?? 'means';
+    this.globalProjection = pooling === 'means' ? new Linear(2 * dim, config.tokenDim) : null;
+    this.globalPool =
+      pooling === 'means'
+        ? null
+        : new TriplePool(pooling, config.tokenDim, config.globalHeads ?? 4);
   }
 
   /** Encodes a packed batch (see `packGraphs`). Throws EncoderError on labels the model lacks. */
@@ -116,12 +125,9 @@ export class SceneGraphEncoder extends Module {
           ) as tf.Tensor3D;
         const local = toSlots(perTriple as tf.Tensor2D);
 
-        // Global token: per-graph means (segment sums scaled by 1/count keep it order-free).
-        const objMean = segmentMean(conv.objVecs, b.objToImg, B);
-        const predMean = segmentMean(conv.predVecs, b.tripleToImg, B);
-        const global = this.globalProjection.forward(
-          tf.concat([objMean, predMean], 1),
-        ) as tf.Tensor2D; // [B, C]
+        const global = this.globalPool
+          ? this.globalPool.forward(local, mask)
+          : this.meansGlobal(conv.objVecs, conv.predVecs, b); // [B, C]
         if (!options.labelTokens) return { local, localMask: mask, global };
         const labelTriples = tf.concat(
           [
@@ -136,6 +142,13 @@ export class SceneGraphEncoder extends Module {
     } finally {
       disposeEdges(edges);
     }
+  }
+
+  // Per-graph means (segment sums scaled by 1/count keep it order-free). objVecs: [O, D], predVecs: [T, D] → [B, C]
+  private meansGlobal(objVecs: tf.Tensor2D, predVecs: tf.Tensor2D, b: TripleBatch): tf.Tensor2D {
+    const objMean = segmentMean(objVecs, b.objToImg, b.numGraphs);
+    const predMean = segmentMean(predVecs, b.tripleToImg, b.numGraphs);
+    return this.globalProjection!.forward(tf.concat([objMean, predMean], 1)) as tf.Tensor2D;
   }
 }
 

@@ -2,6 +2,7 @@ import type { Vocabulary } from '@sgdiff/scene-graph';
 import { encoderConfig, type EncoderConfig, type EncoderPreset } from '../model/config.js';
 import { DEFAULT_TEMPERATURE, type TemperatureConfig } from './contrastive.js';
 import { DEFAULT_MASKING, type MaskingConfig } from './masking.js';
+import type { ImageHead } from './image-encoder.js';
 import type { PerturbationKind } from './perturb.js';
 
 /** Masked-contrastive pre-training: the encoder plus the heads only pre-training needs. Plain data. */
@@ -13,9 +14,13 @@ export interface PretrainConfig {
     enabled: boolean;
     /** Channels of the contrastive image tower's stride-2 stages. */
     imageChannels: number[];
+    /** The image tower's head (absent: `linear`, as checkpoints saved before the option). */
+    imageHead?: ImageHead;
     temperature: TemperatureConfig;
     /** One hard negative per kind and graph (empty: in-batch negatives only, as SGDiff's code). */
     hardNegatives: PerturbationKind[];
+    /** Each hard negative counts as this many negatives in the softmax (absent: 1). */
+    hardNegativeWeight?: number;
   };
   masked: {
     enabled: boolean;

@@ -31,7 +31,10 @@ describe('symmetricInfoNCE', () => {
     const mask = tf.tensor2d([[1], [0]]);
     const loss = symmetricInfoNCE(logits, hard, mask);
     expect((await loss.data())[0]).toBeCloseTo(0.35164349474910395, 5);
-    tf.dispose([logits, hard, mask, loss]);
+    // Weight 4: image 0's row is −2 + log(e² + e¹ + 4·e^2.5); image 1's has no hard negative.
+    const weighted = symmetricInfoNCE(logits, hard, mask, 4);
+    expect((await weighted.data())[0]).toBeCloseTo(0.5943049038067811, 5);
+    tf.dispose([logits, hard, mask, loss, weighted]);
   });
 
   it('scores cosine similarity times the scale', async () => {

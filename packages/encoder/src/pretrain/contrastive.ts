@@ -61,21 +61,26 @@ export function diagonalCrossEntropy(logits: tf.Tensor2D): tf.Scalar {
  * diagonal and other graphs/images of the batch are the negatives. `hardLogits[i, k]` scores
  * image i against the k-th perturbed version of its own graph: extra negatives on the image →
  * graph side only, since a perturbed graph is the positive of no image. `hardMask` is 1 where
- * the perturbation exists (not every graph has, say, a relation to swap).
+ * the perturbation exists (not every graph has, say, a relation to swap). `hardWeight` counts
+ * each hard negative as that many copies in the softmax (log w added to its logit): with 1, a
+ * swapped graph is one negative among B + K, and its gradient is drowned by the in-batch ones,
+ * which object labels alone tell apart.
  */
 // logits: [B, B], hardLogits/hardMask: [B, K] → scalar
 export function symmetricInfoNCE(
   logits: tf.Tensor2D,
   hardLogits?: tf.Tensor2D,
   hardMask?: tf.Tensor2D,
+  hardWeight = 1,
 ): tf.Scalar {
   return tf.tidy(() => {
     const graphToImage = diagonalCrossEntropy(logits);
     let imageRows = tf.transpose(logits) as tf.Tensor2D; // [B images, B graphs]
     if (hardLogits) {
+      const weighted = hardWeight === 1 ? hardLogits : tf.add(hardLogits, Math.log(hardWeight));
       const present = hardMask
-        ? tf.add(tf.mul(hardLogits, hardMask), tf.mul(tf.sub(1, hardMask), ABSENT_LOGIT))
-        : hardLogits;
+        ? tf.add(tf.mul(weighted, hardMask), tf.mul(tf.sub(1, hardMask), ABSENT_LOGIT))
+        : weighted;
       imageRows = tf.concat([imageRows, present], 1) as tf.Tensor2D;
     }
     const imageToGraph = diagonalCrossEntropy(imageRows);

@@ -1,4 +1,4 @@
-import { Conv2d, GroupNorm, Linear, Module, silu, tf } from '@sgdiff/nn';
+import { Conv2d, gelu, GroupNorm, Linear, Module, silu, tf } from '@sgdiff/nn';
 
 /** GroupNorm wants channels divisible by the group count; 8 groups where possible. */
 function groupsFor(channels: number): number {
@@ -44,6 +44,15 @@ export class ConvTrunk extends Module {
   }
 }
 
+/**
+ * The tower's head over the flattened feature grid.
+ * - `linear`: one Linear (checkpoints saved before the option). Its score against a graph vector
+ *   is a sum over grid cells of "is the expected thing in this cell", so it cannot compare two
+ *   cells: "A left of B" is only scored as "A on the left, B on the right".
+ * - `mlp`: Linear → GELU → Linear (hidden 4 × outDim), which can combine cells.
+ */
+export type ImageHead = 'linear' | 'mlp';
+
 export interface ImageEncoderConfig {
   /** Input images are size × size RGB. */
   size: number;
@@ -51,6 +60,8 @@ export interface ImageEncoderConfig {
   channels: number[];
   /** Width of the global image vector (the graph's global token width). */
   outDim: number;
+  /** Absent: `linear`. */
+  head?: ImageHead;
 }
 
 /**
@@ -59,7 +70,10 @@ export interface ImageEncoderConfig {
  */
 export class ImageEncoder extends Module {
   readonly trunk: ConvTrunk;
+  /** The first (`mlp`) or only (`linear`) layer of the head. */
   readonly head: Linear;
+  /** The `mlp` head's second layer (null for `linear`). */
+  readonly headOut: Linear | null;
   readonly grid: number;
 
   constructor(readonly config: ImageEncoderConfig) {
@@ -71,14 +85,25 @@ export class ImageEncoder extends Module {
         `ImageEncoder: size ${config.size} does not halve ${config.channels.length} times`,
       );
     }
-    this.head = new Linear(this.grid * this.grid * this.trunk.outChannels, config.outDim);
+    const flat = this.grid * this.grid * this.trunk.outChannels;
+    const mlp = config.head === 'mlp';
+    this.head = new Linear(flat, mlp ? 4 * config.outDim : config.outDim);
+    this.headOut = mlp ? new Linear(4 * config.outDim, config.outDim) : null;
+  }
+
+  // features: [B, F] the flattened grid → [B, outDim]
+  project(features: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const h = this.head.forward(features) as tf.Tensor2D;
+      return this.headOut ? (this.headOut.forward(gelu(h)) as tf.Tensor2D) : h;
+    });
   }
 
   // images: [B, H, W, 3] in [-1, 1] → [B, outDim]
   forward(images: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => {
       const f = this.trunk.forward(images);
-      return this.head.forward(tf.reshape(f, [f.shape[0], -1])) as tf.Tensor2D;
+      return this.project(tf.reshape(f, [f.shape[0], -1]) as tf.Tensor2D);
     });
   }
 }

@@ -32,6 +32,7 @@ export class MaskedContrastiveModel extends Module {
       ? new ImageEncoder({
           size: imageSize,
           channels: contrastive.imageChannels,
+          head: contrastive.imageHead,
           outDim: encoder.tokenDim,
         })
       : null;
@@ -128,7 +129,12 @@ export function pretrainLosses(
       if (K > 0) {
         const hard = tf.slice(enc.global, [B, 0], [B * K, C]) as tf.Tensor2D; // [B·K, C]
         const hardLogits = hardNegativeLogits(imageVecs, hard, scale); // [B, K]
-        contrastive = symmetricInfoNCE(logits, hardLogits, tf.tensor2d(batch.hardMask, [B, K]));
+        contrastive = symmetricInfoNCE(
+          logits,
+          hardLogits,
+          tf.tensor2d(batch.hardMask, [B, K]),
+          model.config.contrastive.hardNegativeWeight ?? 1,
+        );
       } else {
         contrastive = symmetricInfoNCE(logits);
       }
