@@ -1,4 +1,4 @@
-import { Linear, MLP, Module, MultiHeadAttention, tf } from '@sgdiff/nn';
+import { initSeed, Linear, MLP, Module, MultiHeadAttention, tf } from '@sgdiff/nn';
 
 /**
  * How the global token is made.
@@ -36,9 +36,12 @@ export class TriplePool extends Module {
     super();
     this.tokenMlp = new MLP(dim, { hidden: 2 * dim });
     if (kind === 'triple-attention') {
-      this.query = this.param(() => tf.randomNormal([1, dim], 0, 1 / Math.sqrt(dim)), {
-        decay: false,
-      });
+      this.query = this.param(
+        () => tf.randomNormal([1, dim], 0, 1 / Math.sqrt(dim), 'float32', initSeed()),
+        {
+          decay: false,
+        },
+      );
       this.attention = new MultiHeadAttention(dim, { heads });
       this.projection = null;
     } else {
