@@ -115,15 +115,15 @@ function processAlive(pid: number): boolean {
 
 /** Locks this process holds, released on exit (and by `RunFolder.release`). */
 const held = new Set<string>();
-process.on('exit', () => {
-  for (const path of held) {
-    try {
-      if (readHolder(path)?.pid === process.pid) unlinkSync(path);
-    } catch {
-      // already gone
-    }
+/** Removes the lock at `path` if this process holds it. */
+function unlinkIfMine(path: string): void {
+  try {
+    if (readHolder(path)?.pid === process.pid) unlinkSync(path);
+  } catch {
+    // already gone
   }
-});
+}
+process.on('exit', () => held.forEach(unlinkIfMine));
 
 /**
  * Takes `dir`'s run lock (`run.lock`: pid, host, start, command) with an exclusive create, so two
@@ -312,12 +312,7 @@ export class RunFolder {
 
   private static releaseLock(dir: string): void {
     const path = join(dir, RUN_LOCK);
-    if (!held.delete(path)) return;
-    try {
-      if (readHolder(path)?.pid === process.pid) unlinkSync(path);
-    } catch {
-      // already gone
-    }
+    if (held.delete(path)) unlinkIfMine(path);
   }
 
   async appendMetrics(record: Record<string, unknown>): Promise<void> {
